@@ -1,0 +1,151 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "iothub",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "iothub", targets: ["iothub"]),
+        .executable(name: "iothub-device", targets: ["iothub-device"]),
+        .library(name: "DeviceAuth", targets: ["DeviceAuth"]),
+        .library(name: "CloudAPI", targets: ["CloudAPI"]),
+        .library(name: "IoTHubDevice", targets: ["IoTHubDevice"]),
+        .library(name: "HubServer", targets: ["HubServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+    ],
+    targets: [
+        // MARK: pure leaf modules (no I/O)
+        .target(
+            name: "DeviceAuth",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CloudAPI",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Registry",
+            dependencies: [
+                "DeviceAuth",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // MARK: drivers and services
+        .target(
+            name: "RegistrySQLite",
+            dependencies: [
+                "Registry",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HubCA",
+            dependencies: [
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HubHTTP",
+            dependencies: [
+                "CloudAPI", "DeviceAuth", "Registry", "HubCA",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HubServer",
+            dependencies: [
+                "HubHTTP", "Registry", "RegistrySQLite", "HubCA", "CloudAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "IoTHubDevice",
+            dependencies: [
+                "DeviceAuth",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "iothub",
+            dependencies: [
+                "HubServer", "CloudAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "iothub-device",
+            dependencies: [
+                "IoTHubDevice",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "iothub-bench",
+            dependencies: [
+                "DeviceAuth", "CloudAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HubTesting",
+            dependencies: [
+                "HubServer", "CloudAPI", "DeviceAuth",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // MARK: tests
+        .testTarget(name: "DeviceAuthTests", dependencies: ["DeviceAuth"], swiftSettings: swiftSettings),
+        .testTarget(name: "CloudAPITests", dependencies: ["CloudAPI"], swiftSettings: swiftSettings),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "RegistrySQLite"], swiftSettings: swiftSettings),
+        .testTarget(name: "HubCATests", dependencies: ["HubCA"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["HubTesting", "HubServer", "CloudAPI", "DeviceAuth", "IoTHubDevice"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

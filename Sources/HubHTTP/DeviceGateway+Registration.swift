@@ -1,0 +1,159 @@
+import DeviceAuth
+import Foundation
+import Metrics
+import Registry
+
+extension DeviceGateway {
+    /// Legacy `POST /register/dev`. Returns the exact response body.
+    public func registerLegacy(body: [UInt8]?, source: String) async -> [UInt8] {
+        let requestId = UUID().uuidString.lowercased()
+        guard let body else {
+            return await refuse(.invalidRequest, endpoint: .legacy, ids: (nil, nil), source: source, detail: "body too large", requestId: requestId)
+        }
+        let parsed = LegacyRegistrationBody(body)
+        guard let request = parsed.request else {
+            return await refuse(.invalidRequest, endpoint: .legacy, ids: parsed.ids, source: source, detail: parsed.problem, requestId: requestId)
+        }
+        let stringToSign = LegacyRegistrationSignature.stringToSign(
+            deviceName: request.deviceName,
+            nonce: request.nonce,
+            productId: request.productId,
+            timestamp: request.timestamp
+        )
+        let signature = request.signature
+        let outcome = await registry.register(
+            RegistrationRequest(
+                productId: request.productId,
+                deviceName: request.deviceName,
+                endpoint: .legacy,
+                sourceAddress: source,
+                nonce: request.nonce,
+                timestamp: request.timestamp,
+                verifySignature: { secret in
+                    LegacyRegistrationSignature.verify(signature: signature, stringToSign: stringToSign, productSecret: secret)
+                }
+            )
+        )
+        return answer(outcome, endpoint: .legacy, requestId: requestId)
+    }
+
+    /// v2 `POST /device/register`. Returns the exact response body.
+    public func registerV2(body: [UInt8]?, headers: V2Headers, hostHeader: String?, source: String) async -> [UInt8] {
+        let requestId = UUID().uuidString.lowercased()
+        guard let body else {
+            return await refuse(.invalidRequest, endpoint: .v2, ids: (nil, nil), source: source, detail: "body too large", requestId: requestId)
+        }
+        let parsed = V2RegistrationBody(body)
+        guard let algorithm = headers.algorithm, V2RegistrationSignature.Algorithm(headerValue: algorithm) != nil,
+            let timestamp = headers.timestamp, let nonce = headers.nonce, let signature = headers.signature,
+            !timestamp.isEmpty, !nonce.isEmpty, !signature.isEmpty
+        else {
+            return await refuse(
+                .invalidAuthorization, endpoint: .v2, ids: parsed.ids, source: source,
+                detail: "X-TC-* header missing or unknown algorithm", requestId: requestId
+            )
+        }
+        guard let request = parsed.request else {
+            return await refuse(.invalidRequest, endpoint: .v2, ids: parsed.ids, source: source, detail: parsed.problem, requestId: requestId)
+        }
+        let hosts = V2RegistrationSignature.candidateHosts(hostHeader: hostHeader, configuredHosts: configuration.publicHostNames)
+        let outcome = await registry.register(
+            RegistrationRequest(
+                productId: request.productId,
+                deviceName: request.deviceName,
+                endpoint: .v2,
+                sourceAddress: source,
+                nonce: nonce,
+                timestamp: timestamp,
+                verifySignature: { secret in
+                    V2RegistrationSignature.verify(
+                        signature: signature,
+                        productSecret: secret,
+                        candidateHosts: hosts,
+                        algorithmHeader: algorithm,
+                        timestamp: timestamp,
+                        nonce: nonce,
+                        body: body
+                    )
+                }
+            )
+        )
+        return answer(outcome, endpoint: .v2, requestId: requestId)
+    }
+
+    private func answer(
+        _ outcome: Result<RegistrationGrant, RegistrationRefusal>,
+        endpoint: RegistrationEndpoint,
+        requestId: String
+    ) -> [UInt8] {
+        switch outcome {
+        case .failure(let refusal):
+            Counter(label: "iothub_registrations_total", dimensions: [("endpoint", endpoint.rawValue), ("result", refusal.reasonCode)]).increment()
+            return errorBody(refusal, endpoint: endpoint, requestId: requestId)
+        case .success(let grant):
+            let plaintext: [UInt8]
+            switch grant.credential {
+            case .psk(let psk):
+                plaintext = RegistrationPayload.pskPlaintext(psk: psk)
+            case .certificate(let certificatePEM, let privateKeyPEM?, _):
+                plaintext = RegistrationPayload.certificatePlaintext(certificatePEM: certificatePEM, privateKeyPEM: privateKeyPEM)
+            case .certificate(_, nil, _):
+                logger.error("certificate device has no private key left to hand out")
+                return errorBody(.internalError, endpoint: endpoint, requestId: requestId)
+            }
+            let encrypted: (payload: String, length: Int)
+            do {
+                encrypted = try RegistrationPayload.encrypt(plaintext: plaintext, productSecret: grant.productSecret)
+            } catch {
+                logger.error("registration payload encryption failed", metadata: ["error": "\(error)"])
+                return errorBody(.internalError, endpoint: endpoint, requestId: requestId)
+            }
+            Counter(
+                label: "iothub_registrations_total",
+                dimensions: [("endpoint", endpoint.rawValue), ("result", grant.created ? "registered" : "reissued")]
+            ).increment()
+            switch endpoint {
+            case .legacy:
+                return RegistrationWire.legacySuccessBody(length: encrypted.length, payload: encrypted.payload)
+            case .v2:
+                return RegistrationWire.v2SuccessBody(length: encrypted.length, payload: encrypted.payload, requestId: requestId)
+            }
+        }
+    }
+
+    private func errorBody(_ refusal: RegistrationRefusal, endpoint: RegistrationEndpoint, requestId: String) -> [UInt8] {
+        switch endpoint {
+        case .legacy: return RegistrationWire.legacyErrorBody(refusal, requestId: requestId)
+        case .v2: return RegistrationWire.v2ErrorBody(refusal, requestId: requestId)
+        }
+    }
+
+    /// Refuses a request that never reached the registry's policy, and audits it.
+    private func refuse(
+        _ refusal: RegistrationRefusal,
+        endpoint: RegistrationEndpoint,
+        ids: (productId: String?, deviceName: String?),
+        source: String,
+        detail: String,
+        requestId: String
+    ) async -> [UInt8] {
+        logger.info(
+            "registration refused",
+            metadata: ["hub.reason": "\(refusal.reasonCode)", "hub.source": "\(source)", "hub.detail": "\(detail)"]
+        )
+        await registry.recordRefusedAttempt(
+            RegistrationAttempt(
+                time: RegistryEngine.systemMillis(),
+                productId: ids.productId ?? "",
+                deviceName: ids.deviceName ?? "",
+                sourceAddress: source,
+                endpoint: endpoint,
+                accepted: false,
+                reason: refusal.reasonCode,
+                detail: detail
+            )
+        )
+        Counter(label: "iothub_registrations_total", dimensions: [("endpoint", endpoint.rawValue), ("result", refusal.reasonCode)]).increment()
+        return errorBody(refusal, endpoint: endpoint, requestId: requestId)
+    }
+}

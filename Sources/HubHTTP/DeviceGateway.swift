@@ -1,0 +1,91 @@
+import DeviceAuth
+import Foundation
+public import Hummingbird
+public import Logging
+import Metrics
+public import Registry
+
+/// The device HTTP endpoints: dynamic registration in both generations (`device-protocol.md` §3).
+///
+/// Every answer is HTTP 200 with the protocol's own envelope, `Content-Type: application/json` and an exact
+/// `Content-Length`; every attempt is audited with its reason.
+public struct DeviceGateway: Sendable {
+    public struct Configuration: Sendable {
+        /// Largest request body accepted (default 16 KiB; real requests are under 200 bytes, certificate
+        /// devices of private CAs add a PEM).
+        public var maxBodySize: Int = 16 * 1024
+        /// Public host names of the hub, tried as v2 CanonicalHost (after the Host header).
+        public var publicHostNames: [String] = []
+
+        public init(maxBodySize: Int = 16 * 1024, publicHostNames: [String] = []) {
+            self.maxBodySize = maxBodySize
+            self.publicHostNames = publicHostNames
+        }
+    }
+
+    let registry: RegistryEngine
+    let configuration: Configuration
+    let logger: Logger
+
+    public init(registry: RegistryEngine, configuration: Configuration, logger: Logger) {
+        self.registry = registry
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Adds the device routes to a router.
+    public func addRoutes(to router: Router<HubRequestContext>) {
+        router.post("/register/dev") { request, context in
+            let body = await collectBody(request)
+            return Response.json(await self.registerLegacy(body: body, source: context.sourceDescription))
+        }
+        router.post("/device/register") { request, context in
+            let body = await collectBody(request)
+            let headers = V2Headers(request.headers)
+            let host = request.head.authority ?? request.headers[.host]
+            return Response.json(
+                await self.registerV2(body: body, headers: headers, hostHeader: host, source: context.sourceDescription)
+            )
+        }
+        // The HTTP floor for benchmarks and a liveness probe for operators.
+        router.get("/health") { _, _ in Response.json(Array(#"{"status":"ok"}"#.utf8)) }
+        router.post("/health") { _, _ in Response.json(Array(#"{"status":"ok"}"#.utf8)) }
+    }
+
+    /// `nil` when the body is larger than the limit.
+    private func collectBody(_ request: Request) async -> [UInt8]? {
+        do {
+            let buffer = try await request.body.collect(upTo: configuration.maxBodySize)
+            return Array(buffer.readableBytesView)
+        } catch {
+            return nil
+        }
+    }
+}
+
+/// The four `X-TC-*` headers of a v2 registration, read case-insensitively.
+public struct V2Headers: Sendable {
+    public var algorithm: String?
+    public var timestamp: String?
+    public var nonce: String?
+    public var signature: String?
+
+    public init(algorithm: String?, timestamp: String?, nonce: String?, signature: String?) {
+        self.algorithm = algorithm
+        self.timestamp = timestamp
+        self.nonce = nonce
+        self.signature = signature
+    }
+
+    init(_ fields: HTTPFields) {
+        func value(_ name: String) -> String? {
+            HTTPField.Name(name).flatMap { fields[$0] }
+        }
+        self.init(
+            algorithm: value("X-TC-Algorithm"),
+            timestamp: value("X-TC-Timestamp"),
+            nonce: value("X-TC-Nonce"),
+            signature: value("X-TC-Signature")
+        )
+    }
+}

@@ -1,0 +1,32 @@
+public import Logging
+
+/// Every setting of `iothub serve`. Each has a flag, an environment variable and a config-file key; the
+/// table `HubSetting.all` is the one place that names them.
+public struct HubConfiguration: Sendable, Equatable {
+    /// Data directory: registry, CA, management credentials. Default `./iothub-data`.
+    public var dataDirectory = "./iothub-data"
+    /// Bind address of the device HTTP listener. Default `0.0.0.0`.
+    public var httpHost = "0.0.0.0"
+    /// Device HTTP port (registration). Default 8080; 0 picks a free port.
+    public var httpPort = 8080
+    /// Device HTTPS port; nil (default) = no HTTPS listener.
+    public var httpsPort: Int?
+    /// PEM certificate chain for HTTPS; default: a server certificate issued by the hub CA.
+    public var tlsCertificateFile: String?
+    /// PEM private key for `tlsCertificateFile`.
+    public var tlsKeyFile: String?
+    /// Bind address of the management API. Default `127.0.0.1`.
+    public var apiHost = "127.0.0.1"
+    /// Management API port. Default 9080; 0 picks a free port.
+    public var apiPort = 9080
+    /// Host names devices use to reach the hub (v2 registration CanonicalHost, server certificate SANs).
+    public var publicHosts: [String] = []
+    /// SQLite durability: `full` (fsync every commit, default) or `normal` (survives kill -9, not power loss).
+    public var sqliteSynchronous = "full"
+    /// Largest device HTTP request body in bytes. Default 16384.
+    public var maxBodySize = 16 * 1024
+    /// Log level: trace, debug, info, notice, warning, error, critical. Default info.
+    public var logLevel: Logger.Level = .info
+
+    public init() {}
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Logging
+
+/// One setting's names on the command line, in the environment and in the config file.
+public struct HubSetting: Sendable {
+    public let flag: String
+    public let environment: String
+    public let configKey: String
+    public let help: String
+    let apply: @Sendable (inout HubConfiguration, String) throws -> Void
+
+    public static let all: [HubSetting] = [
+        HubSetting("data-dir", "IOTHUB_DATA_DIR", "dataDir", "Data directory (registry, CA, credentials). Default ./iothub-data") {
+            $0.dataDirectory = $1
+        },
+        HubSetting("http-host", "IOTHUB_HTTP_HOST", "httpHost", "Bind address of the device HTTP port. Default 0.0.0.0") {
+            $0.httpHost = $1
+        },
+        HubSetting("http-port", "IOTHUB_HTTP_PORT", "httpPort", "Device HTTP port (dynamic registration). Default 8080") {
+            $0.httpPort = try port($1)
+        },
+        HubSetting("https-port", "IOTHUB_HTTPS_PORT", "httpsPort", "Device HTTPS port; off unless set (8443 is usual)") {
+            $0.httpsPort = try port($1)
+        },
+        HubSetting("tls-cert-file", "IOTHUB_TLS_CERT_FILE", "tlsCertFile", "PEM certificate chain for HTTPS. Default: issued by the hub CA") {
+            $0.tlsCertificateFile = $1
+        },
+        HubSetting("tls-key-file", "IOTHUB_TLS_KEY_FILE", "tlsKeyFile", "PEM private key for --tls-cert-file") {
+            $0.tlsKeyFile = $1
+        },
+        HubSetting("api-host", "IOTHUB_API_HOST", "apiHost", "Bind address of the management API. Default 127.0.0.1") {
+            $0.apiHost = $1
+        },
+        HubSetting("api-port", "IOTHUB_API_PORT", "apiPort", "Management API port. Default 9080") {
+            $0.apiPort = try port($1)
+        },
+        HubSetting("public-host", "IOTHUB_PUBLIC_HOSTS", "publicHosts", "Comma-separated host names devices use to reach the hub") {
+            $0.publicHosts = $1.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        },
+        HubSetting("sqlite-synchronous", "IOTHUB_SQLITE_SYNCHRONOUS", "sqliteSynchronous", "full (fsync each commit, default) or normal") {
+            guard $1 == "full" || $1 == "normal" else { throw HubConfigurationError("sqlite-synchronous must be full or normal") }
+            $0.sqliteSynchronous = $1
+        },
+        HubSetting("max-body-size", "IOTHUB_MAX_BODY_SIZE", "maxBodySize", "Largest device HTTP request body in bytes. Default 16384") {
+            guard let size = Int($1), size > 0 else { throw HubConfigurationError("max-body-size must be a positive integer") }
+            $0.maxBodySize = size
+        },
+        HubSetting("log-level", "IOTHUB_LOG_LEVEL", "logLevel", "trace, debug, info, notice, warning, error or critical. Default info") {
+            guard let level = Logger.Level(rawValue: $1) else { throw HubConfigurationError("unknown log level \($1)") }
+            $0.logLevel = level
+        },
+    ]
+
+    init(_ flag: String, _ environment: String, _ configKey: String, _ help: String, apply: @escaping @Sendable (inout HubConfiguration, String) throws -> Void) {
+        self.flag = flag
+        self.environment = environment
+        self.configKey = configKey
+        self.help = help
+        self.apply = apply
+    }
+
+    private static func port(_ text: String) throws -> Int {
+        guard let port = Int(text), (0...65535).contains(port) else { throw HubConfigurationError("invalid port \(text)") }
+        return port
+    }
+}
+
+public struct HubConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension HubConfiguration {
+    /// Resolves the configuration: command-line values win over the environment, which wins over the
+    /// config file (JSON object keyed by `configKey`), which wins over the defaults.
+    public static func resolve(
+        flags: [String: String],
+        environment: [String: String],
+        configFile: String?
+    ) throws -> HubConfiguration {
+        var configuration = HubConfiguration()
+        var fileValues: [String: String] = [:]
+        if let configFile {
+            let data = try Data(contentsOf: URL(fileURLWithPath: configFile))
+            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw HubConfigurationError("config file \(configFile) must hold a JSON object")
+            }
+            let known = Set(HubSetting.all.map(\.configKey))
+            for (key, value) in object {
+                guard known.contains(key) else { throw HubConfigurationError("unknown key \(key) in \(configFile)") }
+                switch value {
+                case let list as [Any]: fileValues[key] = list.map { "\($0)" }.joined(separator: ",")
+                default: fileValues[key] = "\(value)"
+                }
+            }
+        }
+        for setting in HubSetting.all {
+            let value = flags[setting.flag] ?? environment[setting.environment] ?? fileValues[setting.configKey]
+            if let value {
+                do {
+                    try setting.apply(&configuration, value)
+                } catch let error as HubConfigurationError {
+                    throw HubConfigurationError("--\(setting.flag): \(error.description)")
+                }
+            }
+        }
+        return configuration
+    }
+}

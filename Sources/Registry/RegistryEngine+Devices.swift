@@ -1,0 +1,248 @@
+import DeviceAuth
+import Foundation
+
+/// Filters of DescribeDevices.
+public struct DeviceFilter: Sendable {
+    /// Exact firmware version; `"None-FirmwareVersion"` selects devices without one.
+    public var firmwareVersion: String?
+    /// Substring of the device name.
+    public var deviceName: String?
+    public var enabled: Bool?
+
+    public init(firmwareVersion: String? = nil, deviceName: String? = nil, enabled: Bool? = nil) {
+        self.firmwareVersion = firmwareVersion
+        self.deviceName = deviceName
+        self.enabled = enabled
+    }
+}
+
+/// Per-device result of ResetDeviceState.
+public struct DeviceResetResult: Sendable, Hashable {
+    public var deviceName: String
+    public var success: Bool
+    public var reason: String?
+}
+
+extension RegistryEngine {
+    public func createDevice(
+        productId: String,
+        name: String,
+        definedPSK: String? = nil,
+        tags: [DeviceTag] = []
+    ) async throws -> Device {
+        try requireAvailable()
+        let product = try product(productId)
+        guard !product.forbidden else { throw RegistryError(.productForbidden, "product is forbidden") }
+        guard DeviceIdentifiers.isValidDeviceName(name) else {
+            throw RegistryError(.invalidParameter, "DeviceName must match [a-zA-Z0-9:_-]{1,48}")
+        }
+        let key = DeviceKey(productId: productId, name: name)
+        guard devices[key] == nil else { throw RegistryError(.deviceAlreadyExists, "device already exists") }
+        let credential: DeviceCredential
+        if let definedPSK {
+            guard product.encryptionType == .psk else {
+                throw RegistryError(.productNotSupportPSK, "product does not use PSK authentication")
+            }
+            guard DeviceIdentifiers.isValidPSK(definedPSK) else {
+                throw RegistryError(.pskNotBase64, "DefinedPsk must be Base64 of 1 to 48 bytes")
+            }
+            credential = .psk(definedPSK)
+        } else {
+            do {
+                credential = try issuer.issue(for: key, encryption: product.encryptionType)
+            } catch {
+                logger.error("credential issuance failed", metadata: ["error": "\(error)"])
+                throw RegistryError(.storageFailure, "credential issuance failed")
+            }
+        }
+        let device = Device(productId: productId, name: name, credential: credential, createdAt: nowSeconds, tags: tags)
+        insert(device)
+        try await commit([.upsertDevice(device)])
+        logger.info("device created", metadata: ["hub.product_id": "\(productId)", "hub.device_name": "\(name)"])
+        return device
+    }
+
+    public func device(productId: String, name: String) throws -> Device {
+        _ = try product(productId)
+        guard let device = devices[DeviceKey(productId: productId, name: name)] else {
+            throw RegistryError(.deviceNotFound, "device not exist")
+        }
+        return device
+    }
+
+    /// Looks a device up without throwing (broker authentication path).
+    public func lookup(_ key: DeviceKey) -> (Product, Device)? {
+        guard let product = products[key.productId], let device = devices[key] else { return nil }
+        return (product, device)
+    }
+
+    /// Devices of a product in creation order, filtered.
+    public func devices(productId: String, filter: DeviceFilter = DeviceFilter(), offset: Int, limit: Int) throws -> (total: Int, devices: [Device]) {
+        _ = try product(productId)
+        let all = deviceOrder[productId, default: []].lazy.compactMap { self.devices[DeviceKey(productId: productId, name: $0)] }
+        let matching = all.filter { device in
+            if let version = filter.firmwareVersion {
+                if version == "None-FirmwareVersion" {
+                    if !device.firmwareVersion.isEmpty { return false }
+                } else if device.firmwareVersion != version {
+                    return false
+                }
+            }
+            if let name = filter.deviceName, !name.isEmpty, !device.name.contains(name) { return false }
+            if let enabled = filter.enabled, device.enabled != enabled { return false }
+            return true
+        }
+        let list = Array(matching)
+        return (list.count, Array(list.dropFirst(max(offset, 0)).prefix(max(limit, 0))))
+    }
+
+    public func deleteDevice(productId: String, name: String) async throws {
+        try requireAvailable()
+        let device = try device(productId: productId, name: name)
+        removeDevice(device.key)
+        try await commit([.deleteDevice(device.key)])
+        eventSink.yield(.deviceDeleted(device.key))
+        logger.info("device deleted", metadata: ["hub.product_id": "\(productId)", "hub.device_name": "\(name)"])
+    }
+
+    /// Enables or disables devices. All must exist; nothing changes otherwise.
+    public func setDevicesEnabled(productId: String, names: [String], enabled: Bool) async throws {
+        try requireAvailable()
+        let product = try product(productId)
+        guard !product.forbidden else { throw RegistryError(.productForbidden, "product is forbidden") }
+        let targets = try names.map { try device(productId: productId, name: $0) }
+        var mutations: [RegistryMutation] = []
+        for var device in targets where device.enabled != enabled {
+            device.enabled = enabled
+            device.updatedAt = nowSeconds
+            insert(device)
+            mutations.append(.upsertDevice(device))
+        }
+        try await commit(mutations)
+        if !enabled {
+            for device in targets { eventSink.yield(.deviceDisabled(device.key)) }
+        }
+    }
+
+    /// ResetDeviceState: closes the devices' sessions and marks them offline; per-device results.
+    public func resetDeviceState(productId: String, names: [String]) async throws -> [DeviceResetResult] {
+        try requireAvailable()
+        _ = try product(productId)
+        var results: [DeviceResetResult] = []
+        var mutations: [RegistryMutation] = []
+        for name in names {
+            guard var device = devices[DeviceKey(productId: productId, name: name)] else {
+                results.append(DeviceResetResult(deviceName: name, success: false, reason: "device not exists"))
+                continue
+            }
+            if device.online {
+                device.online = false
+                device.lastOfflineTime = nowSeconds
+                device.updatedAt = nowSeconds
+                insert(device)
+                mutations.append(.upsertDevice(device))
+            }
+            results.append(DeviceResetResult(deviceName: name, success: true, reason: nil))
+        }
+        try await commit(mutations)
+        for result in results where result.success {
+            eventSink.yield(.connectionReset(DeviceKey(productId: productId, name: result.deviceName)))
+        }
+        return results
+    }
+
+    /// Replaces a PSK device's secret; takes effect on the next connection.
+    public func updatePSK(productId: String, name: String, psk: String) async throws {
+        try requireAvailable()
+        let product = try product(productId)
+        var device = try device(productId: productId, name: name)
+        guard product.encryptionType == .psk else {
+            throw RegistryError(.productNotSupportPSK, "product does not use PSK authentication")
+        }
+        guard DeviceIdentifiers.isValidPSK(psk) else {
+            throw RegistryError(.pskNotBase64, "Psk must be Base64 of 1 to 48 bytes")
+        }
+        device.credential = .psk(psk)
+        device.updatedAt = nowSeconds
+        insert(device)
+        try await commit([.upsertDevice(device)])
+    }
+
+    /// DescribeDeviceClientKey: the private key of a certificate device, answered once per certificate.
+    public func fetchClientKey(productId: String, name: String) async throws -> String {
+        try requireAvailable()
+        let product = try product(productId)
+        var device = try device(productId: productId, name: name)
+        guard product.encryptionType == .certificate,
+            case .certificate(_, let key, _) = device.credential
+        else {
+            throw RegistryError(.wrongProductAuthType, "product does not use certificate authentication")
+        }
+        guard let key, !device.clientKeyFetched else {
+            throw RegistryError(.clientKeyAlreadyFetched, "client key already fetched")
+        }
+        device.clientKeyFetched = true
+        device.credentialFetched = true
+        device.updatedAt = nowSeconds
+        insert(device)
+        try await commit([.upsertDevice(device)])
+        return key
+    }
+
+    /// Resets a device's registration: new credential, activation cleared, sessions closed. The next
+    /// dynamic registration of the device returns the new credential.
+    public func resetRegistration(productId: String, name: String) async throws -> Device {
+        try requireAvailable()
+        let product = try product(productId)
+        var device = try device(productId: productId, name: name)
+        do {
+            device.credential = try issuer.issue(for: device.key, encryption: product.encryptionType)
+        } catch {
+            logger.error("credential issuance failed", metadata: ["error": "\(error)"])
+            throw RegistryError(.storageFailure, "credential issuance failed")
+        }
+        device.firstOnlineTime = nil
+        device.loginTime = 0
+        device.online = false
+        device.credentialFetched = false
+        device.clientKeyFetched = false
+        device.updatedAt = nowSeconds
+        insert(device)
+        try await commit([.upsertDevice(device)])
+        eventSink.yield(.credentialRevoked(device.key))
+        logger.info("device registration reset", metadata: ["hub.product_id": "\(productId)", "hub.device_name": "\(name)"])
+        return device
+    }
+
+    // MARK: presence (fed by the broker)
+
+    /// Records an accepted MQTT login; the first one activates the device.
+    public func recordLogin(_ key: DeviceKey, clientIP: String?) async throws {
+        try requireAvailable()
+        guard var device = devices[key] else { throw RegistryError(.deviceNotFound, "device not exist") }
+        let time = nowSeconds
+        if device.firstOnlineTime == nil {
+            device.firstOnlineTime = time
+            // The hub keeps a certificate device's private key only until its first login.
+            if case .certificate(let cert, _, let serial) = device.credential {
+                device.credential = .certificate(certificatePEM: cert, privateKeyPEM: nil, serialNumber: serial)
+            }
+        }
+        device.loginTime = time
+        device.online = true
+        device.clientIP = clientIP
+        device.updatedAt = time
+        insert(device)
+        try await commit([.upsertDevice(device)])
+    }
+
+    /// Records the end of a device's MQTT session.
+    public func recordLogout(_ key: DeviceKey) async throws {
+        guard var device = devices[key], device.online else { return }
+        device.online = false
+        device.lastOfflineTime = nowSeconds
+        device.updatedAt = nowSeconds
+        insert(device)
+        try await commit([.upsertDevice(device)])
+    }
+}

@@ -1,0 +1,168 @@
+public import DeviceAuth
+
+/// A parsed dynamic-registration request, handed to the registry by the device gateway.
+public struct RegistrationRequest: Sendable {
+    public var productId: String
+    public var deviceName: String
+    public var endpoint: RegistrationEndpoint
+    public var sourceAddress: String
+    public var nonce: String
+    public var timestamp: String
+    /// Checks the request's signature against a ProductSecret (constant time).
+    public var verifySignature: @Sendable (_ productSecret: String) -> Bool
+
+    public init(
+        productId: String,
+        deviceName: String,
+        endpoint: RegistrationEndpoint,
+        sourceAddress: String,
+        nonce: String,
+        timestamp: String,
+        verifySignature: @escaping @Sendable (_ productSecret: String) -> Bool
+    ) {
+        self.productId = productId
+        self.deviceName = deviceName
+        self.endpoint = endpoint
+        self.sourceAddress = sourceAddress
+        self.nonce = nonce
+        self.timestamp = timestamp
+        self.verifySignature = verifySignature
+    }
+}
+
+/// What an accepted registration hands out.
+public struct RegistrationGrant: Sendable {
+    /// The key the payload is encrypted with.
+    public var productSecret: String
+    public var credential: DeviceCredential
+    /// The device was created by this request.
+    public var created: Bool
+}
+
+extension RegistryEngine {
+    /// Decides and records one dynamic registration. Every call is audited.
+    ///
+    /// An accepted registration returns only once the device and its credential are durable.
+    public func register(_ request: RegistrationRequest) async -> Result<RegistrationGrant, RegistrationRefusal> {
+        let time = now()
+        guard available else {
+            return .failure(.internalError)
+        }
+        let key = DeviceKey(productId: request.productId, name: request.deviceName)
+        let product = products[request.productId]
+        let replayKey = ReplayWindow.key(
+            productId: request.productId,
+            deviceName: request.deviceName,
+            nonce: request.nonce,
+            timestamp: request.timestamp
+        )
+        var signatureChecked = false
+        let facts = RegistrationFacts(
+            product: product,
+            device: devices[key],
+            autoCreatedCount: autoCreatedCount[request.productId, default: 0],
+            replayed: replayWindow.contains(replayKey, now: time)
+        )
+        let decision = RegistrationPolicy.decide(facts) { secret in
+            signatureChecked = true
+            return request.verifySignature(secret)
+        }
+        func attempt(accepted: Bool, reason: String, detail: String = "") -> RegistrationAttempt {
+            RegistrationAttempt(
+                time: time,
+                productId: request.productId,
+                deviceName: request.deviceName,
+                sourceAddress: request.sourceAddress,
+                endpoint: request.endpoint,
+                accepted: accepted,
+                reason: reason,
+                detail: detail,
+                nonce: request.nonce,
+                timestamp: request.timestamp
+            )
+        }
+        // A validly signed request's nonce is remembered whatever the outcome.
+        if signatureChecked, decision != .refuse(.signatureMismatch), decision != .refuse(.nonceReplayed) {
+            replayWindow.record(replayKey, at: time)
+        }
+
+        switch decision {
+        case .refuse(let refusal):
+            logger.info(
+                "registration refused",
+                metadata: [
+                    "hub.product_id": "\(request.productId)", "hub.device_name": "\(request.deviceName)",
+                    "hub.reason": "\(refusal.reasonCode)", "hub.source": "\(request.sourceAddress)",
+                ]
+            )
+            enqueue([.appendAudit(attempt(accepted: false, reason: refusal.reasonCode))])
+            return .failure(refusal)
+
+        case .reissue:
+            guard var device = devices[key], let product else { return .failure(.internalError) }
+            var mutations: [RegistryMutation] = []
+            if !device.credentialFetched {
+                device.credentialFetched = true
+                device.updatedAt = time / 1000
+                insert(device)
+                mutations.append(.upsertDevice(device))
+            }
+            mutations.append(.appendAudit(attempt(accepted: true, reason: RegistrationAttempt.reasonReissued)))
+            do {
+                try await commit(mutations)
+            } catch {
+                return .failure(.internalError)
+            }
+            logger.info(
+                "registration accepted (existing device)",
+                metadata: ["hub.product_id": "\(key.productId)", "hub.device_name": "\(key.name)"]
+            )
+            return .success(RegistrationGrant(productSecret: product.productSecret, credential: device.credential, created: false))
+
+        case .create:
+            guard let product else { return .failure(.internalError) }
+            let credential: DeviceCredential
+            do {
+                credential = try issuer.issue(for: key, encryption: product.encryptionType)
+            } catch {
+                logger.error("credential issuance failed", metadata: ["error": "\(error)"])
+                enqueue([.appendAudit(attempt(accepted: false, reason: RegistrationRefusal.internalError.reasonCode, detail: "credential issuance failed"))])
+                return .failure(.internalError)
+            }
+            let device = Device(
+                productId: key.productId,
+                name: key.name,
+                credential: credential,
+                createdByRegistration: true,
+                createdAt: time / 1000,
+                credentialFetched: true
+            )
+            insert(device)
+            do {
+                try await commit([
+                    .upsertDevice(device),
+                    .appendAudit(attempt(accepted: true, reason: RegistrationAttempt.reasonRegistered)),
+                ])
+            } catch {
+                return .failure(.internalError)
+            }
+            logger.info(
+                "registration accepted (device created)",
+                metadata: ["hub.product_id": "\(key.productId)", "hub.device_name": "\(key.name)"]
+            )
+            return .success(RegistrationGrant(productSecret: product.productSecret, credential: credential, created: true))
+        }
+    }
+
+    /// Audits a request the gateway refused before it reached the policy (unparseable body, missing
+    /// headers). Not awaited: the answer does not depend on it.
+    public func recordRefusedAttempt(_ attempt: RegistrationAttempt) {
+        enqueue([.appendAudit(attempt)])
+    }
+
+    /// The registration audit log, newest first. Flushes queued entries first so the answer is current.
+    public func auditLog(_ query: AuditQuery) async throws -> (total: Int, attempts: [RegistrationAttempt]) {
+        try await flushPending()
+        return try await store.queryAudit(query)
+    }
+}

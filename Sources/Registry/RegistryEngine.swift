@@ -1,0 +1,140 @@
+import Foundation
+public import Logging
+
+/// The registry: products, devices, credentials and the registration audit.
+///
+/// One actor owns the in-memory state, which is the read path for everything (device gateway, management
+/// API, broker authentication). Every mutation is applied in memory and handed to the store; callers that
+/// must not answer before the change is durable await `commit`, which group-commits all mutations queued
+/// meanwhile in one transaction. Decisions that must be exact under concurrency (the RegisterLimit, two
+/// registrations of one new name) are taken inside the actor, so they never race.
+public actor RegistryEngine {
+    public typealias Clock = @Sendable () -> Int64
+
+    let store: any RegistryStore
+    let logger: Logger
+    /// Unix milliseconds.
+    let now: Clock
+    let issuer: CredentialIssuer
+
+    var products: [String: Product] = [:]
+    var productOrder: [String] = []
+    var productIdByName: [String: String] = [:]
+    var devices: [DeviceKey: Device] = [:]
+    var deviceOrder: [String: [String]] = [:]
+    var autoCreatedCount: [String: Int] = [:]
+    var replayWindow = ReplayWindow()
+
+    // Group commit.
+    var pending: [RegistryMutation] = []
+    var waiters: [CheckedContinuation<Void, any Error>] = []
+    var flushing = false
+    var available = true
+
+    public nonisolated let events: AsyncStream<RegistryEvent>
+    let eventSink: AsyncStream<RegistryEvent>.Continuation
+
+    init(store: any RegistryStore, issuer: CredentialIssuer, logger: Logger, now: @escaping Clock) {
+        self.store = store
+        self.issuer = issuer
+        self.logger = logger
+        self.now = now
+        (self.events, self.eventSink) = AsyncStream.makeStream(of: RegistryEvent.self, bufferingPolicy: .bufferingNewest(4096))
+    }
+
+    /// Opens the registry on a store, loading its state.
+    public static func open(
+        store: any RegistryStore,
+        issuer: CredentialIssuer,
+        logger: Logger,
+        now: @escaping Clock = { RegistryEngine.systemMillis() }
+    ) async throws -> RegistryEngine {
+        let engine = RegistryEngine(store: store, issuer: issuer, logger: logger, now: now)
+        try await engine.reload()
+        return engine
+    }
+
+    public static func systemMillis() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+    }
+
+    var nowSeconds: Int64 { now() / 1000 }
+
+    func reload() async throws {
+        let snapshot = try await store.load(auditSince: now() - ReplayWindow.windowMillis)
+        products = [:]
+        productOrder = []
+        productIdByName = [:]
+        devices = [:]
+        deviceOrder = [:]
+        autoCreatedCount = [:]
+        replayWindow = ReplayWindow()
+        for product in snapshot.products.sorted(by: { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }) {
+            insert(product)
+        }
+        for device in snapshot.devices.sorted(by: { ($0.createdAt, $0.name) < ($1.createdAt, $1.name) }) {
+            insert(device)
+        }
+        for attempt in snapshot.recentAttempts {
+            replayWindow.record(ReplayWindow.key(attempt), at: attempt.time)
+        }
+        logger.info(
+            "registry loaded",
+            metadata: ["hub.products": "\(products.count)", "hub.devices": "\(devices.count)"]
+        )
+    }
+
+    /// Writes out everything queued and closes the store.
+    public func shutdown() async {
+        do {
+            try await flushPending()
+        } catch {
+            logger.error("registry flush at shutdown failed", metadata: ["error": "\(error)"])
+        }
+        available = false
+        eventSink.finish()
+        do {
+            try await store.close()
+        } catch {
+            logger.error("registry store close failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: in-memory indexes
+
+    func insert(_ product: Product) {
+        if products[product.id] == nil { productOrder.append(product.id) }
+        if let old = products[product.id], old.name != product.name { productIdByName[old.name] = nil }
+        products[product.id] = product
+        productIdByName[product.name] = product.id
+    }
+
+    func removeProduct(_ id: String) {
+        guard let product = products.removeValue(forKey: id) else { return }
+        productOrder.removeAll { $0 == id }
+        productIdByName[product.name] = nil
+        deviceOrder[id] = nil
+        autoCreatedCount[id] = nil
+    }
+
+    func insert(_ device: Device) {
+        let key = device.key
+        if let old = devices[key] {
+            if old.createdByRegistration { autoCreatedCount[key.productId, default: 0] -= 1 }
+        } else {
+            deviceOrder[key.productId, default: []].append(key.name)
+        }
+        if device.createdByRegistration { autoCreatedCount[key.productId, default: 0] += 1 }
+        devices[key] = device
+    }
+
+    func removeDevice(_ key: DeviceKey) {
+        guard let old = devices.removeValue(forKey: key) else { return }
+        deviceOrder[key.productId]?.removeAll { $0 == key.name }
+        if old.createdByRegistration { autoCreatedCount[key.productId, default: 0] -= 1 }
+    }
+
+    func requireAvailable() throws {
+        guard available else { throw RegistryError(.storageFailure, "registry unavailable") }
+    }
+}

@@ -1,0 +1,41 @@
+/// Errors of the registry. `code` is stable; the edges (management API, device gateway) map it to their
+/// own envelopes.
+public struct RegistryError: Error, Sendable, Hashable, CustomStringConvertible {
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Base: String, Sendable, Hashable {
+            case productNotFound, productNameTaken, productForbidden, devicesExistUnderProduct
+            case deviceNotFound, deviceAlreadyExists, deviceLimitExceeded
+            case invalidParameter, pskNotBase64, productNotSupportPSK, wrongProductAuthType
+            case clientKeyAlreadyFetched, storageFailure, shuttingDown
+        }
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        public static let productNotFound = Code(.productNotFound)
+        public static let productNameTaken = Code(.productNameTaken)
+        public static let productForbidden = Code(.productForbidden)
+        public static let devicesExistUnderProduct = Code(.devicesExistUnderProduct)
+        public static let deviceNotFound = Code(.deviceNotFound)
+        public static let deviceAlreadyExists = Code(.deviceAlreadyExists)
+        public static let deviceLimitExceeded = Code(.deviceLimitExceeded)
+        public static let invalidParameter = Code(.invalidParameter)
+        public static let pskNotBase64 = Code(.pskNotBase64)
+        public static let productNotSupportPSK = Code(.productNotSupportPSK)
+        public static let wrongProductAuthType = Code(.wrongProductAuthType)
+        public static let clientKeyAlreadyFetched = Code(.clientKeyAlreadyFetched)
+        public static let storageFailure = Code(.storageFailure)
+        public static let shuttingDown = Code(.shuttingDown)
+
+        public var description: String { base.rawValue }
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "RegistryError(\(code)): \(message)" }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Registry
+import SQLiteNIO
+
+/// Turns a batch of mutations into as few statements as possible, keeping their order: consecutive
+/// mutations of one kind become one multi-row statement.
+enum SQLiteBatch {
+    struct Statement {
+        var sql: String
+        var binds: [SQLiteData]
+    }
+
+    /// Rows per multi-row statement (SQLite allows 32766 bound parameters).
+    static let rowsPerStatement = 200
+
+    private enum Kind: Equatable { case product, deleteProduct, device, deleteDevice, audit }
+
+    static func statements(for mutations: [RegistryMutation]) throws -> [Statement] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var result: [Statement] = []
+        var run: [RegistryMutation] = []
+        var runKind: Kind?
+
+        func flush() throws {
+            guard let kind = runKind, !run.isEmpty else { return }
+            var start = 0
+            while start < run.count {
+                let chunk = run[start..<min(start + rowsPerStatement, run.count)]
+                result.append(try statement(kind: kind, chunk: chunk, encoder: encoder))
+                start += rowsPerStatement
+            }
+            run = []
+        }
+
+        for mutation in mutations {
+            let kind: Kind
+            switch mutation {
+            case .upsertProduct: kind = .product
+            case .deleteProduct: kind = .deleteProduct
+            case .upsertDevice: kind = .device
+            case .deleteDevice: kind = .deleteDevice
+            case .appendAudit: kind = .audit
+            }
+            if kind != runKind {
+                try flush()
+                runKind = kind
+            }
+            run.append(mutation)
+        }
+        try flush()
+        return result
+    }
+
+    private static func statement(kind: Kind, chunk: ArraySlice<RegistryMutation>, encoder: JSONEncoder) throws -> Statement {
+        var binds: [SQLiteData] = []
+        switch kind {
+        case .product:
+            for case .upsertProduct(let product) in chunk {
+                binds += [.text(product.id), .text(product.name), .text(try json(product, encoder))]
+            }
+            // A renamed product may collide with its own old row only; names are unique in the engine.
+            return Statement(
+                sql: "INSERT INTO products (id, name, data) VALUES " + placeholders(rows: chunk.count, columns: 3)
+                    + " ON CONFLICT(id) DO UPDATE SET name = excluded.name, data = excluded.data",
+                binds: binds
+            )
+        case .deleteProduct:
+            for case .deleteProduct(let id) in chunk { binds.append(.text(id)) }
+            return Statement(
+                sql: "DELETE FROM products WHERE id IN (" + Array(repeating: "?", count: chunk.count).joined(separator: ", ") + ")",
+                binds: binds
+            )
+        case .device:
+            for case .upsertDevice(let device) in chunk {
+                binds += [.text(device.productId), .text(device.name), .text(try json(device, encoder))]
+            }
+            return Statement(
+                sql: "INSERT INTO devices (product_id, name, data) VALUES " + placeholders(rows: chunk.count, columns: 3)
+                    + " ON CONFLICT(product_id, name) DO UPDATE SET data = excluded.data",
+                binds: binds
+            )
+        case .deleteDevice:
+            var conditions: [String] = []
+            for case .deleteDevice(let key) in chunk {
+                conditions.append("(product_id = ? AND name = ?)")
+                binds += [.text(key.productId), .text(key.name)]
+            }
+            return Statement(sql: "DELETE FROM devices WHERE " + conditions.joined(separator: " OR "), binds: binds)
+        case .audit:
+            for case .appendAudit(let a) in chunk {
+                binds += [
+                    .integer(Int(a.time)), .text(a.productId), .text(a.deviceName), .text(a.sourceAddress),
+                    .text(a.endpoint.rawValue), .integer(a.accepted ? 1 : 0), .text(a.reason), .text(a.detail),
+                    .text(a.nonce), .text(a.timestamp),
+                ]
+            }
+            return Statement(
+                sql: """
+                    INSERT INTO registration_audit (time_ms, product_id, device_name, source, endpoint, accepted, \
+                    reason, detail, nonce, timestamp) VALUES 
+                    """ + placeholders(rows: chunk.count, columns: 10),
+                binds: binds
+            )
+        }
+    }
+
+    private static func placeholders(rows: Int, columns: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        return Array(repeating: row, count: rows).joined(separator: ", ")
+    }
+
+    private static func json(_ value: some Encodable, _ encoder: JSONEncoder) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

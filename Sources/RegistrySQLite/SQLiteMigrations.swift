@@ -1,0 +1,43 @@
+import Logging
+import SQLiteNIO
+
+/// Versioned schema. Each step runs once, in order, inside a transaction.
+enum SQLiteMigrations {
+    static let steps: [[String]] = [
+        // 1: products, devices, registration audit.
+        [
+            "CREATE TABLE products (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, data TEXT NOT NULL)",
+            """
+            CREATE TABLE devices (product_id TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL,
+                PRIMARY KEY (product_id, name))
+            """,
+            """
+            CREATE TABLE registration_audit (id INTEGER PRIMARY KEY AUTOINCREMENT, time_ms INTEGER NOT NULL,
+                product_id TEXT NOT NULL, device_name TEXT NOT NULL, source TEXT NOT NULL, endpoint TEXT NOT NULL,
+                accepted INTEGER NOT NULL, reason TEXT NOT NULL, detail TEXT NOT NULL, nonce TEXT NOT NULL,
+                timestamp TEXT NOT NULL)
+            """,
+            "CREATE INDEX registration_audit_product ON registration_audit (product_id, device_name)",
+            "CREATE INDEX registration_audit_time ON registration_audit (time_ms)",
+        ]
+    ]
+
+    static func migrate(_ db: SQLiteConnection, logger: Logger) async throws {
+        try await db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        let rows = try await db.query("SELECT MAX(version) AS v FROM schema_version", [])
+        let current = rows.first?.column("v")?.integer ?? 0
+        guard current < steps.count else { return }
+        for (index, step) in steps.enumerated() where index + 1 > current {
+            try await db.exec("BEGIN IMMEDIATE")
+            do {
+                for sql in step { try await db.exec(sql) }
+                _ = try await db.query("INSERT INTO schema_version (version) VALUES (?)", [.integer(index + 1)])
+                try await db.exec("COMMIT")
+            } catch {
+                try? await db.exec("ROLLBACK")
+                throw error
+            }
+            logger.info("registry schema migrated", metadata: ["hub.schema_version": "\(index + 1)"])
+        }
+    }
+}

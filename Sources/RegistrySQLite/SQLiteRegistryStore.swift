@@ -1,0 +1,132 @@
+import Foundation
+public import Logging
+public import Registry
+import SQLiteNIO
+
+/// The embedded default registry store: one SQLite file in WAL mode.
+///
+/// Products and devices are stored as JSON documents keyed by their ids (the engine keeps them in memory;
+/// the store only has to make them durable and give them back at start), the audit log as real columns so
+/// it can be filtered in SQL.
+public final class SQLiteRegistryStore: RegistryStore {
+    /// How hard SQLite works to make a commit durable.
+    public enum Durability: String, Sendable, CaseIterable {
+        /// `synchronous=FULL`: every commit is fsynced; survives power loss. Default.
+        case full
+        /// `synchronous=NORMAL`: survives a crash or `kill -9` of the hub, not a power loss.
+        case normal
+    }
+
+    let writer: SQLiteConnection
+    let reader: SQLiteConnection
+    let logger: Logger
+    public let path: String
+
+    private init(path: String, writer: SQLiteConnection, reader: SQLiteConnection, logger: Logger) {
+        self.path = path
+        self.writer = writer
+        self.reader = reader
+        self.logger = logger
+    }
+
+    /// Opens (creating if needed) the database file and migrates its schema.
+    public static func open(path: String, durability: Durability = .full, logger: Logger) async throws -> SQLiteRegistryStore {
+        let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        do {
+            try await writer.exec("PRAGMA journal_mode=WAL")
+            try await writer.exec("PRAGMA synchronous=\(durability == .full ? "FULL" : "NORMAL")")
+            try await writer.exec("PRAGMA busy_timeout=5000")
+            try await SQLiteMigrations.migrate(writer, logger: logger)
+        } catch {
+            try? await writer.close()
+            throw error
+        }
+        let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        try await reader.exec("PRAGMA busy_timeout=5000")
+        return SQLiteRegistryStore(path: path, writer: writer, reader: reader, logger: logger)
+    }
+
+    public func load(auditSince: Int64) async throws -> RegistrySnapshot {
+        let decoder = JSONDecoder()
+        var snapshot = RegistrySnapshot()
+        for row in try await reader.query("SELECT data FROM products", []) {
+            guard let data = row.column("data")?.string else { continue }
+            snapshot.products.append(try decoder.decode(Product.self, from: Data(data.utf8)))
+        }
+        for row in try await reader.query("SELECT data FROM devices", []) {
+            guard let data = row.column("data")?.string else { continue }
+            snapshot.devices.append(try decoder.decode(Device.self, from: Data(data.utf8)))
+        }
+        let recent = try await reader.query(
+            "SELECT * FROM registration_audit WHERE time_ms >= ? AND nonce <> ''",
+            [.integer(Int(auditSince))]
+        )
+        snapshot.recentAttempts = recent.compactMap(Self.attempt(from:))
+        return snapshot
+    }
+
+    public func apply(_ mutations: [RegistryMutation]) async throws {
+        guard !mutations.isEmpty else { return }
+        let statements = try SQLiteBatch.statements(for: mutations)
+        try await writer.exec("BEGIN IMMEDIATE")
+        do {
+            for statement in statements {
+                _ = try await writer.query(statement.sql, statement.binds)
+            }
+            try await writer.exec("COMMIT")
+        } catch {
+            try? await writer.exec("ROLLBACK")
+            throw error
+        }
+    }
+
+    public func queryAudit(_ query: AuditQuery) async throws -> (total: Int, attempts: [RegistrationAttempt]) {
+        var clauses: [String] = []
+        var binds: [SQLiteData] = []
+        if let productId = query.productId { clauses.append("product_id = ?"); binds.append(.text(productId)) }
+        if let deviceName = query.deviceName { clauses.append("device_name = ?"); binds.append(.text(deviceName)) }
+        if let accepted = query.accepted { clauses.append("accepted = ?"); binds.append(.integer(accepted ? 1 : 0)) }
+        if let reason = query.reason { clauses.append("reason = ?"); binds.append(.text(reason)) }
+        if let since = query.since { clauses.append("time_ms >= ?"); binds.append(.integer(Int(since))) }
+        if let until = query.until { clauses.append("time_ms < ?"); binds.append(.integer(Int(until))) }
+        let whereSQL = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
+        let countRows = try await reader.query("SELECT COUNT(*) AS n FROM registration_audit" + whereSQL, binds)
+        let total = countRows.first?.column("n")?.integer ?? 0
+        let rows = try await reader.query(
+            "SELECT * FROM registration_audit" + whereSQL + " ORDER BY id DESC LIMIT ? OFFSET ?",
+            binds + [.integer(max(query.limit, 0)), .integer(max(query.offset, 0))]
+        )
+        return (total, rows.compactMap(Self.attempt(from:)))
+    }
+
+    public func close() async throws {
+        try await reader.close()
+        try await writer.close()
+    }
+
+    static func attempt(from row: SQLiteRow) -> RegistrationAttempt? {
+        guard let time = row.column("time_ms")?.integer,
+            let productId = row.column("product_id")?.string,
+            let deviceName = row.column("device_name")?.string,
+            let endpoint = row.column("endpoint")?.string.flatMap(RegistrationEndpoint.init(rawValue:))
+        else { return nil }
+        return RegistrationAttempt(
+            time: Int64(time),
+            productId: productId,
+            deviceName: deviceName,
+            sourceAddress: row.column("source")?.string ?? "",
+            endpoint: endpoint,
+            accepted: (row.column("accepted")?.integer ?? 0) != 0,
+            reason: row.column("reason")?.string ?? "",
+            detail: row.column("detail")?.string ?? "",
+            nonce: row.column("nonce")?.string ?? "",
+            timestamp: row.column("timestamp")?.string ?? ""
+        )
+    }
+}
+
+extension SQLiteConnection {
+    func exec(_ sql: String) async throws {
+        _ = try await query(sql, [])
+    }
+}
