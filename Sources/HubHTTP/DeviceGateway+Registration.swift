@@ -1,3 +1,4 @@
+import Logging
 import DeviceAuth
 import Foundation
 import Metrics
@@ -114,17 +115,17 @@ extension DeviceGateway {
             ).increment()
             switch endpoint {
             case .legacy:
-                return RegistrationWire.legacySuccessBody(length: encrypted.length, payload: encrypted.payload)
+                return Array(RegistrationWire.legacySuccessBody(length: encrypted.length, payload: encrypted.payload).utf8)
             case .v2:
-                return RegistrationWire.v2SuccessBody(length: encrypted.length, payload: encrypted.payload, requestId: requestId)
+                return Array(RegistrationWire.v2SuccessBody(length: encrypted.length, payload: encrypted.payload, requestId: requestId).utf8)
             }
         }
     }
 
     private func errorBody(_ refusal: RegistrationRefusal, endpoint: RegistrationEndpoint, requestId: String) -> [UInt8] {
         switch endpoint {
-        case .legacy: return RegistrationWire.legacyErrorBody(refusal, requestId: requestId)
-        case .v2: return RegistrationWire.v2ErrorBody(refusal, requestId: requestId)
+        case .legacy: return Array(RegistrationWire.legacyErrorBody(refusal, requestId: requestId).utf8)
+        case .v2: return Array(RegistrationWire.v2ErrorBody(refusal, requestId: requestId).utf8)
         }
     }
 

@@ -1,5 +1,6 @@
 import DeviceAuth
 import Foundation
+public import HTTPTypes
 public import Hummingbird
 public import Logging
 import Metrics
@@ -42,7 +43,7 @@ public struct DeviceGateway: Sendable {
         router.post("/device/register") { request, context in
             let body = await collectBody(request)
             let headers = V2Headers(request.headers)
-            let host = request.head.authority ?? request.headers[.host]
+            let host = request.head.authority
             return Response.json(
                 await self.registerV2(body: body, headers: headers, hostHeader: host, source: context.sourceDescription)
             )

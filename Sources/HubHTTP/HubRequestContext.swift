@@ -1,3 +1,4 @@
+import Logging
 public import Hummingbird
 public import NIOCore
 

@@ -1,4 +1,6 @@
-import HTTPTypes
+public import HTTPTypes
+import Logging
+
 public import Hummingbird
 import NIOCore
 

@@ -1,3 +1,4 @@
+import Logging
 import DeviceAuth
 import Foundation
 

@@ -1,3 +1,4 @@
+import Logging
 public import DeviceAuth
 
 /// Issues device credentials: a PSK for key products, a certificate and private key for certificate

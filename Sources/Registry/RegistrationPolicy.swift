@@ -1,3 +1,4 @@
+import Logging
 public import DeviceAuth
 
 /// What the registry knows when it decides a registration request.

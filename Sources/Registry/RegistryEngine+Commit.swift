@@ -1,3 +1,4 @@
+import Logging
 extension RegistryEngine {
     /// Queues mutations and returns once they are durable (group commit).
     func commit(_ mutations: [RegistryMutation]) async throws {

@@ -1,3 +1,4 @@
+import Logging
 import DeviceAuth
 
 /// Fields of a new product; absent values take Tencent's defaults.

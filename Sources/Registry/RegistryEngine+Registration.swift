@@ -1,3 +1,4 @@
+import Logging
 public import DeviceAuth
 
 /// A parsed dynamic-registration request, handed to the registry by the device gateway.
@@ -31,7 +32,7 @@ public struct RegistrationRequest: Sendable {
 }
 
 /// What an accepted registration hands out.
-public struct RegistrationGrant: Sendable {
+public struct RegistrationGrant: Sendable, Equatable {
     /// The key the payload is encrypted with.
     public var productSecret: String
     public var credential: DeviceCredential

@@ -1,3 +1,4 @@
+import Logging
 /// Errors of the registry. `code` is stable; the edges (management API, device gateway) map it to their
 /// own envelopes.
 public struct RegistryError: Error, Sendable, Hashable, CustomStringConvertible {

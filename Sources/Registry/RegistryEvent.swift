@@ -1,3 +1,4 @@
+import Logging
 /// Changes other parts of the hub must react to (the broker closes live sessions on these).
 public enum RegistryEvent: Sendable, Hashable {
     /// The device's credential was replaced or its registration reset: close its sessions.

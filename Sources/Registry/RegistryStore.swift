@@ -1,3 +1,4 @@
+import Logging
 /// One durable change to the registry. A batch of mutations is applied atomically.
 public enum RegistryMutation: Sendable {
     case upsertProduct(Product)

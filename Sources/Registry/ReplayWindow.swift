@@ -1,3 +1,4 @@
+import Logging
 /// Remembers (product, device, nonce, timestamp) of signed registration requests for 24 hours.
 struct ReplayWindow: Sendable {
     static let windowMillis: Int64 = 24 * 3600 * 1000

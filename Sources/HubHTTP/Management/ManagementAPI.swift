@@ -1,0 +1,134 @@
+import CloudAPI
+import Foundation
+public import Hummingbird
+public import Logging
+import Metrics
+public import Registry
+
+/// The management API (TencentCloud API 3.0, service `iotcloud`) on its own listener.
+///
+/// Every answer is HTTP 200 with `Content-Type: application/json` exactly and a `RequestId`, errors
+/// included (the official clients need all three). Signatures are verified over the raw request.
+public struct ManagementAPI: Sendable {
+    let actions: ManagementActions
+    let credentials: [String: String]
+    let decoder: APIRequestDecoder
+    let fieldMapper = ResponseFieldMapper()
+    let logger: Logger
+    /// Largest accepted request body.
+    let maxBodySize: Int
+
+    /// `credentials`: SecretId → SecretKey.
+    public init(registry: RegistryEngine, credentials: [String: String], logger: Logger, maxBodySize: Int = 1 << 20) {
+        self.actions = ManagementActions(registry: registry)
+        self.credentials = credentials
+        self.logger = logger
+        self.maxBodySize = maxBodySize
+        self.decoder = APIRequestDecoder(catalog: .standard)
+    }
+
+    public func addRoutes(to router: Router<HubRequestContext>) {
+        router.on("/", method: .post) { request, context in await self.respond(request, context) }
+        router.on("/", method: .get) { request, context in await self.respond(request, context) }
+    }
+
+    func respond(_ request: Request, _ context: HubRequestContext) async -> Response {
+        var headers: [(name: String, value: String)] = []
+        if let authority = request.head.authority { headers.append(("Host", authority)) }
+        for field in request.headers { headers.append((field.name.rawName, field.value)) }
+        let body: [UInt8]
+        do {
+            body = Array(try await request.body.collect(upTo: maxBodySize).readableBytesView)
+        } catch {
+            return answer(.failure(.invalidParameter("The request body is larger than \(maxBodySize) bytes.")), action: "-")
+        }
+        let raw = APIHTTPRequest(method: request.method.rawValue, rawQuery: request.uri.query ?? "", headers: HTTPHeaderList(headers), body: body)
+        return Response.json(await handle(raw, source: context.sourceDescription))
+    }
+
+    /// Handles one raw request and returns the response body (always an API 3.0 envelope).
+    public func handle(_ raw: APIHTTPRequest, source: String, now: Date = Date()) async -> [UInt8] {
+        let requestId = APIResponse.newRequestId()
+        let decoded: APIRequest
+        do {
+            decoded = try decoder.decode(raw, now: now) { secretId in credentials[secretId] }
+        } catch {
+            logger.notice(
+                "management request rejected",
+                metadata: ["hub.error_code": "\(error.code)", "hub.source": "\(source)", "hub.trace_id": "\(raw.headers["X-TC-TraceId"] ?? "")"]
+            )
+            return APIResponse.error(error, requestId: requestId)
+        }
+        let outcome = await run(decoded)
+        let fields: [(String, JSONValue)]
+        switch outcome {
+        case .success(let result):
+            fields = result.map { (fieldMapper.wireName(internal: $0.0, action: decoded.action, version: decoded.version), Self.json($0.1)) }
+        case .failure(let error):
+            Counter(label: "iothub_api_requests_total", dimensions: [("action", decoded.action), ("result", error.code)]).increment()
+            logger.info(
+                "management action failed",
+                metadata: ["hub.action": "\(decoded.action)", "hub.error_code": "\(error.code)", "hub.request_id": "\(requestId)"]
+            )
+            return APIResponse.error(error, requestId: requestId)
+        }
+        Counter(label: "iothub_api_requests_total", dimensions: [("action", decoded.action), ("result", "ok")]).increment()
+        logger.debug("management action", metadata: ["hub.action": "\(decoded.action)", "hub.request_id": "\(requestId)"])
+        return APIResponse.success(fields, requestId: requestId)
+    }
+
+    private func run(_ request: APIRequest) async -> Result<ManagementActions.Fields, APIError> {
+        guard let handler = ManagementActions.handlers[request.action] else {
+            return .failure(.unsupportedOperation("The action \(request.action) is not implemented by this hub."))
+        }
+        let version: APIVersionTag = request.version == .v20180614 ? .v20180614 : .v20210408
+        do {
+            return .success(try await handler(actions, Self.parameters(request.parameters), version))
+        } catch let error as ManagementError {
+            return .failure(APIError(code: error.code, message: error.message))
+        } catch {
+            logger.error("management action crashed", metadata: ["hub.action": "\(request.action)", "error": "\(error)"])
+            return .failure(.internalError())
+        }
+    }
+
+    private func answer(_ outcome: Result<Void, APIError>, action: String) -> Response {
+        let requestId = APIResponse.newRequestId()
+        switch outcome {
+        case .success: return Response.json(APIResponse.success([], requestId: requestId))
+        case .failure(let error): return Response.json(APIResponse.error(error, requestId: requestId))
+        }
+    }
+
+    // MARK: conversions between the wire JSON and the handlers' values
+
+    static func parameters(_ value: JSONValue) -> ActionParameters {
+        guard case .object(let object) = value else { return ActionParameters(fields: [:]) }
+        var fields: [String: ActionParameters.Value] = [:]
+        for (key, member) in object.entries { fields[key] = parameter(member) }
+        return ActionParameters(fields: fields)
+    }
+
+    private static func parameter(_ value: JSONValue) -> ActionParameters.Value {
+        switch value {
+        case .null: return .null
+        case .bool(let b): return .bool(b)
+        case .int(let i): return .int(i)
+        case .double(let d): return Int64(exactly: d).map(ActionParameters.Value.int) ?? .string(String(d))
+        case .string(let s): return .string(s)
+        case .array(let items): return .list(items.map(parameter))
+        case .object: return .object(parameters(value))
+        }
+    }
+
+    static func json(_ value: ActionValue) -> JSONValue {
+        switch value {
+        case .string(let s): return .string(s)
+        case .int(let i): return .int(i)
+        case .bool(let b): return .bool(b)
+        case .null: return .null
+        case .array(let items): return .array(items.map(json))
+        case .object(let pairs): return .object(JSONObject(pairs.map { ($0.0, json($0.1)) }))
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Logging
+import Registry
+
+/// The action handlers of the management API. Each takes validated parameters (internal names) and
+/// returns the response fields (without `RequestId`).
+struct ManagementActions: Sendable {
+    typealias Fields = [(String, ActionValue)]
+    typealias Handler = @Sendable (ManagementActions, ActionParameters, APIVersionTag) async throws -> Fields
+
+    let registry: RegistryEngine
+
+    static let handlers: [String: Handler] = [
+        "CreateProduct": { try await $0.createProduct($1, $2) },
+        "DescribeProduct": { try await $0.describeProduct($1, $2) },
+        "DescribeProducts": { try await $0.describeProducts($1, $2) },
+        "DeleteProduct": { try await $0.deleteProduct($1, $2) },
+        "UpdateProductDynamicRegister": { try await $0.updateProductDynamicRegister($1, $2) },
+        "SetProductsForbiddenStatus": { try await $0.setProductsForbiddenStatus($1, $2) },
+        "CreateDevice": { try await $0.createDevice($1, $2) },
+        "DescribeDevice": { try await $0.describeDevice($1, $2) },
+        "DescribeDevices": { try await $0.describeDevices($1, $2) },
+        "DeleteDevice": { try await $0.deleteDevice($1, $2) },
+        "UpdateDeviceAvailableState": { try await $0.updateDeviceAvailableState($1, $2) },
+        "UpdateDevicesEnableState": { try await $0.updateDevicesEnableState($1, $2) },
+        "ResetDeviceState": { try await $0.resetDeviceState($1, $2) },
+        "UpdateDevicePSK": { try await $0.updateDevicePSK($1, $2) },
+        "DescribeDeviceClientKey": { try await $0.describeDeviceClientKey($1, $2) },
+        "ResetDeviceRegistration": { try await $0.resetDeviceRegistration($1, $2) },
+        "DescribeRegistrationLogs": { try await $0.describeRegistrationLogs($1, $2) },
+    ]
+
+    /// Runs a registry call, mapping its errors to API errors.
+    func call<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as RegistryError {
+            throw ManagementError(error)
+        }
+    }
+
+    static func require(_ value: String?, _ name: String) throws -> String {
+        guard let value, !value.isEmpty else { throw ManagementError.missing(name) }
+        return value
+    }
+
+    static func require(_ value: Int?, _ name: String) throws -> Int {
+        guard let value else { throw ManagementError.missing(name) }
+        return value
+    }
+}

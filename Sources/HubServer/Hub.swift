@@ -1,0 +1,162 @@
+import Foundation
+public import HubCA
+import HubHTTP
+import Hummingbird
+import HummingbirdTLS
+public import Logging
+import NIOCore
+import NIOSSL
+public import Registry
+import RegistrySQLite
+public import ServiceLifecycle
+import UnixSignals
+
+/// The composition root: the data directory, the registry, the CA, the HTTP listeners, one ServiceGroup.
+public final class Hub: Sendable {
+    public let configuration: HubConfiguration
+    public let registry: RegistryEngine
+    public let ca: HubCA
+    public let credentials: ManagementCredentials
+    public let logger: Logger
+    /// Ports actually bound (useful with port 0).
+    public let ports = BoundPorts()
+
+    private init(configuration: HubConfiguration, registry: RegistryEngine, ca: HubCA, credentials: ManagementCredentials, logger: Logger) {
+        self.configuration = configuration
+        self.registry = registry
+        self.ca = ca
+        self.credentials = credentials
+        self.logger = logger
+    }
+
+    /// Creates the data directory on first start (registry, CA, management credentials) and reuses it later.
+    /// `onCredentialsCreated` is called once, when new management credentials were generated.
+    public static func bootstrap(
+        configuration: HubConfiguration,
+        logger: Logger,
+        onCredentialsCreated: (ManagementCredentials, String) -> Void = { _, _ in }
+    ) async throws -> Hub {
+        let directory = configuration.dataDirectory
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let (credentials, created) = try ManagementCredentials.loadOrCreate(dataDirectory: directory)
+        if created { onCredentialsCreated(credentials, ManagementCredentials.path(dataDirectory: directory)) }
+        let ca = try HubCA.loadOrCreate(directory: (directory as NSString).appendingPathComponent("ca"))
+        let store = try await SQLiteRegistryStore.open(
+            path: (directory as NSString).appendingPathComponent("registry.sqlite"),
+            durability: configuration.sqliteSynchronous == "normal" ? .normal : .full,
+            logger: logger
+        )
+        let issuer = CredentialIssuer(issueCertificate: { device in
+            let issued = try ca.issueDeviceCertificate(productId: device.productId, deviceName: device.name)
+            return .certificate(certificatePEM: issued.certificatePEM, privateKeyPEM: issued.privateKeyPEM, serialNumber: issued.serialNumber)
+        })
+        let registry = try await RegistryEngine.open(store: store, issuer: issuer, logger: logger)
+        logger.info("data directory ready", metadata: ["hub.data_dir": "\(directory)"])
+        return Hub(configuration: configuration, registry: registry, ca: ca, credentials: credentials, logger: logger)
+    }
+
+    /// The hub's services, in start order (they stop in reverse order: listeners first, the registry last).
+    public func services() throws -> [any Service] {
+        var services: [any Service] = [RegistryService(registry: registry)]
+        let gateway = DeviceGateway(
+            registry: registry,
+            configuration: .init(maxBodySize: configuration.maxBodySize, publicHostNames: configuration.publicHosts),
+            logger: logger
+        )
+        let deviceRouter = Router(context: HubRequestContext.self)
+        gateway.addRoutes(to: deviceRouter)
+        services.append(
+            Application(
+                router: deviceRouter,
+                configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: nil),
+                onServerRunning: { [ports] channel in await ports.bound(.http, channel.localAddress?.port) },
+                logger: logger
+            )
+        )
+        if let httpsPort = configuration.httpsPort {
+            let tls = try serverTLSConfiguration()
+            services.append(
+                Application(
+                    router: deviceRouter,
+                    server: try .tls(.http1(), tlsConfiguration: tls),
+                    configuration: .init(address: .hostname(configuration.httpHost, port: httpsPort), serverName: nil),
+                    onServerRunning: { [ports] channel in await ports.bound(.https, channel.localAddress?.port) },
+                    logger: logger
+                )
+            )
+        }
+        let api = ManagementAPI(registry: registry, credentials: [credentials.secretId: credentials.secretKey], logger: logger)
+        let apiRouter = Router(context: HubRequestContext.self)
+        api.addRoutes(to: apiRouter)
+        services.append(
+            Application(
+                router: apiRouter,
+                configuration: .init(address: .hostname(configuration.apiHost, port: configuration.apiPort), serverName: nil),
+                onServerRunning: { [ports] channel in await ports.bound(.api, channel.localAddress?.port) },
+                logger: logger
+            )
+        )
+        return services
+    }
+
+    /// Runs until SIGINT/SIGTERM, then shuts down gracefully.
+    public func run() async throws {
+        let group = ServiceGroup(
+            configuration: .init(services: try services(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        try await group.run()
+    }
+
+    private func serverTLSConfiguration() throws -> TLSConfiguration {
+        if let certFile = configuration.tlsCertificateFile, let keyFile = configuration.tlsKeyFile {
+            let chain = try NIOSSLCertificate.fromPEMFile(certFile).map { NIOSSLCertificateSource.certificate($0) }
+            let key = try NIOSSLPrivateKey(file: keyFile, format: .pem)
+            return TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        }
+        let hosts = configuration.publicHosts.isEmpty ? ["localhost"] : configuration.publicHosts
+        let issued = try ca.loadOrCreateServerCredential(
+            directory: (configuration.dataDirectory as NSString).appendingPathComponent("ca"),
+            hostnames: hosts.filter { !Self.looksLikeIP($0) } + (hosts.contains("localhost") ? [] : ["localhost"]),
+            ipAddresses: hosts.filter(Self.looksLikeIP) + ["127.0.0.1", "::1"]
+        )
+        let chain = try NIOSSLCertificate.fromPEMBytes(Array(issued.certificatePEM.utf8)) + [NIOSSLCertificate(bytes: ca.certificateDER, format: .der)]
+        let key = try NIOSSLPrivateKey(bytes: Array(issued.privateKeyPEM.utf8), format: .pem)
+        return TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+    }
+
+    private static func looksLikeIP(_ host: String) -> Bool {
+        host.contains(":") || host.split(separator: ".").allSatisfy { Int($0) != nil }
+    }
+}
+
+/// Keeps the registry open while the listeners run, and flushes and closes it last.
+struct RegistryService: Service {
+    let registry: RegistryEngine
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await registry.shutdown()
+    }
+}
+
+/// The ports the listeners actually bound.
+public actor BoundPorts {
+    public enum Listener: Sendable, Hashable { case http, https, api, mqtt, mqtts, websocket }
+
+    private var ports: [Listener: Int] = [:]
+    private var waiters: [Listener: [CheckedContinuation<Int, Never>]] = [:]
+
+    public init() {}
+
+    func bound(_ listener: Listener, _ port: Int?) {
+        guard let port else { return }
+        ports[listener] = port
+        for waiter in waiters.removeValue(forKey: listener) ?? [] { waiter.resume(returning: port) }
+    }
+
+    /// Waits until the listener is bound and returns its port.
+    public func port(_ listener: Listener) async -> Int {
+        if let port = ports[listener] { return port }
+        return await withCheckedContinuation { waiters[listener, default: []].append($0) }
+    }
+}

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import HubServer
+import Logging
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the hub: device HTTP endpoints and the management API, on a SQLite registry.",
+        discussion: """
+            Every setting can be given as a flag, an environment variable or a key of the JSON config file
+            (--config FILE or IOTHUB_CONFIG); flags win over the environment, which wins over the file.
+
+            \(HubSetting.all.map { "  --\($0.flag)  env \($0.environment)  config \"\($0.configKey)\"" }.joined(separator: "\n"))
+            """
+    )
+
+    @Option(name: .customLong("config"), help: "JSON config file (env IOTHUB_CONFIG).")
+    var configFile: String?
+    @Option(name: .customLong("data-dir"), help: help("data-dir")) var dataDir: String?
+    @Option(name: .customLong("http-host"), help: help("http-host")) var httpHost: String?
+    @Option(name: .customLong("http-port"), help: help("http-port")) var httpPort: String?
+    @Option(name: .customLong("https-port"), help: help("https-port")) var httpsPort: String?
+    @Option(name: .customLong("tls-cert-file"), help: help("tls-cert-file")) var tlsCertFile: String?
+    @Option(name: .customLong("tls-key-file"), help: help("tls-key-file")) var tlsKeyFile: String?
+    @Option(name: .customLong("api-host"), help: help("api-host")) var apiHost: String?
+    @Option(name: .customLong("api-port"), help: help("api-port")) var apiPort: String?
+    @Option(name: .customLong("public-host"), help: help("public-host")) var publicHost: String?
+    @Option(name: .customLong("sqlite-synchronous"), help: help("sqlite-synchronous")) var sqliteSynchronous: String?
+    @Option(name: .customLong("max-body-size"), help: help("max-body-size")) var maxBodySize: String?
+    @Option(name: .customLong("log-level"), help: help("log-level")) var logLevel: String?
+
+    static func help(_ flag: String) -> ArgumentHelp {
+        guard let setting = HubSetting.all.first(where: { $0.flag == flag }) else { return ArgumentHelp("") }
+        return ArgumentHelp("\(setting.help) (env \(setting.environment), config \"\(setting.configKey)\")")
+    }
+
+    var flags: [String: String] {
+        let pairs: [(String, String?)] = [
+            ("data-dir", dataDir), ("http-host", httpHost), ("http-port", httpPort), ("https-port", httpsPort),
+            ("tls-cert-file", tlsCertFile), ("tls-key-file", tlsKeyFile), ("api-host", apiHost), ("api-port", apiPort),
+            ("public-host", publicHost), ("sqlite-synchronous", sqliteSynchronous), ("max-body-size", maxBodySize),
+            ("log-level", logLevel),
+        ]
+        return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let configuration: HubConfiguration
+        do {
+            configuration = try HubConfiguration.resolve(
+                flags: flags,
+                environment: environment,
+                configFile: configFile ?? environment["IOTHUB_CONFIG"]
+            )
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = configuration.logLevel
+            return handler
+        }
+        let logger = Logger(label: "iothub")
+        let hub = try await Hub.bootstrap(configuration: configuration, logger: logger) { credentials, path in
+            // Shown once, on the terminal only (never logged); kept in the data directory with mode 0600.
+            say(
+                """
+                Management API credentials created (stored in \(path), mode 0600):
+                  SecretId:  \(credentials.secretId)
+                  SecretKey: \(credentials.secretKey)
+                """
+            )
+        }
+        let ports = hub.ports
+        let api = "\(configuration.apiHost)"
+        Task {
+            let http = await ports.port(.http)
+            let apiPort = await ports.port(.api)
+            say("IoTHub ready: device HTTP on port \(http), management API on \(api):\(apiPort), data in \(configuration.dataDirectory)")
+        }
+        try await hub.run()
+    }
+}
+
+/// Writes a line to standard output unbuffered (scripts wait for these lines).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
