@@ -137,6 +137,8 @@ let package = Package(
             name: "HubTesting",
             dependencies: [
                 "HubServer", "CloudAPI", "DeviceAuth",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -149,7 +151,10 @@ let package = Package(
         .testTarget(name: "HubCATests", dependencies: ["HubCA"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["HubTesting", "HubServer", "CloudAPI", "DeviceAuth", "IoTHubDevice"],
+            dependencies: [
+                "HubTesting", "HubServer", "CloudAPI", "DeviceAuth", "IoTHubDevice", "Registry", "RegistrySQLite", "HubCA",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -29,7 +29,7 @@ final class RegistryEngineTests: XCTestCase {
         return try await RegistryEngine.open(store: store, issuer: Self.issuer, logger: logger)
     }
 
-    func request(_ product: Product, _ name: String, secret: String? = nil, nonce: String = "1", source: String = "127.0.0.1:1") -> RegistrationRequest {
+    static func request(_ product: Product, _ name: String, secret: String? = nil, nonce: String = "1", source: String = "127.0.0.1:1") -> RegistrationRequest {
         let expected = secret ?? product.productSecret
         return RegistrationRequest(
             productId: product.id, deviceName: name, endpoint: .v2, sourceAddress: source, nonce: nonce, timestamp: "1609430400",
@@ -48,9 +48,9 @@ final class RegistryEngineTests: XCTestCase {
         let engine = try await openEngine()
         let product = try await autoCreateProduct(engine, limit: 100)
         // 37 slots already used.
-        for i in 0..<37 { _ = try await engine.register(request(product, "pre-\(i)")).get() }
+        for i in 0..<37 { _ = try await engine.register(Self.request(product, "pre-\(i)")).get() }
         let outcomes = await withTaskGroup(of: Result<RegistrationGrant, RegistrationRefusal>.self) { group in
-            for i in 0..<250 { group.addTask { await engine.register(self.request(product, "new-\(i)")) } }
+            for i in 0..<250 { group.addTask { await engine.register(Self.request(product, "new-\(i)")) } }
             var all: [Result<RegistrationGrant, RegistrationRefusal>] = []
             for await outcome in group { all.append(outcome) }
             return all
@@ -75,7 +75,7 @@ final class RegistryEngineTests: XCTestCase {
         let engine = try await openEngine()
         let product = try await autoCreateProduct(engine, limit: 10)
         let grants = await withTaskGroup(of: Result<RegistrationGrant, RegistrationRefusal>.self) { group in
-            for i in 0..<50 { group.addTask { await engine.register(self.request(product, "same", nonce: "\(i)")) } }
+            for i in 0..<50 { group.addTask { await engine.register(Self.request(product, "same", nonce: "\(i)")) } }
             var all: [RegistrationGrant] = []
             for await outcome in group { if case .success(let grant) = outcome { all.append(grant) } }
             return all
@@ -91,8 +91,9 @@ final class RegistryEngineTests: XCTestCase {
     func testCertificateProductsIssueCertificates() async throws {
         let engine = try await openEngine()
         let product = try await autoCreateProduct(engine, limit: 10, encryption: .certificate)
-        let grant = try await engine.register(request(product, "cert-dev")).get()
-        XCTAssertEqual(grant.credential, try await engine.device(productId: product.id, name: "cert-dev").credential)
+        let grant = try await engine.register(Self.request(product, "cert-dev")).get()
+        let stored = try await engine.device(productId: product.id, name: "cert-dev")
+        XCTAssertEqual(grant.credential, stored.credential)
         guard case .certificate(let cert, let key?, _) = grant.credential else { return XCTFail("expected a certificate") }
         XCTAssertEqual(cert, "CERT-cert-dev")
         XCTAssertEqual(key, "KEY-cert-dev")
@@ -107,23 +108,23 @@ final class RegistryEngineTests: XCTestCase {
     func testReissueUntilActivationThenRefuseUntilReset() async throws {
         let engine = try await openEngine()
         let product = try await autoCreateProduct(engine, limit: 10)
-        let first = try await engine.register(request(product, "dev1")).get()
+        let first = try await engine.register(Self.request(product, "dev1")).get()
         XCTAssertTrue(first.created)
-        let second = try await engine.register(request(product, "dev1", nonce: "2")).get()
+        let second = try await engine.register(Self.request(product, "dev1", nonce: "2")).get()
         XCTAssertFalse(second.created)
         XCTAssertEqual(first.credential, second.credential)
         let key = DeviceKey(productId: product.id, name: "dev1")
         try await engine.recordLogin(key, clientIP: "127.0.0.1")
-        let afterLogin = await engine.register(request(product, "dev1", nonce: "3"))
+        let afterLogin = await engine.register(Self.request(product, "dev1", nonce: "3"))
         XCTAssertEqual(afterLogin.failureValue, .deviceAlreadyActivated)
         let reset = try await engine.resetRegistration(productId: product.id, name: "dev1")
         XCTAssertFalse(reset.activated)
         XCTAssertNotEqual(reset.credential, first.credential)
-        let third = try await engine.register(request(product, "dev1", nonce: "4")).get()
+        let third = try await engine.register(Self.request(product, "dev1", nonce: "4")).get()
         XCTAssertEqual(third.credential, reset.credential)
         // Disabled devices are refused.
         try await engine.setDevicesEnabled(productId: product.id, names: ["dev1"], enabled: false)
-        let disabled = await engine.register(request(product, "dev1", nonce: "5"))
+        let disabled = await engine.register(Self.request(product, "dev1", nonce: "5"))
         XCTAssertEqual(disabled.failureValue, .deviceDisabled)
         await engine.shutdown()
     }
@@ -135,17 +136,17 @@ final class RegistryEngineTests: XCTestCase {
         let created = try await engine.createProduct(spec)
         let product = try await engine.updateDynamicRegistration(productId: created.id, registerType: .preCreated, registerLimit: 5)
         XCTAssertEqual(product.productSecret.count, 24)
-        let unknown = await engine.register(request(product, "nope"))
+        let unknown = await engine.register(Self.request(product, "nope"))
         XCTAssertEqual(unknown.failureValue, .deviceNotFound)
         let device = try await engine.createDevice(productId: product.id, name: "known")
-        let grant = try await engine.register(request(product, "known")).get()
+        let grant = try await engine.register(Self.request(product, "known")).get()
         XCTAssertEqual(grant.credential, device.credential)
-        let forged = await engine.register(request(product, "known", secret: "wrong-secret-wrong-secret"))
+        let forged = await engine.register(Self.request(product, "known", secret: "wrong-secret-wrong-secret"))
         XCTAssertEqual(forged.failureValue, .signatureMismatch)
         // Switching off keeps the secret.
         let off = try await engine.updateDynamicRegistration(productId: product.id, registerType: .off, registerLimit: 5)
         XCTAssertEqual(off.productSecret, product.productSecret)
-        let refused = await engine.register(request(product, "known", nonce: "9"))
+        let refused = await engine.register(Self.request(product, "known", nonce: "9"))
         XCTAssertEqual(refused.failureValue, .registrationDisabled)
         await engine.shutdown()
     }
@@ -154,13 +155,13 @@ final class RegistryEngineTests: XCTestCase {
         let engine = try await openEngine()
         let product = try await autoCreateProduct(engine, limit: 10)
         _ = try await engine.updateDynamicRegistration(productId: product.id, registerType: .autoCreate, registerLimit: 10, replayProtection: true)
-        _ = try await engine.register(request(product, "r1", nonce: "77")).get()
-        let replay = await engine.register(request(product, "r1", nonce: "77"))
+        _ = try await engine.register(Self.request(product, "r1", nonce: "77")).get()
+        let replay = await engine.register(Self.request(product, "r1", nonce: "77"))
         XCTAssertEqual(replay.failureValue, .nonceReplayed)
-        _ = try await engine.register(request(product, "r1", nonce: "78")).get()
+        _ = try await engine.register(Self.request(product, "r1", nonce: "78")).get()
         await engine.shutdown()
         let reopened = try await openEngine()
-        let replayAfterRestart = await reopened.register(request(product, "r1", nonce: "77"))
+        let replayAfterRestart = await reopened.register(Self.request(product, "r1", nonce: "77"))
         XCTAssertEqual(replayAfterRestart.failureValue, .nonceReplayed)
         await reopened.shutdown()
     }
@@ -168,9 +169,9 @@ final class RegistryEngineTests: XCTestCase {
     func testAuditRecordsEveryAttemptWithReason() async throws {
         let engine = try await openEngine()
         let product = try await autoCreateProduct(engine, limit: 1)
-        _ = await engine.register(request(product, "a1", source: "127.0.0.5:999"))
-        _ = await engine.register(request(product, "a2"))
-        _ = await engine.register(request(product, "a1", secret: "bad-bad-bad-bad-bad-bad!"))
+        _ = await engine.register(Self.request(product, "a1", source: "127.0.0.5:999"))
+        _ = await engine.register(Self.request(product, "a2"))
+        _ = await engine.register(Self.request(product, "a1", secret: "bad-bad-bad-bad-bad-bad!"))
         let all = try await engine.auditLog(AuditQuery(productId: product.id))
         XCTAssertEqual(all.total, 3)
         XCTAssertEqual(all.attempts.map(\.reason), ["signature_mismatch", "register_limit_reached", "registered"])

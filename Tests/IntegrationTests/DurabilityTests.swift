@@ -1,0 +1,80 @@
+import CloudAPI
+import DeviceAuth
+import Foundation
+import HubServer
+import HubTesting
+import Logging
+import Registry
+import RegistrySQLite
+import XCTest
+
+/// Nothing acknowledged is lost: registrations answered before a `kill -9` are in the registry after it.
+final class DurabilityTests: XCTestCase {
+    func testAcknowledgedRegistrationsSurviveKill9AndRestartsKeepEverything() async throws {
+        let directory = NSTemporaryDirectory() + "iothub-kill9-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = try HubProcess(dataDirectory: directory)
+        try first.start()
+        let credentials = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/credentials.json")))
+        let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/credentials.json")
+        XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o600)
+        var api = TestAPIClient(port: first.apiPort, secretId: credentials["SecretId"]!, secretKey: credentials["SecretKey"]!)
+        let created = try await api.call(
+            "CreateProduct", [("ProductName", .string("durable")), ("ProductProperties", .object(["EncryptionType": .string("2")]))]
+        )
+        let productId = try XCTUnwrap(created["ProductId"]?.stringValue)
+        let dynreg = try await api.call(
+            "UpdateProductDynamicRegister", [("ProductId", .string(productId)), ("RegisterType", .int(2)), ("RegisterLimit", .int(1000))]
+        )
+        let secret = try XCTUnwrap(dynreg["ProductSecret"]?.stringValue)
+        let caBefore = try String(contentsOfFile: directory + "/ca/ca.cert.pem", encoding: .utf8)
+
+        // Register 150 devices concurrently; remember every acknowledged PSK; kill -9 at once.
+        let port = first.httpPort
+        let acknowledged = try await withThrowingTaskGroup(of: (String, String)?.self) { group in
+            for i in 0..<150 {
+                group.addTask {
+                    let name = "unit-\(i)"
+                    let body = Array(RegistrationWire.v2RequestBody(productId: productId, deviceName: name).utf8)
+                    let headers = V2RegistrationHeaders(
+                        signing: body, host: "127.0.0.1", algorithm: .hmacSHA256, timestamp: "1609430400", nonce: "\(i + 1)", productSecret: secret
+                    )
+                    let request = RawHTTP.request(
+                        path: "/device/register", headers: [("Host", "127.0.0.1:\(port)")] + headers.fields.map { ($0.name, $0.value) }, body: body
+                    )
+                    let raw = try await RawHTTP.exchange(port: port, request: request)
+                    guard let response = RawHTTP.parse(raw), case .success(let encrypted) = try RegistrationWire.parseV2Response(response.body),
+                        case .psk(let psk) = try encrypted.decrypt(productSecret: secret)
+                    else { return nil }
+                    return (name, psk)
+                }
+            }
+            var all: [String: String] = [:]
+            for try await item in group { if let (name, psk) = item { all[name] = psk } }
+            return all
+        }
+        first.kill9()
+        XCTAssertEqual(acknowledged.count, 150)
+
+        // The file alone holds every acknowledged device with the PSK it was given.
+        let store = try await SQLiteRegistryStore.open(path: directory + "/registry.sqlite", durability: .normal, logger: Logger(label: "check"))
+        let snapshot = try await store.load(auditSince: 0)
+        try await store.close()
+        var stored: [String: String] = [:]
+        for device in snapshot.devices where device.productId == productId { stored[device.name] = device.psk }
+        for (name, psk) in acknowledged {
+            XCTAssertEqual(stored[name], psk, "acknowledged device \(name) lost or changed after kill -9")
+        }
+
+        // A restart reuses the data directory: same credentials, CA, product secret, devices.
+        let second = try HubProcess(dataDirectory: directory)
+        try second.start()
+        defer { second.terminate() }
+        api.port = second.apiPort
+        let product = try await api.call("DescribeProduct", [("ProductId", .string(productId))])
+        XCTAssertEqual(product["ProductProperties"]?["ProductSecret"], .string(secret))
+        XCTAssertEqual(try String(contentsOfFile: directory + "/ca/ca.cert.pem", encoding: .utf8), caBefore)
+        let devices = try await api.call("DescribeDevices", [("ProductId", .string(productId)), ("Offset", .int(0)), ("Limit", .int(250))])
+        XCTAssertEqual(devices["TotalCount"], .int(150))
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import XCTest
+
+/// The `iothub` executable run as a child process, for tests that must kill it.
+final class HubProcess {
+    let process = Process()
+    let output = Pipe()
+    private(set) var httpPort = 0
+    private(set) var apiPort = 0
+
+    /// The `iothub` binary next to the test bundle (`swift build` builds it with the tests).
+    static func executable() throws -> URL {
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [directory, directory.deletingLastPathComponent()] {
+            let url = candidate.appendingPathComponent("iothub")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        if ProcessInfo.processInfo.environment["CI"] == "true" {
+            XCTFail("the iothub executable was not built next to the tests (\(directory.path)); run scripts/test")
+        }
+        throw XCTSkip("iothub executable not built; run `swift build` (scripts/test does)")
+    }
+
+    init(dataDirectory: String) throws {
+        process.executableURL = try Self.executable()
+        process.arguments = [
+            "serve", "--data-dir", dataDirectory, "--http-host", "127.0.0.1", "--http-port", "0", "--api-port", "0", "--log-level", "warning",
+        ]
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+    }
+
+    /// Starts the hub and waits for its "ready" line, which names the bound ports.
+    func start(timeout: TimeInterval = 30) throws {
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        var text = ""
+        let handle = output.fileHandleForReading
+        while Date() < deadline {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("IoTHub ready") }) {
+                let numbers = line.split(whereSeparator: { !$0.isNumber && $0 != "." && $0 != ":" })
+                // "... device HTTP on port N, management API on 127.0.0.1:M, ..."
+                httpPort = Int(line.components(separatedBy: "port ")[1].prefix { $0.isNumber }) ?? 0
+                apiPort = Int(line.components(separatedBy: "127.0.0.1:")[1].prefix { $0.isNumber }) ?? 0
+                _ = numbers
+                return
+            }
+        }
+        throw XCTSkip("hub did not start: \(text)")
+    }
+
+    func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func terminate() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
