@@ -9,19 +9,23 @@ extension DeviceGateway {
     public func registerLegacy(body: [UInt8]?, source: String) async -> [UInt8] {
         let requestId = UUID().uuidString.lowercased()
         guard let body else {
-            return await refuse(.invalidRequest, endpoint: .legacy, ids: (nil, nil), source: source, detail: "body too large", requestId: requestId)
+            return await refuse(.invalidRequest, endpoint: .legacy, ids: AuditIdentifiers(body: [], productKey: "", deviceKey: ""), source: source, detail: "body too large", requestId: requestId)
         }
-        let parsed = LegacyRegistrationBody(body)
-        guard let request = parsed.request else {
-            return await refuse(.invalidRequest, endpoint: .legacy, ids: parsed.ids, source: source, detail: parsed.problem, requestId: requestId)
+        let request: LegacyRegistrationRequest
+        do {
+            request = try LegacyRegistrationRequest(parsing: body)
+        } catch {
+            return await refuse(
+                .invalidRequest, endpoint: .legacy, ids: AuditIdentifiers(body: body, productKey: "productId", deviceKey: "deviceName"),
+                source: source, detail: "body is not a JSON object with the five registration fields", requestId: requestId
+            )
         }
-        let stringToSign = LegacyRegistrationSignature.stringToSign(
-            deviceName: request.deviceName,
-            nonce: request.nonce,
-            productId: request.productId,
-            timestamp: request.timestamp
-        )
-        let signature = request.signature
+        if let problem = identifierProblem(productId: request.productId, deviceName: request.deviceName) {
+            return await refuse(
+                .invalidRequest, endpoint: .legacy, ids: AuditIdentifiers(productId: request.productId, deviceName: request.deviceName),
+                source: source, detail: problem, requestId: requestId
+            )
+        }
         let outcome = await registry.register(
             RegistrationRequest(
                 productId: request.productId,
@@ -30,9 +34,7 @@ extension DeviceGateway {
                 sourceAddress: source,
                 nonce: request.nonce,
                 timestamp: request.timestamp,
-                verifySignature: { secret in
-                    LegacyRegistrationSignature.verify(signature: signature, stringToSign: stringToSign, productSecret: secret)
-                }
+                verifySignature: { secret in request.verifySignature(productSecret: secret) }
             )
         )
         return answer(outcome, endpoint: .legacy, requestId: requestId)
@@ -42,20 +44,29 @@ extension DeviceGateway {
     public func registerV2(body: [UInt8]?, headers: V2Headers, hostHeader: String?, source: String) async -> [UInt8] {
         let requestId = UUID().uuidString.lowercased()
         guard let body else {
-            return await refuse(.invalidRequest, endpoint: .v2, ids: (nil, nil), source: source, detail: "body too large", requestId: requestId)
+            return await refuse(.invalidRequest, endpoint: .v2, ids: AuditIdentifiers(body: [], productKey: "", deviceKey: ""), source: source, detail: "body too large", requestId: requestId)
         }
-        let parsed = V2RegistrationBody(body)
+        let ids = AuditIdentifiers(body: body, productKey: "ProductId", deviceKey: "DeviceName")
         guard let algorithm = headers.algorithm, V2RegistrationSignature.Algorithm(headerValue: algorithm) != nil,
             let timestamp = headers.timestamp, let nonce = headers.nonce, let signature = headers.signature,
             !timestamp.isEmpty, !nonce.isEmpty, !signature.isEmpty
         else {
             return await refuse(
-                .invalidAuthorization, endpoint: .v2, ids: parsed.ids, source: source,
+                .invalidAuthorization, endpoint: .v2, ids: ids, source: source,
                 detail: "X-TC-* header missing or unknown algorithm", requestId: requestId
             )
         }
-        guard let request = parsed.request else {
-            return await refuse(.invalidRequest, endpoint: .v2, ids: parsed.ids, source: source, detail: parsed.problem, requestId: requestId)
+        let request: V2RegistrationRequest
+        do {
+            request = try V2RegistrationRequest(parsing: body)
+        } catch {
+            return await refuse(
+                .invalidRequest, endpoint: .v2, ids: ids, source: source,
+                detail: "body is not a JSON object with string ProductId and DeviceName", requestId: requestId
+            )
+        }
+        if let problem = identifierProblem(productId: request.productId, deviceName: request.deviceName) {
+            return await refuse(.invalidRequest, endpoint: .v2, ids: ids, source: source, detail: problem, requestId: requestId)
         }
         let hosts = V2RegistrationSignature.candidateHosts(hostHeader: hostHeader, configuredHosts: configuration.publicHostNames)
         let outcome = await registry.register(
@@ -133,7 +144,7 @@ extension DeviceGateway {
     private func refuse(
         _ refusal: RegistrationRefusal,
         endpoint: RegistrationEndpoint,
-        ids: (productId: String?, deviceName: String?),
+        ids: AuditIdentifiers,
         source: String,
         detail: String,
         requestId: String

@@ -64,8 +64,10 @@ struct ProductCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await perform {
-                let response = try await api.client().call("DescribeProduct", [("ProductId", .string(productId))])
+                let client = try api.client()
+                let response = try await client.call("DescribeProduct", [("ProductId", .string(productId))])
                 if api.json { return Output.json(response) }
+                let policy = try await client.call("UpdateProductRegistrationPolicy", [("ProductId", .string(productId))])
                 let properties = response["ProductProperties"]
                 Output.keyValues([
                     ("ProductId", Output.text(response["ProductId"])),
@@ -73,6 +75,8 @@ struct ProductCommand: AsyncParsableCommand {
                     ("Auth", Output.text(properties?["EncryptionType"]) == "2" ? "psk" : "cert"),
                     ("DynamicRegistration", DynReg.modeName(properties?["RegisterType"]?.intValue ?? 0)),
                     ("RegisterLimit", Output.text(properties?["RegisterLimit"])),
+                    ("AutoCreatedDevices", Output.text(policy["AutoCreatedDevices"])),
+                    ("ReplayProtection", policy["ReplayProtection"]?.boolValue == true ? "on" : "off"),
                     ("ProductSecret", Output.text(properties?["ProductSecret"])),
                     ("State", properties?["ForbiddenStatus"]?.intValue == 1 ? "disabled" : "enabled"),
                     ("Created", Output.time(response["ProductMetadata"]?["CreationDate"])),
@@ -118,30 +122,37 @@ struct ProductCommand: AsyncParsableCommand {
             }
         }
 
+        enum Switch: String, ExpressibleByArgument, CaseIterable { case on, off }
+
         @OptionGroup var api: APIOptions
         @Argument var productId: String
-        @Option(help: "off, pre-created or auto-create.") var mode: Mode
+        @Option(help: "off, pre-created or auto-create. Default: keep the current mode.") var mode: Mode?
         @Option(help: "Most devices registration may create (auto-create). Default: keep the current value.") var limit: Int?
+        @Option(help: "Refuse a repeated (device, nonce, timestamp) within 24 h: on or off. Default: keep.")
+        var replayProtection: Switch?
 
         func run() async throws {
             try await perform {
                 let client = try api.client()
-                var registerLimit = limit
-                if registerLimit == nil {
-                    let product = try await client.call("DescribeProduct", [("ProductId", .string(productId))])
-                    registerLimit = product["ProductProperties"]?["RegisterLimit"]?.intValue ?? 10000
-                }
+                let product = try await client.call("DescribeProduct", [("ProductId", .string(productId))])
+                let properties = product["ProductProperties"]
                 let response = try await client.call(
                     "UpdateProductDynamicRegister",
                     [
-                        ("ProductId", .string(productId)), ("RegisterType", .int(Int64(mode.registerType))),
-                        ("RegisterLimit", .int(Int64(registerLimit ?? 10000))),
+                        ("ProductId", .string(productId)),
+                        ("RegisterType", .int(Int64(mode?.registerType ?? properties?["RegisterType"]?.intValue ?? 0))),
+                        ("RegisterLimit", .int(Int64(limit ?? properties?["RegisterLimit"]?.intValue ?? 10000))),
                     ]
                 )
+                var policyParameters: [(String, JSONValue)] = [("ProductId", .string(productId))]
+                if let replayProtection { policyParameters.append(("ReplayProtection", .bool(replayProtection == .on))) }
+                let policy = try await client.call("UpdateProductRegistrationPolicy", policyParameters)
                 if api.json { return Output.json(response) }
                 Output.keyValues([
                     ("DynamicRegistration", Self.modeName(response["RegisterType"]?.intValue ?? 0)),
                     ("RegisterLimit", Output.text(response["RegisterLimit"])),
+                    ("AutoCreatedDevices", Output.text(policy["AutoCreatedDevices"])),
+                    ("ReplayProtection", policy["ReplayProtection"]?.boolValue == true ? "on" : "off"),
                     ("ProductSecret", Output.text(response["ProductSecret"])),
                 ])
             }

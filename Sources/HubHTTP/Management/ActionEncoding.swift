@@ -99,9 +99,8 @@ enum ActionEncoding {
     }
 
     static func tag(_ t: DeviceTag) -> ActionValue {
-        var fields: [(String, ActionValue)] = [("Tag", .string(t.tag)), ("Type", .int(t.type)), ("Value", .string(t.value))]
-        if let name = t.name { fields.append(("Name", .string(name))) }
-        return .object(fields)
+        // `Name` is a documented output field (nullable): always present, `null` when not set.
+        .object([("Tag", .string(t.tag)), ("Type", .int(t.type)), ("Value", .string(t.value)), ("Name", t.name.map(ActionValue.string) ?? .null)])
     }
 
     static func attempt(_ a: RegistrationAttempt) -> ActionValue {

@@ -1,5 +1,6 @@
 import CloudAPI
 import Foundation
+import HTTPTypes
 public import Hummingbird
 public import Logging
 import Metrics
@@ -28,8 +29,11 @@ public struct ManagementAPI: Sendable {
     }
 
     public func addRoutes(to router: Router<HubRequestContext>) {
-        router.on("/", method: .post) { request, context in await self.respond(request, context) }
-        router.on("/", method: .get) { request, context in await self.respond(request, context) }
+        // Other methods are routed too, so that they get the `UnsupportedProtocol` envelope (HTTP 200)
+        // instead of a bare 404 (cloud-api.md §1 item 1, §2.1).
+        for method: HTTPRequest.Method in [.post, .get, .put, .delete, .patch, .options] {
+            router.on("/", method: method) { request, context in await self.respond(request, context) }
+        }
     }
 
     func respond(_ request: Request, _ context: HubRequestContext) async -> Response {

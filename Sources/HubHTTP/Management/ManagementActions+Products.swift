@@ -67,13 +67,34 @@ extension ManagementActions {
         guard limit >= 0 else { throw ManagementError.invalidValue("RegisterLimit must not be negative") }
         let product = try await call {
             try await registry.updateDynamicRegistration(
-                productId: id, registerType: type, registerLimit: limit, replayProtection: p.bool("ReplayProtection")
+                productId: id, registerType: type, registerLimit: limit
             )
         }
         return [
             ("RegisterType", .int(product.registerType.rawValue)),
             ("ProductSecret", .string(product.productSecret)),
             ("RegisterLimit", .int(product.registerLimit)),
+        ]
+    }
+
+    /// Hub action: replay protection on or off (when given), and the policy as it now stands.
+    func updateProductRegistrationPolicy(_ p: ActionParameters, _ version: APIVersionTag) async throws -> Fields {
+        let id = try Self.require(p.string("ProductId"), "ProductId")
+        var product = try await call { try await registry.product(id) }
+        if let replayProtection = p.bool("ReplayProtection") {
+            product = try await call {
+                try await registry.updateDynamicRegistration(
+                    productId: id, registerType: product.registerType, registerLimit: product.registerLimit, replayProtection: replayProtection
+                )
+            }
+        }
+        let created = await registry.autoCreatedDevices(productId: id)
+        return [
+            ("ProductId", .string(product.id)),
+            ("RegisterType", .int(product.registerType.rawValue)),
+            ("RegisterLimit", .int(product.registerLimit)),
+            ("AutoCreatedDevices", .int(created)),
+            ("ReplayProtection", .bool(product.replayProtection)),
         ]
     }
 

@@ -16,6 +16,7 @@ struct ManagementActions: Sendable {
         "DeleteProduct": { try await $0.deleteProduct($1, $2) },
         "UpdateProductDynamicRegister": { try await $0.updateProductDynamicRegister($1, $2) },
         "SetProductsForbiddenStatus": { try await $0.setProductsForbiddenStatus($1, $2) },
+        "UpdateProductRegistrationPolicy": { try await $0.updateProductRegistrationPolicy($1, $2) },
         "CreateDevice": { try await $0.createDevice($1, $2) },
         "DescribeDevice": { try await $0.describeDevice($1, $2) },
         "DescribeDevices": { try await $0.describeDevices($1, $2) },
