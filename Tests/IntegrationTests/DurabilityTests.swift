@@ -69,12 +69,13 @@ final class DurabilityTests: XCTestCase {
         // A restart reuses the data directory: same credentials, CA, product secret, devices.
         let second = try HubProcess(dataDirectory: directory)
         try second.start()
-        defer { second.terminate() }
         api.port = second.apiPort
         let product = try await api.call("DescribeProduct", [("ProductId", .string(productId))])
         XCTAssertEqual(product["ProductProperties"]?["ProductSecret"], .string(secret))
         XCTAssertEqual(try String(contentsOfFile: directory + "/ca/ca.cert.pem", encoding: .utf8), caBefore)
         let devices = try await api.call("DescribeDevices", [("ProductId", .string(productId)), ("Offset", .int(0)), ("Limit", .int(250))])
         XCTAssertEqual(devices["TotalCount"], .int(150))
+        // SIGTERM: graceful shutdown, exit status 0.
+        XCTAssertEqual(second.terminate(), 0)
     }
 }

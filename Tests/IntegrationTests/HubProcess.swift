@@ -41,11 +41,9 @@ final class HubProcess {
             if chunk.isEmpty { break }
             text += String(decoding: chunk, as: UTF8.self)
             if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("IoTHub ready") }) {
-                let numbers = line.split(whereSeparator: { !$0.isNumber && $0 != "." && $0 != ":" })
-                // "... device HTTP on port N, management API on 127.0.0.1:M, ..."
+                // "IoTHub ready: device HTTP on port N, management API on 127.0.0.1:M, ..."
                 httpPort = Int(line.components(separatedBy: "port ")[1].prefix { $0.isNumber }) ?? 0
                 apiPort = Int(line.components(separatedBy: "127.0.0.1:")[1].prefix { $0.isNumber }) ?? 0
-                _ = numbers
                 return
             }
         }
@@ -57,8 +55,11 @@ final class HubProcess {
         process.waitUntilExit()
     }
 
-    func terminate() {
+    /// SIGTERM; returns the exit status.
+    @discardableResult
+    func terminate() -> Int32 {
         process.terminate()
         process.waitUntilExit()
+        return process.terminationStatus
     }
 }
