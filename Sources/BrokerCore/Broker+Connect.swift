@@ -1,0 +1,85 @@
+public import MQTTCore
+
+extension Broker {
+    /// An authenticated CONNECT: starts or resumes the client's session and answers CONNACK 0.
+    ///
+    /// The server layer has already checked the protocol version and authenticated the client; a refused
+    /// CONNECT never reaches the broker.
+    public func connect(_ connection: ConnectionID, _ packet: MQTTConnect, identity: ClientIdentity, now: UInt64) -> [BrokerAction] {
+        var actions: [BrokerAction] = []
+        let version = packet.version ?? .v3_1_1
+        var clientId = packet.clientId
+        if clientId.isEmpty {
+            // MQTT-3.1.3-7/8: a zero-byte ClientId needs CleanSession 1; the server assigns one.
+            guard packet.cleanSession else {
+                return [
+                    .send(connection, .connack(MQTTConnAck(sessionPresent: false, returnCode: 0x02, properties: MQTTProperties()))),
+                    .close(connection, .connectRefused),
+                ]
+            }
+            clientId = "auto-\(connection.raw)"
+        }
+
+        var sessionPresent = false
+        let session: Session
+        if let existing = sessions[clientId] {
+            if let old = existing.connection, old != connection {
+                // MQTT-3.1.4-2: the newer connection wins.
+                connections[old] = nil
+                existing.connection = nil
+                actions.append(.close(old, .takenOver))
+            }
+            if packet.cleanSession || existing.cleanSession {
+                discard(existing)
+                session = Session(clientId: clientId, identity: identity, cleanSession: packet.cleanSession, version: version, keepAlive: packet.keepAlive, now: now)
+                sessions[clientId] = session
+            } else {
+                session = existing
+                sessionPresent = true
+            }
+        } else {
+            session = Session(clientId: clientId, identity: identity, cleanSession: packet.cleanSession, version: version, keepAlive: packet.keepAlive, now: now)
+            sessions[clientId] = session
+        }
+        session.identity = identity
+        session.cleanSession = packet.cleanSession
+        session.version = version
+        session.keepAlive = packet.keepAlive
+        session.lastActivity = now
+        session.will = packet.will
+        session.connection = connection
+        connections[connection] = clientId
+
+        actions.append(.send(connection, .connack(MQTTConnAck(sessionPresent: sessionPresent, returnCode: 0, properties: MQTTProperties()))))
+        if sessionPresent {
+            resend(session, into: &actions)
+        }
+        drain(session, into: &actions)
+        return actions
+    }
+
+    /// Redelivers unacknowledged messages of a resumed session, in their original order (MQTT-4.4.0-1).
+    func resend(_ session: Session, into actions: inout [BrokerAction]) {
+        guard let connection = session.connection else { return }
+        for packetId in session.inflightOrder {
+            guard let message = session.inflight[packetId] else { continue }
+            switch message.state {
+            case .awaitingAcknowledgement:
+                var publish = message.publish
+                publish.dup = true
+                actions.append(.send(connection, .publish(publish)))
+            case .awaitingCompletion:
+                actions.append(.send(connection, .pubrel(MQTTAck(packetId: packetId, reasonCode: 0, properties: MQTTProperties()))))
+            }
+        }
+    }
+
+    /// Forgets a session and its subscriptions.
+    func discard(_ session: Session) {
+        for filter in session.subscriptions.keys {
+            subscriptions.remove(filter: filter, clientId: session.clientId)
+        }
+        if let connection = session.connection { connections[connection] = nil }
+        sessions[session.clientId] = nil
+    }
+}

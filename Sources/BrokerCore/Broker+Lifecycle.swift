@@ -1,0 +1,51 @@
+public import MQTTCore
+
+extension Broker {
+    /// The connection closed (by the client, the network or the server). Publishes the will unless the
+    /// client sent DISCONNECT; ends a clean session, keeps a persistent one.
+    public func connectionLost(_ connection: ConnectionID, now: UInt64) -> [BrokerAction] {
+        guard let clientId = connections.removeValue(forKey: connection), let session = sessions[clientId], session.connection == connection else {
+            return []
+        }
+        session.connection = nil
+        var actions: [BrokerAction] = []
+        if let will = session.will {
+            session.will = nil
+            if topicDepthAllowed(will.topic), authorizer.mayPublish(session.identity, topic: will.topic) {
+                route(
+                    MQTTPublish(topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain, dup: false, packetId: nil, properties: will.properties),
+                    into: &actions
+                )
+            } else {
+                observer.publishDenied()
+            }
+        }
+        if session.cleanSession {
+            discard(session)
+        }
+        return actions
+    }
+
+    /// Closes connections silent for more than 1.5 × their keep-alive (MQTT-3.1.2-24).
+    public func tick(now: UInt64) -> [BrokerAction] {
+        var actions: [BrokerAction] = []
+        for (connection, clientId) in connections {
+            guard let session = sessions[clientId], session.keepAlive > 0 else { continue }
+            let limit = UInt64(session.keepAlive) * 1500
+            if now > session.lastActivity && now - session.lastActivity > limit {
+                actions.append(.close(connection, .keepAliveTimeout))
+            }
+        }
+        return actions
+    }
+
+    /// Closes the live connections of the clients matching a predicate (device disabled, reset, deleted).
+    public func kick(where predicate: (ClientIdentity) -> Bool) -> [BrokerAction] {
+        connectedClients(where: predicate).map { .close($0.connection, .kicked) }
+    }
+
+    /// Closes every connection (graceful shutdown).
+    public func shutdown() -> [BrokerAction] {
+        connections.keys.map { .close($0, .shuttingDown) }
+    }
+}

@@ -1,0 +1,117 @@
+public import MQTTCore
+
+extension Broker {
+    /// A packet from a connected client.
+    public func receive(_ connection: ConnectionID, _ packet: MQTTPacket, now: UInt64) -> [BrokerAction] {
+        guard let clientId = connections[connection], let session = sessions[clientId] else {
+            // Not connected (a packet before CONNECT is the server layer's to refuse): close.
+            return [.close(connection, .protocolViolation)]
+        }
+        session.lastActivity = now
+        var actions: [BrokerAction] = []
+        switch packet {
+        case .publish(let publish):
+            receivePublish(publish, from: session, connection: connection, into: &actions)
+        case .puback(let ack):
+            if let message = session.inflight[ack.packetId], message.publish.qos == .atLeastOnce {
+                session.removeInflight(ack.packetId)
+                drain(session, into: &actions)
+            }
+        case .pubrec(let ack):
+            if var message = session.inflight[ack.packetId], message.publish.qos == .exactlyOnce {
+                message.state = .awaitingCompletion
+                session.inflight[ack.packetId] = message
+            }
+            // MQTT-4.3.3-… : PUBREC is answered with PUBREL.
+            actions.append(.send(connection, .pubrel(MQTTAck(packetId: ack.packetId, reasonCode: 0, properties: MQTTProperties()))))
+        case .pubrel(let ack):
+            session.inboundQoS2.remove(ack.packetId)
+            actions.append(.send(connection, .pubcomp(MQTTAck(packetId: ack.packetId, reasonCode: 0, properties: MQTTProperties()))))
+        case .pubcomp(let ack):
+            if let message = session.inflight[ack.packetId], message.state == .awaitingCompletion {
+                session.removeInflight(ack.packetId)
+                drain(session, into: &actions)
+            }
+        case .subscribe(let subscribe):
+            receiveSubscribe(subscribe, from: session, connection: connection, into: &actions)
+        case .unsubscribe(let unsubscribe):
+            for filter in unsubscribe.filters where session.subscriptions.removeValue(forKey: filter) != nil {
+                subscriptions.remove(filter: filter, clientId: session.clientId)
+            }
+            let codes: [UInt8] = session.version == .v5 ? Array(repeating: 0, count: unsubscribe.filters.count) : []
+            actions.append(.send(connection, .unsuback(MQTTUnsubAck(packetId: unsubscribe.packetId, reasonCodes: codes, properties: MQTTProperties()))))
+        case .pingreq:
+            actions.append(.send(connection, .pingresp))
+        case .disconnect:
+            // MQTT-3.14.4-3: a clean DISCONNECT discards the will.
+            session.will = nil
+            actions.append(.close(connection, .clientDisconnected))
+        case .connect, .connack, .suback, .unsuback, .pingresp, .auth:
+            // MQTT-3.1.0-2: a second CONNECT is a protocol violation; server-to-client packets too.
+            actions.append(.close(connection, .protocolViolation))
+        }
+        return actions
+    }
+
+    private func receivePublish(_ publish: MQTTPublish, from session: Session, connection: ConnectionID, into actions: inout [BrokerAction]) {
+        let allowed = topicDepthAllowed(publish.topic) && authorizer.mayPublish(session.identity, topic: publish.topic)
+        switch publish.qos {
+        case .atMostOnce:
+            break
+        case .atLeastOnce:
+            if let packetId = publish.packetId {
+                actions.append(.send(connection, .puback(MQTTAck(packetId: packetId, reasonCode: allowed ? 0 : 0x87, properties: MQTTProperties()))))
+            }
+        case .exactlyOnce:
+            guard let packetId = publish.packetId else { return }
+            actions.append(.send(connection, .pubrec(MQTTAck(packetId: packetId, reasonCode: allowed ? 0 : 0x87, properties: MQTTProperties()))))
+            // Delivered once: a resent PUBLISH with a packet id not yet released is not routed again.
+            guard allowed, session.inboundQoS2.insert(packetId).inserted else { return }
+        }
+        guard allowed else {
+            observer.publishDenied()
+            return
+        }
+        route(publish, into: &actions)
+    }
+
+    private func receiveSubscribe(_ subscribe: MQTTSubscribe, from session: Session, connection: ConnectionID, into actions: inout [BrokerAction]) {
+        var codes: [UInt8] = []
+        var granted: [(String, MQTTQoS)] = []
+        for subscription in subscribe.subscriptions {
+            let filter = subscription.filter
+            let isNew = session.subscriptions[filter] == nil
+            guard topicDepthAllowed(filter), authorizer.maySubscribe(session.identity, filter: filter),
+                !isNew || session.subscriptions.count < configuration.maxSubscriptionsPerClient
+            else {
+                observer.subscribeDenied()
+                codes.append(0x80)
+                continue
+            }
+            let qos = MQTTQoS(rawValue: min(subscription.qos.rawValue, configuration.maximumQoS)) ?? .atMostOnce
+            session.subscriptions[filter] = qos
+            subscriptions.insert(filter: filter, clientId: session.clientId, qos: qos)
+            codes.append(qos.rawValue)
+            granted.append((filter, qos))
+        }
+        actions.append(.send(connection, .suback(MQTTSubAck(packetId: subscribe.packetId, returnCodes: codes, properties: MQTTProperties()))))
+        // MQTT-3.3.1-6: retained messages matching a new subscription are sent with RETAIN 1.
+        for (filter, qos) in granted {
+            for message in retained.matching(filter) where authorizer.mayReceive(session.identity, topic: message.topic) {
+                var copy = message
+                copy.qos = min(message.qos, qos)
+                copy.retain = true
+                deliver(copy, to: session, into: &actions)
+            }
+        }
+    }
+
+    func topicDepthAllowed(_ topic: String) -> Bool {
+        var levels = 1
+        for byte in topic.utf8 where byte == UInt8(ascii: "/") {
+            levels += 1
+            if levels > configuration.maxTopicLevels { return false }
+        }
+        return true
+    }
+}

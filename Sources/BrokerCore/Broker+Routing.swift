@@ -1,0 +1,72 @@
+public import MQTTCore
+
+extension Broker {
+    /// Publishes a message from the hub itself (services, the management API): routed and retained like a
+    /// client's, without the publish ACL.
+    public func publish(_ message: MQTTPublish) -> [BrokerAction] {
+        var actions: [BrokerAction] = []
+        route(message, into: &actions)
+        return actions
+    }
+
+    /// Stores a retained message if asked, then hands a copy to every matching session.
+    func route(_ publish: MQTTPublish, into actions: inout [BrokerAction]) {
+        if publish.retain {
+            if retained.store(publish) == .refusedFull { observer.messageDropped(reason: "retained_store_full") }
+        }
+        let matches = subscriptions.subscribers(matching: publish.topic)
+        guard !matches.isEmpty else { return }
+        for (clientId, grantedQoS) in matches {
+            guard let session = sessions[clientId], authorizer.mayReceive(session.identity, topic: publish.topic) else { continue }
+            var copy = publish
+            // MQTT-3.3.1-9: RETAIN is 0 on messages sent to established subscriptions.
+            copy.retain = false
+            copy.dup = false
+            copy.qos = min(publish.qos, grantedQoS)
+            copy.packetId = nil
+            deliver(copy, to: session, into: &actions)
+        }
+    }
+
+    /// Sends a message to a session now, or queues it (in-flight window full, queue not empty, or offline).
+    func deliver(_ message: MQTTPublish, to session: Session, into actions: inout [BrokerAction]) {
+        if let connection = session.connection, session.queue.isEmpty,
+            message.qos == .atMostOnce || session.inflight.count < configuration.maxInflightMessages
+        {
+            send(message, to: session, on: connection, into: &actions)
+            return
+        }
+        if session.connection == nil && message.qos == .atMostOnce && !configuration.queueQoS0WhenOffline {
+            return
+        }
+        guard session.queue.count < configuration.maxQueuedMessages else {
+            session.dropped += 1
+            observer.messageDropped(reason: "queue_full")
+            return
+        }
+        session.queue.append(message)
+    }
+
+    /// Sends queued messages while the in-flight window allows, in order.
+    func drain(_ session: Session, into actions: inout [BrokerAction]) {
+        guard let connection = session.connection else { return }
+        while let next = session.queue.first {
+            if next.qos != .atMostOnce && session.inflight.count >= configuration.maxInflightMessages { break }
+            session.queue.removeFirst()
+            send(next, to: session, on: connection, into: &actions)
+        }
+    }
+
+    private func send(_ message: MQTTPublish, to session: Session, on connection: ConnectionID, into actions: inout [BrokerAction]) {
+        var outgoing = message
+        if message.qos == .atMostOnce {
+            outgoing.packetId = nil
+        } else {
+            let packetId = session.nextPacketId()
+            outgoing.packetId = packetId
+            session.inflight[packetId] = InflightMessage(publish: outgoing, state: .awaitingAcknowledgement)
+            session.inflightOrder.append(packetId)
+        }
+        actions.append(.send(connection, .publish(outgoing)))
+    }
+}

@@ -1,0 +1,81 @@
+import DequeModule
+public import MQTTCore
+
+/// Observes what the broker does, for metrics. The default does nothing.
+public protocol BrokerObserver: Sendable {
+    func messageDropped(reason: String)
+    func publishDenied()
+    func subscribeDenied()
+}
+
+extension BrokerObserver {
+    public func messageDropped(reason: String) {}
+    public func publishDenied() {}
+    public func subscribeDenied() {}
+}
+
+public struct NoBrokerObserver: BrokerObserver {
+    public init() {}
+}
+
+/// The MQTT broker engine, without I/O: events in (`connect`, `receive`, `connectionLost`, `tick`, …),
+/// actions out (`send`, `close`). The server layer owns one instance, calls it under one lock and executes
+/// the returned actions in order.
+///
+/// Complete MQTT 3.1 / 3.1.1 server behaviour: QoS 0/1/2 with redelivery of unacknowledged messages on
+/// session resumption, retained messages, wills, clean and persistent sessions with a bounded queue,
+/// keep-alive (1.5×), takeover of a duplicate ClientId, `$` topics not matched by leading wildcards,
+/// ordered delivery per session, an in-flight window.
+public final class Broker {
+    public let configuration: BrokerConfiguration
+    let authorizer: any BrokerAuthorizer
+    let observer: any BrokerObserver
+
+    var sessions: [String: Session] = [:]
+    var connections: [ConnectionID: String] = [:]
+    let subscriptions = SubscriptionTree()
+    var retained: RetainedStore
+
+    public init(
+        configuration: BrokerConfiguration = BrokerConfiguration(),
+        authorizer: any BrokerAuthorizer = AllowAllAuthorizer(),
+        observer: any BrokerObserver = NoBrokerObserver()
+    ) {
+        self.configuration = configuration
+        self.authorizer = authorizer
+        self.observer = observer
+        self.retained = RetainedStore(limit: configuration.maxRetainedMessages)
+    }
+
+    // MARK: queries (for the management API and tests)
+
+    public var connectionCount: Int { connections.count }
+    public var sessionCount: Int { sessions.count }
+    public var retainedCount: Int { retained.messages.count }
+
+    /// The client id connected on a connection.
+    public func clientId(of connection: ConnectionID) -> String? { connections[connection] }
+
+    /// Whether a client id currently has a live connection.
+    public func isConnected(clientId: String) -> Bool { sessions[clientId]?.connection != nil }
+
+    /// Whether a client id holds a subscription whose filter matches the topic.
+    public func isSubscribed(clientId: String, topic: String) -> Bool {
+        guard let session = sessions[clientId] else { return false }
+        return session.subscriptions.keys.contains { MQTTTopic.matches(filter: $0, topic: topic) }
+    }
+
+    /// Messages a session dropped because its queue was full.
+    public func droppedMessages(clientId: String) -> Int? { sessions[clientId]?.dropped }
+
+    /// Messages queued for a session.
+    public func queuedMessages(clientId: String) -> Int? { sessions[clientId]?.queue.count }
+
+    /// Client ids of the live connections whose identity satisfies a predicate.
+    public func connectedClients(where predicate: (ClientIdentity) -> Bool) -> [(clientId: String, connection: ConnectionID)] {
+        connections.compactMap { connection, clientId in
+            guard let session = sessions[clientId], predicate(session.identity) else { return nil }
+            return (clientId, connection)
+        }
+    }
+}

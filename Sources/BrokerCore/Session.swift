@@ -1,0 +1,65 @@
+import DequeModule
+public import MQTTCore
+
+/// An outbound QoS 1/2 message waiting for its acknowledgement.
+struct InflightMessage {
+    enum State: Equatable {
+        /// QoS 1 sent, waiting for PUBACK; QoS 2 sent, waiting for PUBREC.
+        case awaitingAcknowledgement
+        /// QoS 2: PUBREL sent, waiting for PUBCOMP.
+        case awaitingCompletion
+    }
+
+    var publish: MQTTPublish
+    var state: State
+}
+
+/// The broker's state for one client id: survives disconnection when the client asked for a persistent
+/// session (CleanSession 0).
+final class Session {
+    let clientId: String
+    var identity: ClientIdentity
+    var cleanSession: Bool
+    var version: MQTTProtocolVersion
+    var connection: ConnectionID?
+    var will: MQTTWill?
+    /// Seconds; 0 = no keep-alive timeout.
+    var keepAlive: UInt16
+    /// Milliseconds (broker clock) of the last packet received.
+    var lastActivity: UInt64
+
+    /// Filter → granted QoS.
+    var subscriptions: [String: MQTTQoS] = [:]
+    /// Outbound QoS>0 messages sent and not yet acknowledged, in send order.
+    var inflight: [UInt16: InflightMessage] = [:]
+    var inflightOrder: Deque<UInt16> = []
+    /// Messages waiting for the in-flight window or for the client to come back.
+    var queue: Deque<MQTTPublish> = []
+    /// Messages dropped because the queue was full.
+    var dropped = 0
+    /// Inbound QoS 2 packet ids received and not yet released (exactly-once dedup).
+    var inboundQoS2: Set<UInt16> = []
+    private var lastPacketId: UInt16 = 0
+
+    init(clientId: String, identity: ClientIdentity, cleanSession: Bool, version: MQTTProtocolVersion, keepAlive: UInt16, now: UInt64) {
+        self.clientId = clientId
+        self.identity = identity
+        self.cleanSession = cleanSession
+        self.version = version
+        self.keepAlive = keepAlive
+        self.lastActivity = now
+    }
+
+    /// The next free packet identifier (1…65535, skipping ids in flight).
+    func nextPacketId() -> UInt16 {
+        repeat {
+            lastPacketId = lastPacketId == UInt16.max ? 1 : lastPacketId + 1
+        } while inflight[lastPacketId] != nil
+        return lastPacketId
+    }
+
+    func removeInflight(_ packetId: UInt16) {
+        inflight[packetId] = nil
+        if let index = inflightOrder.firstIndex(of: packetId) { inflightOrder.remove(at: index) }
+    }
+}
