@@ -1,3 +1,4 @@
+import DequeModule
 public import MQTTCore
 
 extension Broker {

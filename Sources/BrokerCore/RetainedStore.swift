@@ -1,4 +1,5 @@
 public import MQTTCore
+import NIOCore
 
 /// Retained messages by topic (MQTT-3.3.1-5…-11): one per topic, an empty payload deletes it.
 public struct RetainedStore {

@@ -1,6 +1,8 @@
 import Foundation
 public import HubCA
+import BrokerCore
 import HubHTTP
+import MQTTServer
 import Hummingbird
 import HummingbirdTLS
 public import Logging
@@ -85,6 +87,9 @@ public final class Hub: Sendable {
                 )
             )
         }
+        let mqtt = try mqttServer()
+        services.append(mqtt)
+        services.append(BrokerKickService(registry: registry, host: mqtt.host))
         let api = ManagementAPI(registry: registry, credentials: [credentials.secretId: credentials.secretKey], logger: logger)
         let apiRouter = Router(context: HubRequestContext.self)
         api.addRoutes(to: apiRouter)
@@ -97,6 +102,47 @@ public final class Hub: Sendable {
             )
         )
         return services
+    }
+
+    /// The MQTT listeners around the broker engine, authenticating against the registry.
+    func mqttServer() throws -> MQTTServer {
+        var listeners: [MQTTServerConfiguration.Listener] = []
+        var kinds: [BoundPorts.Listener] = []
+        if let port = configuration.mqttPort {
+            listeners.append(.init(host: configuration.mqttHost, port: port, transport: .tcp))
+            kinds.append(.mqtt)
+        }
+        if let port = configuration.mqttsPort {
+            var tls = try serverTLSConfiguration()
+            // X.509 client certificates of certificate devices, checked against the hub CA; optional so
+            // that TLS clients without one can still use passwords.
+            tls.certificateVerification = .optionalVerification
+            tls.trustRoots = .certificates([try NIOSSLCertificate(bytes: ca.certificateDER, format: .der)])
+            listeners.append(.init(host: configuration.mqttHost, port: port, transport: .tls(tls)))
+            kinds.append(.mqtts)
+        }
+        if let port = configuration.wsPort {
+            listeners.append(.init(host: configuration.mqttHost, port: port, transport: .webSocket))
+            kinds.append(.websocket)
+        }
+        let listenerKinds = kinds
+        var mqttConfiguration = MQTTServerConfiguration(listeners: listeners)
+        mqttConfiguration.maxConnections = configuration.mqttMaxConnections
+        mqttConfiguration.maxPacketSize = configuration.mqttMaxPacketSize
+        mqttConfiguration.broker.maxInflightMessages = configuration.mqttMaxInflight
+        mqttConfiguration.broker.maxQueuedMessages = configuration.mqttMaxQueued
+        mqttConfiguration.broker.maxSubscriptionsPerClient = configuration.mqttMaxSubscriptions
+        mqttConfiguration.broker.maxTopicLevels = configuration.mqttMaxTopicLevels
+        let broker = Broker(configuration: mqttConfiguration.broker, authorizer: TencentTopicACL(), observer: BrokerMetricsObserver())
+        let authenticator = HubMQTTAuthenticator(registry: registry, ca: ca, allowAnonymous: configuration.allowAnonymous, logger: logger)
+        return MQTTServer(
+            configuration: mqttConfiguration,
+            broker: broker,
+            authenticator: authenticator,
+            logger: logger,
+            transportIdentity: TransportIdentityResolver.resolve,
+            onBound: { [ports] index, port in await ports.bound(listenerKinds[index], port) }
+        )
     }
 
     /// Runs until SIGINT/SIGTERM, then shuts down gracefully.

@@ -25,6 +25,28 @@ public struct HubConfiguration: Sendable, Equatable {
     public var sqliteSynchronous = "full"
     /// Largest device HTTP request body in bytes. Default 16384.
     public var maxBodySize = 16 * 1024
+    /// Bind address of the MQTT listeners. Default `0.0.0.0`.
+    public var mqttHost = "0.0.0.0"
+    /// MQTT over TCP. Default 1883; nil = off.
+    public var mqttPort: Int? = 1883
+    /// MQTT over TLS (hub-CA or operator certificate; X.509 client certificates; TLS-PSK). Default 8883; nil = off.
+    public var mqttsPort: Int? = 8883
+    /// MQTT over WebSocket (any path, subprotocol mqtt). Default 8083; nil = off.
+    public var wsPort: Int? = 8083
+    /// Admit MQTT clients without credentials, with access outside the device namespaces. Default false.
+    public var allowAnonymous = false
+    /// Simultaneous MQTT connections. Default 100000.
+    public var mqttMaxConnections = 100_000
+    /// Largest MQTT packet in bytes. Default 262144.
+    public var mqttMaxPacketSize = 256 * 1024
+    /// Outbound QoS 1/2 messages in flight per session. Default 20.
+    public var mqttMaxInflight = 20
+    /// Messages queued per session (offline or window full). Default 1000.
+    public var mqttMaxQueued = 1000
+    /// Subscriptions per client. Default 100.
+    public var mqttMaxSubscriptions = 100
+    /// Levels of a topic. Default 32.
+    public var mqttMaxTopicLevels = 32
     /// Log level: trace, debug, info, notice, warning, error, critical. Default info.
     public var logLevel: Logger.Level = .info
 

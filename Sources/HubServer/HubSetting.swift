@@ -45,6 +45,39 @@ public struct HubSetting: Sendable {
             guard let size = Int($1), size > 0 else { throw HubConfigurationError("max-body-size must be a positive integer") }
             $0.maxBodySize = size
         },
+        HubSetting("mqtt-host", "IOTHUB_MQTT_HOST", "mqttHost", "Bind address of the MQTT listeners. Default 0.0.0.0") {
+            $0.mqttHost = $1
+        },
+        HubSetting("mqtt-port", "IOTHUB_MQTT_PORT", "mqttPort", "MQTT over TCP port, or off. Default 1883") {
+            $0.mqttPort = try optionalPort($1)
+        },
+        HubSetting("mqtts-port", "IOTHUB_MQTTS_PORT", "mqttsPort", "MQTT over TLS port (X.509 and TLS-PSK devices), or off. Default 8883") {
+            $0.mqttsPort = try optionalPort($1)
+        },
+        HubSetting("ws-port", "IOTHUB_WS_PORT", "wsPort", "MQTT over WebSocket port, or off. Default 8083") {
+            $0.wsPort = try optionalPort($1)
+        },
+        HubSetting("allow-anonymous", "IOTHUB_ALLOW_ANONYMOUS", "allowAnonymous", "true: admit MQTT clients without credentials outside device topics. Default false") {
+            $0.allowAnonymous = try bool($1)
+        },
+        HubSetting("mqtt-max-connections", "IOTHUB_MQTT_MAX_CONNECTIONS", "mqttMaxConnections", "Simultaneous MQTT connections. Default 100000") {
+            $0.mqttMaxConnections = try positive($1)
+        },
+        HubSetting("mqtt-max-packet-size", "IOTHUB_MQTT_MAX_PACKET_SIZE", "mqttMaxPacketSize", "Largest MQTT packet in bytes. Default 262144") {
+            $0.mqttMaxPacketSize = try positive($1)
+        },
+        HubSetting("mqtt-max-inflight", "IOTHUB_MQTT_MAX_INFLIGHT", "mqttMaxInflight", "Outbound QoS 1/2 messages in flight per session. Default 20") {
+            $0.mqttMaxInflight = try positive($1)
+        },
+        HubSetting("mqtt-max-queued", "IOTHUB_MQTT_MAX_QUEUED", "mqttMaxQueued", "Messages queued per session. Default 1000") {
+            $0.mqttMaxQueued = try positive($1)
+        },
+        HubSetting("mqtt-max-subscriptions", "IOTHUB_MQTT_MAX_SUBSCRIPTIONS", "mqttMaxSubscriptions", "Subscriptions per client. Default 100") {
+            $0.mqttMaxSubscriptions = try positive($1)
+        },
+        HubSetting("mqtt-max-topic-levels", "IOTHUB_MQTT_MAX_TOPIC_LEVELS", "mqttMaxTopicLevels", "Levels of a topic. Default 32") {
+            $0.mqttMaxTopicLevels = try positive($1)
+        },
         HubSetting("log-level", "IOTHUB_LOG_LEVEL", "logLevel", "trace, debug, info, notice, warning, error or critical. Default info") {
             guard let level = Logger.Level(rawValue: $1) else { throw HubConfigurationError("unknown log level \($1)") }
             $0.logLevel = level
@@ -57,6 +90,23 @@ public struct HubSetting: Sendable {
         self.configKey = configKey
         self.help = help
         self.apply = apply
+    }
+
+    private static func optionalPort(_ text: String) throws -> Int? {
+        text == "off" ? nil : try port(text)
+    }
+
+    private static func positive(_ text: String) throws -> Int {
+        guard let value = Int(text), value > 0 else { throw HubConfigurationError("\(text) is not a positive integer") }
+        return value
+    }
+
+    private static func bool(_ text: String) throws -> Bool {
+        switch text.lowercased() {
+        case "true", "1", "yes", "on": return true
+        case "false", "0", "no", "off": return false
+        default: throw HubConfigurationError("\(text) is not true or false")
+        }
     }
 
     private static func port(_ text: String) throws -> Int {

@@ -28,6 +28,17 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("public-host"), help: help("public-host")) var publicHost: String?
     @Option(name: .customLong("sqlite-synchronous"), help: help("sqlite-synchronous")) var sqliteSynchronous: String?
     @Option(name: .customLong("max-body-size"), help: help("max-body-size")) var maxBodySize: String?
+    @Option(name: .customLong("mqtt-host"), help: help("mqtt-host")) var mqttHost: String?
+    @Option(name: .customLong("mqtt-port"), help: help("mqtt-port")) var mqttPort: String?
+    @Option(name: .customLong("mqtts-port"), help: help("mqtts-port")) var mqttsPort: String?
+    @Option(name: .customLong("ws-port"), help: help("ws-port")) var wsPort: String?
+    @Option(name: .customLong("allow-anonymous"), help: help("allow-anonymous")) var allowAnonymous: String?
+    @Option(name: .customLong("mqtt-max-connections"), help: help("mqtt-max-connections")) var mqttMaxConnections: String?
+    @Option(name: .customLong("mqtt-max-packet-size"), help: help("mqtt-max-packet-size")) var mqttMaxPacketSize: String?
+    @Option(name: .customLong("mqtt-max-inflight"), help: help("mqtt-max-inflight")) var mqttMaxInflight: String?
+    @Option(name: .customLong("mqtt-max-queued"), help: help("mqtt-max-queued")) var mqttMaxQueued: String?
+    @Option(name: .customLong("mqtt-max-subscriptions"), help: help("mqtt-max-subscriptions")) var mqttMaxSubscriptions: String?
+    @Option(name: .customLong("mqtt-max-topic-levels"), help: help("mqtt-max-topic-levels")) var mqttMaxTopicLevels: String?
     @Option(name: .customLong("log-level"), help: help("log-level")) var logLevel: String?
 
     static func help(_ flag: String) -> ArgumentHelp {
@@ -40,6 +51,10 @@ struct ServeCommand: AsyncParsableCommand {
             ("data-dir", dataDir), ("http-host", httpHost), ("http-port", httpPort), ("https-port", httpsPort),
             ("tls-cert-file", tlsCertFile), ("tls-key-file", tlsKeyFile), ("api-host", apiHost), ("api-port", apiPort),
             ("public-host", publicHost), ("sqlite-synchronous", sqliteSynchronous), ("max-body-size", maxBodySize),
+            ("mqtt-host", mqttHost), ("mqtt-port", mqttPort), ("mqtts-port", mqttsPort), ("ws-port", wsPort),
+            ("allow-anonymous", allowAnonymous), ("mqtt-max-connections", mqttMaxConnections),
+            ("mqtt-max-packet-size", mqttMaxPacketSize), ("mqtt-max-inflight", mqttMaxInflight), ("mqtt-max-queued", mqttMaxQueued),
+            ("mqtt-max-subscriptions", mqttMaxSubscriptions), ("mqtt-max-topic-levels", mqttMaxTopicLevels),
             ("log-level", logLevel),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })
@@ -78,7 +93,13 @@ struct ServeCommand: AsyncParsableCommand {
         Task {
             let http = await ports.port(.http)
             let apiPort = await ports.port(.api)
-            say("IoTHub ready: device HTTP on port \(http), management API on \(api):\(apiPort), data in \(configuration.dataDirectory)")
+            var mqtt: [String] = []
+            if configuration.mqttPort != nil { mqtt.append("MQTT \(await ports.port(.mqtt))") }
+            if configuration.mqttsPort != nil { mqtt.append("MQTTS \(await ports.port(.mqtts))") }
+            if configuration.wsPort != nil { mqtt.append("WebSocket \(await ports.port(.websocket))") }
+            say(
+                "IoTHub ready: device HTTP on port \(http), management API on \(api):\(apiPort), \(mqtt.joined(separator: ", ")), data in \(configuration.dataDirectory)"
+            )
         }
         try await hub.run()
     }

@@ -1,0 +1,49 @@
+public import BrokerCore
+public import MQTTCore
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Owns the broker engine: every event runs under one lock, and the resulting actions are handed to the
+/// connections' queues before the lock is released, so each connection sees packets in broker order.
+public final class BrokerHost: @unchecked Sendable {
+    private let lock = NIOLock()
+    private let broker: Broker
+    private var handles: [ConnectionID: ConnectionHandle] = [:]
+
+    public init(broker: Broker) {
+        self.broker = broker
+    }
+
+    /// Milliseconds of a monotonic clock.
+    static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds / 1_000_000 }
+
+    func register(_ handle: ConnectionHandle) {
+        lock.withLock { handles[handle.id] = handle }
+    }
+
+    func unregister(_ id: ConnectionID) {
+        lock.withLock { _ = handles.removeValue(forKey: id) }
+    }
+
+    /// Runs an event through the broker and dispatches its actions.
+    @discardableResult
+    public func perform(_ event: (Broker, UInt64) -> [BrokerAction]) -> Int {
+        lock.withLock {
+            let actions = event(broker, Self.now())
+            for action in actions {
+                switch action {
+                case .send(let id, let packet): handles[id]?.enqueue(packet)
+                case .close(let id, let reason): handles[id]?.close(reason)
+                }
+            }
+            return actions.count
+        }
+    }
+
+    /// Reads broker state under the lock.
+    public func inspect<T>(_ body: (Broker) -> T) -> T {
+        lock.withLock { body(broker) }
+    }
+
+    var connectionCount: Int { lock.withLock { handles.count } }
+}

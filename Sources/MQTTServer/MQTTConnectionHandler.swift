@@ -1,0 +1,199 @@
+import BrokerCore
+public import Logging
+import MQTTCore
+public import NIOCore
+
+/// One MQTT connection: waits for CONNECT, authenticates it (asynchronously), then feeds every packet to
+/// the broker. Writes go through the connection's `ConnectionHandle`.
+final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = MQTTFrame
+    typealias OutboundOut = ByteBuffer
+
+    enum State {
+        case awaitingConnect
+        case authenticating(connect: MQTTConnect, buffered: [MQTTFrame])
+        case connected(version: MQTTProtocolVersion, identity: ClientIdentity, clientId: String)
+        case closed
+    }
+
+    let id: ConnectionID
+    let host: BrokerHost
+    let authenticator: any MQTTAuthenticator
+    let configuration: MQTTServerConfiguration
+    let webSocket: Bool
+    let transportIdentity: @Sendable (any Channel) -> EventLoopFuture<TransportIdentity>
+    let metrics: MQTTServerMetrics
+    var logger: Logger
+
+    private var state = State.awaitingConnect
+    private var handle: ConnectionHandle?
+    private var connectTimeout: Scheduled<Void>?
+    /// The client id of the CONNECT being authenticated (for undoing a login if the connection closes first).
+    private var connectingClientId = ""
+
+    init(
+        id: ConnectionID,
+        host: BrokerHost,
+        authenticator: any MQTTAuthenticator,
+        configuration: MQTTServerConfiguration,
+        webSocket: Bool,
+        transportIdentity: @escaping @Sendable (any Channel) -> EventLoopFuture<TransportIdentity>,
+        metrics: MQTTServerMetrics,
+        logger: Logger
+    ) {
+        self.id = id
+        self.host = host
+        self.authenticator = authenticator
+        self.configuration = configuration
+        self.webSocket = webSocket
+        self.transportIdentity = transportIdentity
+        self.metrics = metrics
+        self.logger = logger
+        self.logger[metadataKey: "mqtt.connection"] = "\(id)"
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let channel = context.channel
+        connectTimeout = context.eventLoop.scheduleTask(in: .seconds(Int64(configuration.connectTimeoutSeconds))) {
+            channel.close(promise: nil)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch state {
+        case .awaitingConnect:
+            receiveConnect(frame, context: context)
+        case .authenticating(let connect, var buffered):
+            guard buffered.count < 64 else { return close(context, "too many packets before CONNACK") }
+            buffered.append(frame)
+            state = .authenticating(connect: connect, buffered: buffered)
+        case .connected(let version, _, _):
+            receive(frame, version: version, context: context)
+        case .closed:
+            break
+        }
+    }
+
+    private func receiveConnect(_ frame: MQTTFrame, context: ChannelHandlerContext) {
+        // MQTT-3.1.0-1: the first packet must be CONNECT.
+        guard frame.typeAndFlags >> 4 == MQTTPacketType.connect.rawValue,
+            case .connect(let connect)? = try? MQTTPacketDecoder.decode(frame, version: .v3_1_1)
+        else {
+            return close(context, "first packet is not a valid CONNECT")
+        }
+        connectTimeout?.cancel()
+        guard let version = MQTTProtocolVersion(protocolName: connect.protocolName, protocolLevel: connect.protocolLevel), version != .v5 else {
+            // MQTT-3.1.2-2: unacceptable protocol level → CONNACK 1, then close.
+            metrics.connectRefused("unacceptable_protocol")
+            return refuse(context, returnCode: 0x01, version: .v3_1_1, reason: "unacceptable protocol \(connect.protocolName)/\(connect.protocolLevel)")
+        }
+        state = .authenticating(connect: connect, buffered: [])
+        connectingClientId = connect.clientId
+        let channel = context.channel
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let contextBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let authenticator = self.authenticator
+        let webSocket = self.webSocket
+        transportIdentity(channel).whenComplete { result in
+            let transport = (try? result.get()) ?? .none
+            let connectContext = MQTTConnectContext(connect: connect, remoteAddress: channel.remoteAddress, transport: transport, webSocket: webSocket)
+            Task {
+                let decision = await authenticator.authenticate(connectContext)
+                channel.eventLoop.execute {
+                    loopBound.value.finishAuthentication(decision, version: version, context: contextBound.value)
+                }
+            }
+        }
+    }
+
+    private func finishAuthentication(_ decision: MQTTAuthDecision, version: MQTTProtocolVersion, context: ChannelHandlerContext) {
+        guard case .authenticating(let connect, let buffered) = state else {
+            // The connection closed while authenticating: undo the login.
+            if case .accept(let identity) = decision {
+                let authenticator = self.authenticator
+                let clientId = connectingClientId
+                Task { await authenticator.connectionClosed(identity, clientId: clientId) }
+            }
+            return
+        }
+        switch decision {
+        case .refuse(let returnCode, let reason):
+            metrics.connectRefused("return_code_\(returnCode)")
+            refuse(context, returnCode: returnCode, version: version, reason: reason)
+        case .accept(let identity):
+            let handle = ConnectionHandle(
+                id: id, channel: context.channel, version: version, maxPending: configuration.maxPendingOutbound,
+                onDrop: { [metrics] in metrics.messageDropped("slow_consumer") }
+            )
+            self.handle = handle
+            host.register(handle)
+            state = .connected(version: version, identity: identity, clientId: connect.clientId)
+            logger[metadataKey: "mqtt.client_id"] = "\(connect.clientId)"
+            logger.debug("client connected", metadata: ["hub.identity": "\(identity)"])
+            metrics.connected()
+            let id = self.id
+            host.perform { broker, now in broker.connect(id, connect, identity: identity, now: now) }
+            for frame in buffered {
+                guard case .connected = state else { break }
+                receive(frame, version: version, context: context)
+            }
+        }
+    }
+
+    private func receive(_ frame: MQTTFrame, version: MQTTProtocolVersion, context: ChannelHandlerContext) {
+        let packet: MQTTPacket
+        do {
+            packet = try MQTTPacketDecoder.decode(frame, version: version)
+        } catch {
+            metrics.protocolError()
+            return close(context, "malformed packet: \(error)")
+        }
+        metrics.packetReceived(packet)
+        let id = self.id
+        host.perform { broker, now in broker.receive(id, packet, now: now) }
+    }
+
+    private func refuse(_ context: ChannelHandlerContext, returnCode: UInt8, version: MQTTProtocolVersion, reason: String) {
+        logger.info("connection refused", metadata: ["mqtt.return_code": "\(returnCode)", "hub.reason": "\(reason)"])
+        state = .closed
+        var buffer = context.channel.allocator.buffer(capacity: 4)
+        MQTTPacketEncoder.encode(.connack(MQTTConnAck(sessionPresent: false, returnCode: returnCode)), version: version, into: &buffer)
+        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }
+    }
+
+    private func close(_ context: ChannelHandlerContext, _ reason: String) {
+        logger.info("closing connection", metadata: ["hub.reason": "\(reason)"])
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        connectTimeout?.cancel()
+        let previous = state
+        state = .closed
+        if case .connected(_, let identity, let clientId) = previous {
+            let id = self.id
+            host.perform { broker, now in broker.connectionLost(id, now: now) }
+            host.unregister(id)
+            metrics.disconnected()
+            // A takeover already moved the client to another connection: that one is the client's presence.
+            let stillConnected = host.inspect { $0.isConnected(clientId: clientId) }
+            if !stillConnected {
+                let authenticator = self.authenticator
+                Task { await authenticator.connectionClosed(identity, clientId: clientId) }
+            }
+        }
+        context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { handle?.resume() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is MQTTCodecError { metrics.protocolError() }
+        logger.debug("connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,128 @@
+public import BrokerCore
+public import Logging
+import MQTTCore
+import NIOConcurrencyHelpers
+public import NIOCore
+import NIOPosix
+import NIOSSL
+public import ServiceLifecycle
+
+/// The MQTT listeners (TCP, TLS, WebSocket) around one broker engine, as a Service: binds, serves until
+/// graceful shutdown, then closes every connection.
+public final class MQTTServer: Service, @unchecked Sendable {
+    public let host: BrokerHost
+    let configuration: MQTTServerConfiguration
+    let authenticator: any MQTTAuthenticator
+    let transportIdentity: @Sendable (any Channel) -> EventLoopFuture<TransportIdentity>
+    let group: any EventLoopGroup
+    let logger: Logger
+    let metrics = MQTTServerMetrics()
+    private let nextConnection = NIOLockedValueBox<UInt64>(0)
+    private let boundPorts = NIOLockedValueBox<[Int]>([])
+    /// Called with each listener's index and bound port.
+    let onBound: @Sendable (Int, Int) async -> Void
+
+    public init(
+        configuration: MQTTServerConfiguration,
+        broker: Broker,
+        authenticator: any MQTTAuthenticator,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger,
+        transportIdentity: @escaping @Sendable (any Channel) -> EventLoopFuture<TransportIdentity> = { $0.eventLoop.makeSucceededFuture(.none) },
+        onBound: @escaping @Sendable (Int, Int) async -> Void = { _, _ in }
+    ) {
+        self.configuration = configuration
+        self.host = BrokerHost(broker: broker)
+        self.authenticator = authenticator
+        self.group = group
+        self.logger = logger
+        self.transportIdentity = transportIdentity
+        self.onBound = onBound
+    }
+
+    public func run() async throws {
+        var channels: [any Channel] = []
+        do {
+            for (index, listener) in configuration.listeners.enumerated() {
+                let channel = try await bind(listener)
+                channels.append(channel)
+                let port = channel.localAddress?.port ?? listener.port
+                logger.info("MQTT listener started", metadata: ["mqtt.listener": "\(listener.transport.name)", "mqtt.port": "\(port)"])
+                await onBound(index, port)
+            }
+        } catch {
+            for channel in channels { try? await channel.close() }
+            throw error
+        }
+        // Keep-alive checks once a second until shutdown.
+        let host = self.host
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                host.perform { broker, now in broker.tick(now: now) }
+            }
+        }
+        try? await gracefulShutdown()
+        ticker.cancel()
+        logger.info("MQTT server shutting down")
+        for channel in channels { try? await channel.close() }
+        host.perform { broker, _ in broker.shutdown() }
+        // Give the connections a moment to flush and close.
+        try? await Task.sleep(for: .milliseconds(100))
+    }
+
+    private func bind(_ listener: MQTTServerConfiguration.Listener) async throws -> any Channel {
+        let sslContext: NIOSSLContext?
+        if case .tls(let tls) = listener.transport { sslContext = try NIOSSLContext(configuration: tls) } else { sslContext = nil }
+        let webSocket: Bool
+        if case .webSocket = listener.transport { webSocket = true } else { webSocket = false }
+        return try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                self.initialize(channel, sslContext: sslContext, webSocket: webSocket)
+            }
+            .bind(host: listener.host, port: listener.port)
+            .get()
+    }
+
+    private func initialize(_ channel: any Channel, sslContext: NIOSSLContext?, webSocket: Bool) -> EventLoopFuture<Void> {
+        guard host.connectionCount < configuration.maxConnections else {
+            metrics.connectRefused("max_connections")
+            return channel.close()
+        }
+        let id = nextConnection.withLockedValue {
+            $0 += 1
+            return ConnectionID($0)
+        }
+        let mqttHandlers: [any ChannelHandler] = [
+            ByteToMessageHandler(MQTTFrameDecoder(maxPacketSize: configuration.maxPacketSize)),
+            MQTTConnectionHandler(
+                id: id, host: host, authenticator: authenticator, configuration: configuration, webSocket: webSocket,
+                transportIdentity: transportIdentity, metrics: metrics, logger: logger
+            ),
+        ]
+        return channel.eventLoop.makeCompletedFuture {
+            let sync = channel.pipeline.syncOperations
+            if let sslContext {
+                try sync.addHandler(NIOSSLServerHandler(context: sslContext))
+            }
+            if webSocket {
+                try WebSocketTransport.configure(channel, then: mqttHandlers)
+            } else {
+                try sync.addHandlers(mqttHandlers)
+            }
+        }
+    }
+}
+
+extension MQTTServerConfiguration.Listener.Transport {
+    var name: String {
+        switch self {
+        case .tcp: "tcp"
+        case .tls: "tls"
+        case .webSocket: "websocket"
+        }
+    }
+}
