@@ -35,6 +35,10 @@ public final class TestHub: Sendable {
         configuration.apiHost = "127.0.0.1"
         configuration.apiPort = 0
         configuration.sqliteSynchronous = "normal"
+        configuration.mqttHost = "127.0.0.1"
+        configuration.mqttPort = 0
+        configuration.mqttsPort = 0
+        configuration.wsPort = 0
         configure(&configuration)
         var logger = Logger(label: "test-hub")
         logger.logLevel = logLevel
@@ -43,10 +47,16 @@ public final class TestHub: Sendable {
         let runner = Task { try await group.run() }
         let httpPort = await hub.ports.port(.http)
         let apiPort = await hub.ports.port(.api)
+        if configuration.mqttPort != nil { _ = await hub.ports.port(.mqtt) }
+        if configuration.mqttsPort != nil { _ = await hub.ports.port(.mqtts) }
+        if configuration.wsPort != nil { _ = await hub.ports.port(.websocket) }
         return TestHub(hub: hub, dataDirectory: directory, httpPort: httpPort, apiPort: apiPort, group: group, runner: runner)
     }
 
     public var httpURL: String { "http://127.0.0.1:\(httpPort)" }
+
+    /// A bound MQTT listener's port (`.mqtt`, `.mqtts`, `.websocket`).
+    public func port(_ listener: BoundPorts.Listener) async -> Int { await hub.ports.port(listener) }
     public var apiEndpoint: String { "127.0.0.1:\(apiPort)" }
     public var credentials: ManagementCredentials { hub.credentials }
 

@@ -24,7 +24,8 @@ final class HubProcess {
     init(dataDirectory: String) throws {
         process.executableURL = try Self.executable()
         process.arguments = [
-            "serve", "--data-dir", dataDirectory, "--http-host", "127.0.0.1", "--http-port", "0", "--api-port", "0", "--log-level", "warning",
+            "serve", "--data-dir", dataDirectory, "--http-host", "127.0.0.1", "--http-port", "0", "--api-port", "0", "--mqtt-host", "127.0.0.1",
+            "--mqtt-port", "0", "--mqtts-port", "0", "--ws-port", "0", "--log-level", "warning",
         ]
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
