@@ -94,13 +94,13 @@ private final class ChildProcess: @unchecked Sendable {
 
     func run(timeoutSeconds: Double) async throws -> Outcome {
         try process.run()
-        let timer = DispatchWorkItem { [self] in
+        let deadline = DispatchTime.now() + timeoutSeconds
+        DispatchQueue.global().asyncAfter(deadline: deadline) { [self] in
             guard process.isRunning else { return }
             lock.withLock { timedOut = true }
             process.terminate()
         }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds, execute: timer)
-        let outcome: Outcome = await withCheckedContinuation { continuation in
+        return await withCheckedContinuation { continuation in
             DispatchQueue.global().async { [self] in
                 let reader = pipe.fileHandleForReading
                 while true {
@@ -110,13 +110,11 @@ private final class ChildProcess: @unchecked Sendable {
                     lock.withLock { collected.append(data) }
                 }
                 process.waitUntilExit()
-                timer.cancel()
-                let result = lock.withLock {
+                let outcome = lock.withLock {
                     Outcome(status: process.terminationStatus, output: String(decoding: collected, as: UTF8.self), timedOut: timedOut)
                 }
-                continuation.resume(returning: result)
+                continuation.resume(returning: outcome)
             }
         }
-        return outcome
     }
 }
