@@ -201,8 +201,11 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "HubTesting", "HubServer", "CloudAPI", "DeviceAuth", "IoTHubDevice", "Registry", "RegistrySQLite", "HubCA",
+                "HubTesting", "HubServer", "CloudAPI", "DeviceAuth", "IoTHubDevice", "Registry", "RegistrySQLite", "HubCA", "MQTTCore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -15,6 +15,13 @@ struct BrokerKickService: Service {
                 switch event {
                 case .credentialRevoked(let key), .deviceDisabled(let key), .deviceDeleted(let key), .connectionReset(let key):
                     host.perform { broker, _ in broker.kick { $0 == .device(productId: key.productId, deviceName: key.name) } }
+                case .applicationDeleted(let id):
+                    host.perform { broker, _ in
+                        broker.kick {
+                            if case .application(let appId, _) = $0 { return appId == id }
+                            return false
+                        }
+                    }
                 case .productDisabled(let productId):
                     host.perform { broker, _ in
                         broker.kick {

@@ -24,6 +24,13 @@ struct HubMQTTAuthenticator: MQTTAuthenticator {
         // A client that presents a Tencent device username or a TLS identity is a device; anyone else is
         // an anonymous client, admitted only when the hub allows them.
         guard username != nil || hasTransportIdentity || connect.username?.contains(";") == true else {
+            // A business application: username = AppId, password = AppSecret.
+            if let appId = connect.username, appId.hasPrefix("app"), let password = connect.password {
+                guard let application = await registry.authenticateApplication(id: appId, secret: String(decoding: password, as: UTF8.self)) else {
+                    return .refuse(returnCode: 0x04, reason: "application id or secret wrong")
+                }
+                return .accept(.application(id: application.id, products: Set(application.productIds)))
+            }
             if allowAnonymous, connect.username == nil || connect.username?.isEmpty == true {
                 return .accept(.anonymous)
             }

@@ -7,7 +7,7 @@ public struct RegistryError: Error, Sendable, Hashable, CustomStringConvertible 
             case productNotFound, productNameTaken, productForbidden, devicesExistUnderProduct
             case deviceNotFound, deviceAlreadyExists, deviceLimitExceeded
             case invalidParameter, pskNotBase64, productNotSupportPSK, wrongProductAuthType
-            case clientKeyAlreadyFetched, storageFailure, shuttingDown
+            case clientKeyAlreadyFetched, storageFailure, shuttingDown, applicationNotFound
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -26,6 +26,7 @@ public struct RegistryError: Error, Sendable, Hashable, CustomStringConvertible 
         public static let clientKeyAlreadyFetched = Code(.clientKeyAlreadyFetched)
         public static let storageFailure = Code(.storageFailure)
         public static let shuttingDown = Code(.shuttingDown)
+        public static let applicationNotFound = Code(.applicationNotFound)
 
         public var description: String { base.rawValue }
     }

@@ -11,4 +11,6 @@ public enum RegistryEvent: Sendable, Hashable {
     case connectionReset(DeviceKey)
     /// The product was disabled: close the sessions of all its devices.
     case productDisabled(productId: String)
+    /// The application was deleted: close its sessions.
+    case applicationDeleted(id: String)
 }

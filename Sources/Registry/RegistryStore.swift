@@ -6,6 +6,8 @@ public enum RegistryMutation: Sendable {
     case upsertDevice(Device)
     case deleteDevice(DeviceKey)
     case appendAudit(RegistrationAttempt)
+    case upsertApplication(Application)
+    case deleteApplication(id: String)
 }
 
 /// Everything the registry keeps in memory, as loaded at start.
@@ -14,11 +16,13 @@ public struct RegistrySnapshot: Sendable {
     public var devices: [Device]
     /// Nonces seen within the replay window, for products with replay protection.
     public var recentAttempts: [RegistrationAttempt]
+    public var applications: [Application]
 
-    public init(products: [Product] = [], devices: [Device] = [], recentAttempts: [RegistrationAttempt] = []) {
+    public init(products: [Product] = [], devices: [Device] = [], recentAttempts: [RegistrationAttempt] = [], applications: [Application] = []) {
         self.products = products
         self.devices = devices
         self.recentAttempts = recentAttempts
+        self.applications = applications
     }
 }
 

@@ -13,7 +13,7 @@ enum SQLiteBatch {
     /// Rows per multi-row statement (SQLite allows 32766 bound parameters).
     static let rowsPerStatement = 200
 
-    private enum Kind: Equatable { case product, deleteProduct, device, deleteDevice, audit }
+    private enum Kind: Equatable { case product, deleteProduct, device, deleteDevice, audit, application, deleteApplication }
 
     static func statements(for mutations: [RegistryMutation]) throws -> [Statement] {
         let encoder = JSONEncoder()
@@ -41,6 +41,8 @@ enum SQLiteBatch {
             case .upsertDevice: kind = .device
             case .deleteDevice: kind = .deleteDevice
             case .appendAudit: kind = .audit
+            case .upsertApplication: kind = .application
+            case .deleteApplication: kind = .deleteApplication
             }
             if kind != runKind {
                 try flush()
@@ -87,6 +89,21 @@ enum SQLiteBatch {
                 binds += [.text(key.productId), .text(key.name)]
             }
             return Statement(sql: "DELETE FROM devices WHERE " + conditions.joined(separator: " OR "), binds: binds)
+        case .application:
+            for case .upsertApplication(let application) in chunk {
+                binds += [.text(application.id), .text(try json(application, encoder))]
+            }
+            return Statement(
+                sql: "INSERT INTO applications (id, data) VALUES " + placeholders(rows: chunk.count, columns: 2)
+                    + " ON CONFLICT(id) DO UPDATE SET data = excluded.data",
+                binds: binds
+            )
+        case .deleteApplication:
+            for case .deleteApplication(let id) in chunk { binds.append(.text(id)) }
+            return Statement(
+                sql: "DELETE FROM applications WHERE id IN (" + Array(repeating: "?", count: chunk.count).joined(separator: ", ") + ")",
+                binds: binds
+            )
         case .audit:
             for case .appendAudit(let a) in chunk {
                 binds += [

@@ -19,7 +19,11 @@ enum SQLiteMigrations {
             """,
             "CREATE INDEX registration_audit_product ON registration_audit (product_id, device_name)",
             "CREATE INDEX registration_audit_time ON registration_audit (time_ms)",
-        ]
+        ],
+        // 2: business applications (MQTT application access).
+        [
+            "CREATE TABLE applications (id TEXT PRIMARY KEY, data TEXT NOT NULL)"
+        ],
     ]
 
     static func migrate(_ db: SQLiteConnection, logger: Logger) async throws {

@@ -57,6 +57,10 @@ public final class SQLiteRegistryStore: RegistryStore {
             guard let data = row.column("data")?.string else { continue }
             snapshot.devices.append(try decoder.decode(Device.self, from: Data(data.utf8)))
         }
+        for row in try await reader.query("SELECT data FROM applications", []) {
+            guard let data = row.column("data")?.string else { continue }
+            snapshot.applications.append(try decoder.decode(Application.self, from: Data(data.utf8)))
+        }
         let recent = try await reader.query(
             "SELECT * FROM registration_audit WHERE time_ms >= ? AND nonce <> ''",
             [.integer(Int(auditSince))]

@@ -20,8 +20,14 @@ public struct ManagementAPI: Sendable {
     let maxBodySize: Int
 
     /// `credentials`: SecretId → SecretKey.
-    public init(registry: RegistryEngine, credentials: [String: String], logger: Logger, maxBodySize: Int = 1 << 20) {
-        self.actions = ManagementActions(registry: registry)
+    public init(
+        registry: RegistryEngine,
+        credentials: [String: String],
+        messaging: (any DeviceMessaging)? = nil,
+        logger: Logger,
+        maxBodySize: Int = 1 << 20
+    ) {
+        self.actions = ManagementActions(registry: registry, messaging: messaging)
         self.credentials = credentials
         self.logger = logger
         self.maxBodySize = maxBodySize

@@ -8,6 +8,7 @@ struct ManagementActions: Sendable {
     typealias Handler = @Sendable (ManagementActions, ActionParameters, APIVersionTag) async throws -> Fields
 
     let registry: RegistryEngine
+    let messaging: (any DeviceMessaging)?
 
     static let handlers: [String: Handler] = [
         "CreateProduct": { try await $0.createProduct($1, $2) },
@@ -28,6 +29,10 @@ struct ManagementActions: Sendable {
         "DescribeDeviceClientKey": { try await $0.describeDeviceClientKey($1, $2) },
         "ResetDeviceRegistration": { try await $0.resetDeviceRegistration($1, $2) },
         "DescribeRegistrationLogs": { try await $0.describeRegistrationLogs($1, $2) },
+        "PublishMessage": { try await $0.publishMessage($1, $2) },
+        "CreateApplication": { try await $0.createApplication($1, $2) },
+        "DescribeApplications": { try await $0.describeApplications($1, $2) },
+        "DeleteApplication": { try await $0.deleteApplication($1, $2) },
     ]
 
     /// Runs a registry call, mapping its errors to API errors.

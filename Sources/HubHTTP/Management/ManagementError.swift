@@ -34,6 +34,7 @@ struct ManagementError: Error, Sendable, Equatable {
         case .productNotSupportPSK: self.init("UnauthorizedOperation.ProductNotSupportPSK", error.message)
         case .wrongProductAuthType: self.init("UnsupportedOperation.WrongProductAuthType", error.message)
         case .clientKeyAlreadyFetched: self.init("UnsupportedOperation.ClientCertAlreadyGot", error.message)
+        case .applicationNotFound: self.init("ResourceNotFound", error.message)
         default: self.init("InternalError", "internal error")
         }
     }
