@@ -90,7 +90,10 @@ public final class Hub: Sendable {
         let mqtt = try mqttServer()
         services.append(mqtt)
         services.append(BrokerKickService(registry: registry, host: mqtt.host))
-        let api = ManagementAPI(registry: registry, credentials: [credentials.secretId: credentials.secretKey], logger: logger)
+        let api = ManagementAPI(
+            registry: registry, credentials: [credentials.secretId: credentials.secretKey], messaging: BrokerMessaging(host: mqtt.host),
+            logger: logger
+        )
         let apiRouter = Router(context: HubRequestContext.self)
         api.addRoutes(to: apiRouter)
         services.append(

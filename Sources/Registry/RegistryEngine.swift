@@ -24,6 +24,7 @@ public actor RegistryEngine {
     var deviceOrder: [String: [String]] = [:]
     var autoCreatedCount: [String: Int] = [:]
     var replayWindow = ReplayWindow()
+    var applications: [String: Application] = [:]
 
     // Group commit.
     var pending: [RegistryMutation] = []
@@ -72,6 +73,7 @@ public actor RegistryEngine {
         for product in snapshot.products.sorted(by: { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }) {
             insert(product)
         }
+        applications = Dictionary(snapshot.applications.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
         for device in snapshot.devices.sorted(by: { ($0.createdAt, $0.name) < ($1.createdAt, $1.name) }) {
             insert(device)
         }
