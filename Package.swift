@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: pure leaf modules (no I/O)
@@ -123,6 +124,7 @@ let package = Package(
             name: "HubServer",
             dependencies: [
                 "HubHTTP", "Registry", "RegistrySQLite", "HubCA", "CloudAPI", "MQTTServer", "BrokerCore", "DeviceAuth", "MQTTCore",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -146,6 +148,8 @@ let package = Package(
             dependencies: [
                 "HubServer", "CloudAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -8,6 +8,7 @@ import HummingbirdTLS
 public import Logging
 import NIOCore
 import NIOSSL
+public import Prometheus
 public import Registry
 import RegistrySQLite
 public import ServiceLifecycle
@@ -22,8 +23,15 @@ public final class Hub: Sendable {
     public let logger: Logger
     /// Ports actually bound (useful with port 0).
     public let ports = BoundPorts()
+    /// Served as `GET /metrics` on the management listener when set (the process bootstrapped
+    /// swift-metrics with it).
+    public let metrics: PrometheusCollectorRegistry?
 
-    private init(configuration: HubConfiguration, registry: RegistryEngine, ca: HubCA, credentials: ManagementCredentials, logger: Logger) {
+    private init(
+        configuration: HubConfiguration, registry: RegistryEngine, ca: HubCA, credentials: ManagementCredentials, metrics: PrometheusCollectorRegistry?,
+        logger: Logger
+    ) {
+        self.metrics = metrics
         self.configuration = configuration
         self.registry = registry
         self.ca = ca
@@ -36,6 +44,7 @@ public final class Hub: Sendable {
     public static func bootstrap(
         configuration: HubConfiguration,
         logger: Logger,
+        metrics: PrometheusCollectorRegistry? = nil,
         onCredentialsCreated: (ManagementCredentials, String) -> Void = { _, _ in }
     ) async throws -> Hub {
         let directory = configuration.dataDirectory
@@ -54,7 +63,7 @@ public final class Hub: Sendable {
         })
         let registry = try await RegistryEngine.open(store: store, issuer: issuer, logger: logger)
         logger.info("data directory ready", metadata: ["hub.data_dir": "\(directory)"])
-        return Hub(configuration: configuration, registry: registry, ca: ca, credentials: credentials, logger: logger)
+        return Hub(configuration: configuration, registry: registry, ca: ca, credentials: credentials, metrics: metrics, logger: logger)
     }
 
     /// The hub's services, in start order (they stop in reverse order: listeners first, the registry last).
@@ -96,6 +105,14 @@ public final class Hub: Sendable {
         )
         let apiRouter = Router(context: HubRequestContext.self)
         api.addRoutes(to: apiRouter)
+        if let metrics {
+            apiRouter.get("/metrics") { _, _ in
+                let bytes = metrics.emitToBuffer()
+                var headers = HTTPFields()
+                headers[.contentType] = "text/plain; version=0.0.4"
+                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+            }
+        }
         services.append(
             Application(
                 router: apiRouter,
@@ -121,7 +138,10 @@ public final class Hub: Sendable {
             // that TLS clients without one can still use passwords.
             tls.certificateVerification = .optionalVerification
             tls.trustRoots = .certificates([try NIOSSLCertificate(bytes: ca.certificateDER, format: .der)])
-            listeners.append(.init(host: configuration.mqttHost, port: port, transport: .tls(tls)))
+            // TLS-PSK of key devices on the same port (§5.6): identity = ClientId, key = decoded DeviceSecret.
+            let pskIndex = registry.pskIndex
+            let psk = TLSPreSharedKeys(lookup: { pskIndex.key(forClientId: $0) })
+            listeners.append(.init(host: configuration.mqttHost, port: port, transport: .tls(tls, psk: psk)))
             kinds.append(.mqtts)
         }
         if let port = configuration.wsPort {

@@ -21,6 +21,10 @@ public struct MQTTServerMetrics: Sendable {
         if case .publish = packet { Counter(label: "iothub_mqtt_messages_in_total").increment() }
     }
 
+    func messagesSent(_ count: Int) {
+        Counter(label: "iothub_mqtt_messages_out_total").increment(by: count)
+    }
+
     func messageDropped(_ reason: String) {
         Counter(label: "iothub_mqtt_messages_dropped_total", dimensions: [("reason", reason)]).increment()
     }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import HubServer
 import Logging
+import Metrics
+import Prometheus
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -78,7 +80,9 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "iothub")
-        let hub = try await Hub.bootstrap(configuration: configuration, logger: logger) { credentials, path in
+        let metrics = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
+        let hub = try await Hub.bootstrap(configuration: configuration, logger: logger, metrics: metrics) { credentials, path in
             // Shown once, on the terminal only (never logged); kept in the data directory with mode 0600.
             say(
                 """

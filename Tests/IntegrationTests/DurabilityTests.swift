@@ -75,6 +75,12 @@ final class DurabilityTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: directory + "/ca/ca.cert.pem", encoding: .utf8), caBefore)
         let devices = try await api.call("DescribeDevices", [("ProductId", .string(productId)), ("Offset", .int(0)), ("Limit", .int(250))])
         XCTAssertEqual(devices["TotalCount"], .int(150))
+        // The process exports its metrics for Prometheus on the management listener.
+        let metricsRaw = try await RawHTTP.exchange(
+            port: second.apiPort, request: RawHTTP.request(method: "GET", path: "/metrics", headers: [("Host", "x")], body: [])
+        )
+        let metrics = String(decoding: try XCTUnwrap(RawHTTP.parse(metricsRaw)).body, as: UTF8.self)
+        XCTAssertTrue(metrics.contains("iothub_api_requests_total"), metrics)
         // SIGTERM: graceful shutdown, exit status 0.
         XCTAssertEqual(second.terminate(), 0)
     }
