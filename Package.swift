@@ -51,6 +51,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "DeviceServices",
+            dependencies: ["CloudAPI"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Registry",
             dependencies: [
                 "DeviceAuth",
@@ -112,7 +117,7 @@ let package = Package(
         .target(
             name: "HubHTTP",
             dependencies: [
-                "CloudAPI", "DeviceAuth", "Registry", "HubCA",
+                "CloudAPI", "DeviceAuth", "Registry", "HubCA", "DeviceServices",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -123,7 +128,7 @@ let package = Package(
         .target(
             name: "HubServer",
             dependencies: [
-                "HubHTTP", "Registry", "RegistrySQLite", "HubCA", "CloudAPI", "MQTTServer", "BrokerCore", "DeviceAuth", "MQTTCore",
+                "HubHTTP", "Registry", "RegistrySQLite", "HubCA", "CloudAPI", "MQTTServer", "BrokerCore", "DeviceAuth", "MQTTCore", "DeviceServices",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -188,6 +193,7 @@ let package = Package(
         .testTarget(name: "CloudAPITests", dependencies: ["CloudAPI"], swiftSettings: swiftSettings),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "RegistrySQLite", "DeviceAuth"], swiftSettings: swiftSettings),
         .testTarget(name: "HubCATests", dependencies: ["HubCA"], swiftSettings: swiftSettings),
+        .testTarget(name: "DeviceServicesTests", dependencies: ["DeviceServices", "CloudAPI"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BrokerCoreTests",
             dependencies: ["BrokerCore", "MQTTCore", .product(name: "NIOCore", package: "swift-nio")],

@@ -11,8 +11,9 @@ extension Broker {
         let version = packet.version ?? .v3_1_1
         var clientId = packet.clientId
         if clientId.isEmpty {
-            // MQTT-3.1.3-7/8: a zero-byte ClientId needs CleanSession 1; the server assigns one.
-            guard packet.cleanSession else {
+            // MQTT-3.1.3-7/8: a zero-byte ClientId needs CleanSession 1; the server assigns one. MQTT 3.1 has no
+            // zero-byte ClientIds at all (1–23 characters; the hub lifts only the upper bound).
+            guard packet.cleanSession, version != .v3_1 else {
                 return [
                     .send(connection, .connack(MQTTConnAck(sessionPresent: false, returnCode: 0x02, properties: MQTTProperties()))),
                     .close(connection, .connectRefused),
@@ -29,6 +30,8 @@ extension Broker {
                 connections[old] = nil
                 existing.connection = nil
                 actions.append(.close(old, .takenOver))
+                // MQTT-3.1.2-8: the older connection ends without DISCONNECT, so its will is published.
+                publishWill(of: existing, into: &actions)
             }
             if packet.cleanSession || existing.cleanSession {
                 discard(existing)
@@ -51,7 +54,9 @@ extension Broker {
         session.connection = connection
         connections[connection] = clientId
 
-        actions.append(.send(connection, .connack(MQTTConnAck(sessionPresent: sessionPresent, returnCode: 0, properties: MQTTProperties()))))
+        // MQTT 3.1 has no session-present flag: the first CONNACK byte is reserved and stays 0.
+        let connack = MQTTConnAck(sessionPresent: sessionPresent && version != .v3_1, returnCode: 0, properties: MQTTProperties())
+        actions.append(.send(connection, .connack(connack)))
         if sessionPresent {
             resend(session, into: &actions)
         }

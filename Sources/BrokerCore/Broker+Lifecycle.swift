@@ -9,21 +9,26 @@ extension Broker {
         }
         session.connection = nil
         var actions: [BrokerAction] = []
-        if let will = session.will {
-            session.will = nil
-            if topicDepthAllowed(will.topic), authorizer.mayPublish(session.identity, topic: will.topic) {
-                route(
-                    MQTTPublish(topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain, dup: false, packetId: nil, properties: will.properties),
-                    into: &actions
-                )
-            } else {
-                observer.publishDenied()
-            }
-        }
+        publishWill(of: session, into: &actions)
         if session.cleanSession {
             discard(session)
         }
         return actions
+    }
+
+    /// Publishes and forgets the will of a session whose connection ended without DISCONNECT (closed by the
+    /// client or the network, by the server for a protocol error or keep-alive timeout, or taken over).
+    func publishWill(of session: Session, into actions: inout [BrokerAction]) {
+        guard let will = session.will else { return }
+        session.will = nil
+        guard topicDepthAllowed(will.topic), authorizer.mayPublish(session.identity, topic: will.topic) else {
+            observer.publishDenied()
+            return
+        }
+        route(
+            MQTTPublish(topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain, dup: false, packetId: nil, properties: will.properties),
+            into: &actions
+        )
     }
 
     /// Closes connections silent for more than 1.5 × their keep-alive (MQTT-3.1.2-24).

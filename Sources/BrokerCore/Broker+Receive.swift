@@ -73,6 +73,9 @@ extension Broker {
             observer.publishDenied()
             return
         }
+        if !hubFilters.isEmpty, hubFilters.contains(where: { MQTTTopic.matches(filter: $0, topic: publish.topic) }) {
+            actions.append(.toHub(publish, from: session.identity))
+        }
         route(publish, into: &actions)
     }
 

@@ -35,6 +35,8 @@ public final class Broker {
     var connections: [ConnectionID: String] = [:]
     let subscriptions = SubscriptionTree()
     var retained: RetainedStore
+    /// Filters of the topics the hub's services consume (`$shadow/operation/+/+`, …).
+    var hubFilters: [String] = []
 
     public init(
         configuration: BrokerConfiguration = BrokerConfiguration(),
@@ -45,6 +47,12 @@ public final class Broker {
         self.authorizer = authorizer
         self.observer = observer
         self.retained = RetainedStore(limit: configuration.maxRetainedMessages)
+    }
+
+    /// Routes client messages on topics matching the filter to the hub (`BrokerAction.toHub`), besides any
+    /// subscribers.
+    public func subscribeHub(_ filter: String) {
+        hubFilters.append(filter)
     }
 
     // MARK: queries (for the management API and tests)

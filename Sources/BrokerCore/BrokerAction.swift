@@ -6,6 +6,8 @@ public enum BrokerAction: Sendable, Equatable {
     case send(ConnectionID, MQTTPacket)
     /// Close a connection after writing what was sent before.
     case close(ConnectionID, BrokerCloseReason)
+    /// Hand a client's message to the hub's own services (its topic matched a hub filter).
+    case toHub(MQTTPublish, from: ClientIdentity)
 }
 
 /// Why the broker closes a connection.

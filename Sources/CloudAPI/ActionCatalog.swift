@@ -100,8 +100,8 @@ public struct ActionCatalog: Sendable {
 }
 
 extension ActionCatalog {
-    /// Products (§7.2), devices (§7.3, `UpdateDevicePSK` 2021 only), PublishMessage, the registration and
-    /// application hub actions, in both versions; every other iotcloud action of `KnownActions` is known but unimplemented.
+    /// Products (§7.2), devices (§7.3, `UpdateDevicePSK` 2021 only), messaging and shadow (§7.4–§7.5), the
+    /// registration and application hub actions, in both versions; every other iotcloud action of `KnownActions` is known but unimplemented.
     public static let standard: ActionCatalog = {
         var catalog = ActionCatalog()
         for version in APIVersion.allCases {
@@ -110,7 +110,7 @@ extension ActionCatalog {
             catalog.register(contentsOf: DeviceActionSchemas.all(version))
             catalog.register(contentsOf: RegistrationActionSchemas.all(version))
             catalog.register(contentsOf: ApplicationActionSchemas.all(version))
-            catalog.register(contentsOf: MessagingActionSchemas.all(version).filter { $0.action == "PublishMessage" })
+            catalog.register(contentsOf: MessagingActionSchemas.all(version))
         }
         return catalog
     }()

@@ -96,11 +96,14 @@ public final class Hub: Sendable {
                 )
             )
         }
-        let mqtt = try mqttServer()
+        let deviceServices = HubServices(registry: registry, logger: logger)
+        let mqtt = try mqttServer(services: deviceServices)
+        deviceServices.host = mqtt.host
         services.append(mqtt)
+        services.append(deviceServices)
         services.append(BrokerKickService(registry: registry, host: mqtt.host))
         let api = ManagementAPI(
-            registry: registry, credentials: [credentials.secretId: credentials.secretKey], messaging: BrokerMessaging(host: mqtt.host),
+            registry: registry, credentials: [credentials.secretId: credentials.secretKey], messaging: BrokerMessaging(host: mqtt.host, services: deviceServices),
             logger: logger
         )
         let apiRouter = Router(context: HubRequestContext.self)
@@ -125,7 +128,7 @@ public final class Hub: Sendable {
     }
 
     /// The MQTT listeners around the broker engine, authenticating against the registry.
-    func mqttServer() throws -> MQTTServer {
+    func mqttServer(services: HubServices) throws -> MQTTServer {
         var listeners: [MQTTServerConfiguration.Listener] = []
         var kinds: [BoundPorts.Listener] = []
         if let port = configuration.mqttPort {
@@ -157,6 +160,7 @@ public final class Hub: Sendable {
         mqttConfiguration.broker.maxSubscriptionsPerClient = configuration.mqttMaxSubscriptions
         mqttConfiguration.broker.maxTopicLevels = configuration.mqttMaxTopicLevels
         let broker = Broker(configuration: mqttConfiguration.broker, authorizer: TencentTopicACL(), observer: BrokerMetricsObserver())
+        for filter in HubServices.filters { broker.subscribeHub(filter) }
         let authenticator = HubMQTTAuthenticator(registry: registry, ca: ca, allowAnonymous: configuration.allowAnonymous, logger: logger)
         return MQTTServer(
             configuration: mqttConfiguration,
@@ -164,7 +168,8 @@ public final class Hub: Sendable {
             authenticator: authenticator,
             logger: logger,
             transportIdentity: TransportIdentityResolver.resolve,
-            onBound: { [ports] index, port in await ports.bound(listenerKinds[index], port) }
+            onBound: { [ports] index, port in await ports.bound(listenerKinds[index], port) },
+            hubSink: { [sink = services.sink] message, identity in sink.yield((message, identity)) }
         )
     }
 

@@ -9,9 +9,12 @@ public final class BrokerHost: @unchecked Sendable {
     private let lock = NIOLock()
     private let broker: Broker
     private var handles: [ConnectionID: ConnectionHandle] = [:]
+    /// Receives client messages for the hub's services; must not block (it runs under the lock).
+    private let hubSink: @Sendable (MQTTPublish, ClientIdentity) -> Void
 
-    public init(broker: Broker) {
+    public init(broker: Broker, hubSink: @escaping @Sendable (MQTTPublish, ClientIdentity) -> Void = { _, _ in }) {
         self.broker = broker
+        self.hubSink = hubSink
     }
 
     /// Milliseconds of a monotonic clock.
@@ -34,6 +37,7 @@ public final class BrokerHost: @unchecked Sendable {
                 switch action {
                 case .send(let id, let packet): handles[id]?.enqueue(packet)
                 case .close(let id, let reason): handles[id]?.close(reason)
+                case .toHub(let message, let identity): hubSink(message, identity)
                 }
             }
             return actions.count

@@ -11,13 +11,18 @@ public final class ConnectionHandle: @unchecked Sendable {
     let version: MQTTProtocolVersion
     let maxPending: Int
     let onDrop: @Sendable () -> Void
+    let onSent: @Sendable (Int) -> Void
 
     private let lock = NIOLock()
     private var pending: [MQTTPacket] = []
     private var closeReason: BrokerCloseReason?
     private var flushScheduled = false
 
-    init(id: ConnectionID, channel: any Channel, version: MQTTProtocolVersion, maxPending: Int, onDrop: @escaping @Sendable () -> Void) {
+    init(
+        id: ConnectionID, channel: any Channel, version: MQTTProtocolVersion, maxPending: Int, onDrop: @escaping @Sendable () -> Void,
+        onSent: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
+        self.onSent = onSent
         self.id = id
         self.channel = channel
         self.version = version
@@ -69,9 +74,12 @@ public final class ConnectionHandle: @unchecked Sendable {
         }
         if !packets.isEmpty {
             var buffer = channel.allocator.buffer(capacity: 256)
+            var published = 0
             for packet in packets {
+                if case .publish = packet { published += 1 }
                 MQTTPacketEncoder.encode(packet, version: version, into: &buffer)
             }
+            if published > 0 { onSent(published) }
             channel.writeAndFlush(buffer, promise: nil)
         }
         if reason != nil {

@@ -22,6 +22,8 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     let configuration: MQTTServerConfiguration
     let webSocket: Bool
     let transportIdentity: @Sendable (any Channel) -> EventLoopFuture<TransportIdentity>
+    /// The TLS-PSK identity of the handshake, on listeners with TLS-PSK.
+    let pskIdentity: PSKIdentityBox?
     let metrics: MQTTServerMetrics
     var logger: Logger
 
@@ -38,6 +40,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         configuration: MQTTServerConfiguration,
         webSocket: Bool,
         transportIdentity: @escaping @Sendable (any Channel) -> EventLoopFuture<TransportIdentity>,
+        pskIdentity: PSKIdentityBox? = nil,
         metrics: MQTTServerMetrics,
         logger: Logger
     ) {
@@ -47,6 +50,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         self.configuration = configuration
         self.webSocket = webSocket
         self.transportIdentity = transportIdentity
+        self.pskIdentity = pskIdentity
         self.metrics = metrics
         self.logger = logger
         self.logger[metadataKey: "mqtt.connection"] = "\(id)"
@@ -95,7 +99,15 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         let contextBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         let authenticator = self.authenticator
         let webSocket = self.webSocket
-        transportIdentity(channel).whenComplete { result in
+        // The TLS handshake is over once CONNECT arrives: a PSK identity, if any, is final.
+        pskIdentity?.sealed = true
+        let transport: EventLoopFuture<TransportIdentity>
+        if let identity = pskIdentity?.identity {
+            transport = context.eventLoop.makeSucceededFuture(.pskIdentity(identity))
+        } else {
+            transport = transportIdentity(channel)
+        }
+        transport.whenComplete { result in
             let transport = (try? result.get()) ?? .none
             let connectContext = MQTTConnectContext(connect: connect, remoteAddress: channel.remoteAddress, transport: transport, webSocket: webSocket)
             Task {
@@ -124,7 +136,8 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         case .accept(let identity):
             let handle = ConnectionHandle(
                 id: id, channel: context.channel, version: version, maxPending: configuration.maxPendingOutbound,
-                onDrop: { [metrics] in metrics.messageDropped("slow_consumer") }
+                onDrop: { [metrics] in metrics.messageDropped("slow_consumer") },
+                onSent: { [metrics] in metrics.messagesSent($0) }
             )
             self.handle = handle
             host.register(handle)

@@ -1,6 +1,6 @@
 public import BrokerCore
 public import Logging
-import MQTTCore
+public import MQTTCore
 import NIOConcurrencyHelpers
 public import NIOCore
 import NIOPosix
@@ -29,10 +29,11 @@ public final class MQTTServer: Service, @unchecked Sendable {
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger,
         transportIdentity: @escaping @Sendable (any Channel) -> EventLoopFuture<TransportIdentity> = { $0.eventLoop.makeSucceededFuture(.none) },
-        onBound: @escaping @Sendable (Int, Int) async -> Void = { _, _ in }
+        onBound: @escaping @Sendable (Int, Int) async -> Void = { _, _ in },
+        hubSink: @escaping @Sendable (MQTTPublish, ClientIdentity) -> Void = { _, _ in }
     ) {
         self.configuration = configuration
-        self.host = BrokerHost(broker: broker)
+        self.host = BrokerHost(broker: broker, hubSink: hubSink)
         self.authenticator = authenticator
         self.group = group
         self.logger = logger
@@ -72,8 +73,15 @@ public final class MQTTServer: Service, @unchecked Sendable {
     }
 
     private func bind(_ listener: MQTTServerConfiguration.Listener) async throws -> any Channel {
-        let sslContext: NIOSSLContext?
-        if case .tls(let tls) = listener.transport { sslContext = try NIOSSLContext(configuration: tls) } else { sslContext = nil }
+        var sslContext: NIOSSLContext?
+        var pskEnabled = false
+        if case .tls(var tls, let psk) = listener.transport {
+            if let psk {
+                tls = psk.apply(to: tls, logger: logger)
+                pskEnabled = true
+            }
+            sslContext = try NIOSSLContext(configuration: tls)
+        }
         let webSocket: Bool
         if case .webSocket = listener.transport { webSocket = true } else { webSocket = false }
         return try await ServerBootstrap(group: group)
@@ -81,13 +89,13 @@ public final class MQTTServer: Service, @unchecked Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                self.initialize(channel, sslContext: sslContext, webSocket: webSocket)
+                self.initialize(channel, sslContext: sslContext, psk: pskEnabled, webSocket: webSocket)
             }
             .bind(host: listener.host, port: listener.port)
             .get()
     }
 
-    private func initialize(_ channel: any Channel, sslContext: NIOSSLContext?, webSocket: Bool) -> EventLoopFuture<Void> {
+    private func initialize(_ channel: any Channel, sslContext: NIOSSLContext?, psk: Bool, webSocket: Bool) -> EventLoopFuture<Void> {
         guard host.connectionCount < configuration.maxConnections else {
             metrics.connectRefused("max_connections")
             return channel.close()
@@ -96,16 +104,18 @@ public final class MQTTServer: Service, @unchecked Sendable {
             $0 += 1
             return ConnectionID($0)
         }
+        let pskIdentity = psk ? PSKIdentityBox() : nil
         let mqttHandlers: [any ChannelHandler] = [
             ByteToMessageHandler(MQTTFrameDecoder(maxPacketSize: configuration.maxPacketSize)),
             MQTTConnectionHandler(
                 id: id, host: host, authenticator: authenticator, configuration: configuration, webSocket: webSocket,
-                transportIdentity: transportIdentity, metrics: metrics, logger: logger
+                transportIdentity: transportIdentity, pskIdentity: pskIdentity, metrics: metrics, logger: logger
             ),
         ]
         return channel.eventLoop.makeCompletedFuture {
             let sync = channel.pipeline.syncOperations
             if let sslContext {
+                if let pskIdentity { try sync.addHandler(PSKIdentityCapture(box: pskIdentity)) }
                 try sync.addHandler(NIOSSLServerHandler(context: sslContext))
             }
             if webSocket {

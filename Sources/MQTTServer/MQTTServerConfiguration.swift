@@ -6,8 +6,9 @@ public struct MQTTServerConfiguration: Sendable {
     public struct Listener: Sendable {
         public enum Transport: Sendable {
             case tcp
-            /// TLS (server certificate; optional client certificates; optional TLS-PSK).
-            case tls(TLSConfiguration)
+            /// TLS (server certificate; optional client certificates) and, with `psk`, TLS-PSK on the
+            /// same port (TLS 1.2 PSK suites; the client's cipher list decides).
+            case tls(TLSConfiguration, psk: TLSPreSharedKeys? = nil)
             /// MQTT over WebSocket (any path, subprotocol `mqtt`).
             case webSocket
         }

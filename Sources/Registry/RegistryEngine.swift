@@ -33,6 +33,8 @@ public actor RegistryEngine {
     var available = true
 
     public nonisolated let events: AsyncStream<RegistryEvent>
+    /// ClientId → PSK of the key devices, for the synchronous TLS-PSK handshake callback.
+    public nonisolated let pskIndex = DevicePSKIndex()
     let eventSink: AsyncStream<RegistryEvent>.Continuation
 
     init(store: any RegistryStore, issuer: CredentialIssuer, logger: Logger, now: @escaping Clock) {
@@ -67,13 +69,14 @@ public actor RegistryEngine {
         productOrder = []
         productIdByName = [:]
         devices = [:]
+        pskIndex.removeAll()
         deviceOrder = [:]
         autoCreatedCount = [:]
         replayWindow = ReplayWindow()
+        applications = Dictionary(snapshot.applications.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
         for product in snapshot.products.sorted(by: { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }) {
             insert(product)
         }
-        applications = Dictionary(snapshot.applications.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
         for device in snapshot.devices.sorted(by: { ($0.createdAt, $0.name) < ($1.createdAt, $1.name) }) {
             insert(device)
         }
@@ -128,10 +131,12 @@ public actor RegistryEngine {
         }
         if device.createdByRegistration { autoCreatedCount[key.productId, default: 0] += 1 }
         devices[key] = device
+        pskIndex.update(device)
     }
 
     func removeDevice(_ key: DeviceKey) {
         guard let old = devices.removeValue(forKey: key) else { return }
+        pskIndex.remove(key)
         deviceOrder[key.productId]?.removeAll { $0 == key.name }
         if old.createdByRegistration { autoCreatedCount[key.productId, default: 0] -= 1 }
     }

@@ -52,6 +52,8 @@ public struct Device: Sendable, Codable, Hashable {
     public var tags: [DeviceTag]
     /// Unix seconds of the last change of this record.
     public var updatedAt: Int64
+    /// The device shadow document (JSON text in the shadow service's storage form); nil = empty shadow.
+    public var shadow: String? = nil
 
     public init(
         productId: String,

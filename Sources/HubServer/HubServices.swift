@@ -1,0 +1,156 @@
+import BrokerCore
+import CloudAPI
+import DeviceServices
+import Foundation
+import Logging
+import MQTTCore
+import MQTTServer
+import NIOCore
+import Registry
+import ServiceLifecycle
+
+/// The hub's own services on the device topics (device-protocol.md §6): shadow, time, remote config, log
+/// level, OTA version reports, RRPC replies. Fed by the broker (`BrokerAction.toHub`), answering through
+/// `Broker.publish` in process.
+final class HubServices: Service, @unchecked Sendable {
+    /// Topics the services consume.
+    static let filters = [
+        "$shadow/operation/+/+", "$sys/operation/+/+", "$config/operation/+/+", "$log/operation/+/+", "$ota/report/+/+",
+        "$rrpc/txd/+/+/+",
+    ]
+
+    let registry: RegistryEngine
+    let logger: Logger
+    let rrpc = RRPCWaiters()
+    private let stream: AsyncStream<(MQTTPublish, ClientIdentity)>
+    let sink: AsyncStream<(MQTTPublish, ClientIdentity)>.Continuation
+    /// Set once the MQTT server exists.
+    var host: BrokerHost?
+
+    init(registry: RegistryEngine, logger: Logger) {
+        self.registry = registry
+        self.logger = logger
+        (stream, sink) = AsyncStream.makeStream(of: (MQTTPublish, ClientIdentity).self, bufferingPolicy: .bufferingNewest(100_000))
+    }
+
+    static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            for await (message, identity) in stream.cancelOnGracefulShutdown() {
+                guard case .device(let productId, let deviceName) = identity else { continue }
+                await handle(message, key: DeviceKey(productId: productId, name: deviceName))
+            }
+        } onGracefulShutdown: { [sink] in
+            sink.finish()
+        }
+    }
+
+    func handle(_ message: MQTTPublish, key: DeviceKey) async {
+        let received = Self.nowMillis()
+        let levels = message.topic.split(separator: "/", omittingEmptySubsequences: false)
+        let payload = Array(message.payload.readableBytesView)
+        let base = "\(key.productId)/\(key.name)"
+        switch (levels.first, levels.count) {
+        case ("$shadow", 4):
+            await handleShadow(payload, key: key)
+        case ("$sys", 4):
+            // {"type":"get","resource":["time"]} → time in s, hub receive and send times in ms.
+            guard let request = try? JSONValue(parsing: payload), request["type"]?.stringValue == "get" else { return }
+            let reply: JSONValue = .object(JSONObject([
+                ("type", .string("get")), ("time", .int(received / 1000)), ("ntptime1", .int(received)), ("ntptime2", .int(Self.nowMillis())),
+            ]))
+            publish("$sys/operation/result/\(base)", reply)
+        case ("$config", 4):
+            guard let request = try? JSONValue(parsing: payload), request["type"]?.stringValue == "get" else { return }
+            publish("$config/operation/result/\(base)", .object(JSONObject([("type", .string("reply")), ("result", .int(0)), ("payload", .object(JSONObject()))])))
+        case ("$log", 4):
+            guard let request = try? JSONValue(parsing: payload), request["type"]?.stringValue == "get_log_level" else { return }
+            let level = (try? await registry.device(productId: key.productId, name: key.name))?.logLevel ?? 0
+            var fields: [(String, JSONValue)] = [("type", .string("get_log_level"))]
+            if let token = request["clientToken"] { fields.append(("clientToken", token)) }
+            fields += [("result", .int(0)), ("log_level", .int(Int64(level)))]
+            publish("$log/operation/result/\(base)", .object(JSONObject(fields)))
+        case ("$ota", 4):
+            await handleOTAReport(payload, key: key)
+        case ("$rrpc", 5):
+            await rrpc.reply(key: key, processId: String(levels[4]), payload: payload)
+        default:
+            break
+        }
+    }
+
+    func handleShadow(_ payload: [UInt8], key: DeviceKey) async {
+        let now = Self.nowMillis()
+        do {
+            let outcome = try await registry.withShadow(key) { text in
+                var document = text.flatMap { try? JSONValue(parsing: $0) }.flatMap(ShadowDocument.init(storage:)) ?? ShadowDocument()
+                let outcome = ShadowProtocol.handle(payload, document: &document, nowMillis: now)
+                if case .reply(_, true, _) = outcome { text = document.storageJSON.serializedString() }
+                return outcome
+            }
+            guard case .reply(let reply, _, let push) = outcome else { return }
+            publish("$shadow/operation/result/\(key.productId)/\(key.name)", reply)
+            if let push { publish("$shadow/operation/result/\(key.productId)/\(key.name)", push) }
+        } catch {
+            logger.warning("shadow request failed", metadata: ["hub.device": "\(key)", "error": "\(error)"])
+        }
+    }
+
+    /// `report_version`: stores the firmware version and answers `report_version_rsp` (QoS 1).
+    func handleOTAReport(_ payload: [UInt8], key: DeviceKey) async {
+        guard let request = try? JSONValue(parsing: payload), request["type"]?.stringValue == "report_version",
+            let version = request["report"]?["version"]?.stringValue
+        else { return }
+        try? await registry.recordFirmwareVersion(key, version: version)
+        publish(
+            "$ota/update/\(key.productId)/\(key.name)",
+            .object(JSONObject([("result_code", .int(0)), ("result_msg", .string("success")), ("type", .string("report_version_rsp")), ("version", .string(version))])),
+            qos: .atLeastOnce
+        )
+    }
+
+    /// Publishes a hub message to a device topic.
+    func publish(_ topic: String, _ value: JSONValue, qos: MQTTQoS = .atMostOnce) {
+        publish(topic, value.serialized(), qos: qos)
+    }
+
+    func publish(_ topic: String, _ bytes: [UInt8], qos: MQTTQoS = .atMostOnce) {
+        let message = MQTTPublish(topic: topic, payload: ByteBuffer(bytes: bytes), qos: qos, retain: false, dup: false, packetId: nil, properties: MQTTProperties())
+        host?.perform { broker, _ in broker.publish(message) }
+    }
+}
+
+/// PublishRRPCMessage calls waiting for the device's reply on `$rrpc/txd/{pid}/{dn}/{processId}`.
+actor RRPCWaiters {
+    private var waiting: [String: CheckedContinuation<[UInt8]?, Never>] = [:]
+    private var nextId: Int64 = Int64(Date().timeIntervalSince1970) % 1_000_000
+
+    func newMessageId() -> Int64 {
+        nextId += 1
+        return nextId
+    }
+
+    private static func key(_ device: DeviceKey, _ processId: String) -> String { "\(device.productId)/\(device.name)/\(processId)" }
+
+    /// Waits for the reply; nil after the timeout.
+    func wait(key device: DeviceKey, processId: String, timeout: Duration, afterRegistering send: @Sendable () -> Void) async -> [UInt8]? {
+        let key = Self.key(device, processId)
+        return await withCheckedContinuation { continuation in
+            waiting[key] = continuation
+            send()
+            Task {
+                try? await Task.sleep(for: timeout)
+                self.expire(key)
+            }
+        }
+    }
+
+    private func expire(_ key: String) {
+        waiting.removeValue(forKey: key)?.resume(returning: nil)
+    }
+
+    func reply(key device: DeviceKey, processId: String, payload: [UInt8]) {
+        waiting.removeValue(forKey: Self.key(device, processId))?.resume(returning: payload)
+    }
+}
