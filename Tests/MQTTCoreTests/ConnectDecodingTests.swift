@@ -62,6 +62,17 @@ final class ConnectDecodingTests: XCTestCase {
         XCTAssertEqual(try decodeOne(wire, .v5), v5)
     }
 
+    func testProtocolVersionFromNameAndLevel() {
+        XCTAssertEqual(MQTTProtocolVersion(protocolName: "MQTT", protocolLevel: 4), .v3_1_1)
+        XCTAssertEqual(MQTTProtocolVersion(protocolName: "MQIsdp", protocolLevel: 3), .v3_1)
+        XCTAssertEqual(MQTTProtocolVersion(protocolName: "MQTT", protocolLevel: 5), .v5)
+        XCTAssertNil(MQTTProtocolVersion(protocolName: "MQTT", protocolLevel: 3))
+        XCTAssertNil(MQTTProtocolVersion(protocolName: "MQIsdp", protocolLevel: 4))
+        XCTAssertNil(MQTTProtocolVersion(protocolName: "mqtt", protocolLevel: 4))
+        XCTAssertNil(MQTTProtocolVersion(protocolName: "MQTT", protocolLevel: 6))
+        XCTAssertTrue(MQTTQoS.atMostOnce < .atLeastOnce && MQTTQoS.atLeastOnce < .exactlyOnce)
+    }
+
     func testV31ClientIdLongerThan23Characters() throws {
         // device-protocol.md §4: the hub does not apply 3.1's 23-character limit.
         let packet = MQTTPacket.connect(MQTTConnect(version: .v3_1, clientId: String(repeating: "A", count: 58)))

@@ -183,7 +183,8 @@ final class GoldenBytesTests: XCTestCase {
             let wire = bytes(hex: golden.hex)
             XCTAssertEqual(hex(encoded(golden.packet, version)), hex(wire), "encode \(golden.name)", file: file, line: line)
             do {
-                XCTAssertEqual(try decodeOne(wire, version), golden.packet, "decode \(golden.name)", file: file, line: line)
+                let decoded = try decodeOne(wire, version)
+                XCTAssertEqual(decoded, golden.packet, "decode \(golden.name)", file: file, line: line)
             } catch {
                 XCTFail("decode \(golden.name): \(error)", file: file, line: line)
             }

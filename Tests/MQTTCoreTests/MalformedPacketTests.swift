@@ -44,6 +44,14 @@ final class MalformedPacketTests: XCTestCase {
         assertRejected(bytes(hex: "37 06 0001 61 0001 00"), .v5, .invalidQoS)
     }
 
+    /// MQTT-3.3.1-2 (DUP 0 for QoS 0) binds the sender; the receiver keeps what was sent.
+    func testDupOnQoS0IsAccepted() throws {
+        XCTAssertEqual(
+            try decodeOne(bytes(hex: "38 03 0001 61"), .v3_1_1),
+            .publish(MQTTPublish(topic: "a", payload: ByteBuffer(), dup: true))
+        )
+    }
+
     /// MQTT-2.3.1-1: non-zero packet identifiers.
     func testPacketIdentifierZero() {
         let cases = [

@@ -6,7 +6,7 @@ public import NIOCore
 /// remaining length is known (before any of the body is buffered), then returns the body as a slice. This is the only
 /// place where "need more data" happens; stage 2 (``MQTTPacketDecoder``) sees complete packets only.
 /// Drive it with `ByteToMessageHandler` or `NIOSingleStepByteToMessageProcessor`.
-public struct MQTTFrameDecoder: NIOSingleStepByteToMessageDecoder {
+public struct MQTTFrameDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
     public typealias InboundOut = MQTTFrame
 
     /// Largest packet accepted, fixed header included (MQTT 5 "Maximum Packet Size" semantics).
