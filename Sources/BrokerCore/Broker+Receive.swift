@@ -46,12 +46,18 @@ extension Broker {
         case .disconnect:
             // MQTT-3.14.4-3: a clean DISCONNECT discards the will.
             session.will = nil
-            actions.append(.close(connection, .clientDisconnected))
+            actions += end(connection, .clientDisconnected, now: now)
         case .connect, .connack, .suback, .unsuback, .pingresp, .auth:
             // MQTT-3.1.0-2: a second CONNECT is a protocol violation; server-to-client packets too.
-            actions.append(.close(connection, .protocolViolation))
+            actions += end(connection, .protocolViolation, now: now)
         }
         return actions
+    }
+
+    /// Ends a connection at once: whatever the client sent behind the packet that ended it (in the same
+    /// TCP segment, before the socket is closed) finds no session and is not processed (MQTT-3.14.4-1).
+    private func end(_ connection: ConnectionID, _ reason: BrokerCloseReason, now: UInt64) -> [BrokerAction] {
+        connectionLost(connection, now: now) + [.close(connection, reason)]
     }
 
     private func receivePublish(_ publish: MQTTPublish, from session: Session, connection: ConnectionID, into actions: inout [BrokerAction]) {

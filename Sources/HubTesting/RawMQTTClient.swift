@@ -12,6 +12,10 @@ public final class RawMQTTClient: Sendable {
     /// An expectation that did not hold.
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     private let channel: any Channel

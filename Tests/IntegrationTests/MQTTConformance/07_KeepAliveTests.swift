@@ -1,0 +1,68 @@
+import HubTesting
+import XCTest
+
+/// 07: keep-alive (MQTT-3.1.2-24): a client silent for 1.5 × its keep-alive is disconnected (and its will
+/// published); any packet counts as activity; keep-alive 0 turns the timeout off. Keep-alive 1 s keeps the
+/// test short; both protocol versions run at the same time.
+final class MQTTConformance07KeepAliveTests: MQTTConformanceCase {
+    func testSilentClientIsDisconnectedAfterOneAndAHalfKeepAlives() async throws {
+        var silent: [(MQTTBytes.Version, RawMQTTClient, RawMQTTClient, String)] = []
+        for version in MQTTBytes.Version.allCases {
+            let topic = "keepalive/will/\(version.level)"
+            let watcher = try await connected(version, uniqueId("watcher"))
+            try await subscribe(watcher, topic)
+            let client = try await connected(
+                version, uniqueId("silent"), keepAlive: 1, will: MQTTBytes.Will(topic: topic, payload: Array("timeout".utf8))
+            )
+            silent.append((version, client, watcher, topic))
+        }
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (version, client, watcher, topic) in silent {
+                group.addTask {
+                    try await client.expectSilence(for: .milliseconds(1300), "\(version): still open before 1.5 s")
+                    try await client.expectClose(timeout: .milliseconds(2500), "\(version): closed after 1.5 s")
+                    try await watcher.expect(MQTTBytes.publish(topic, "timeout"), "\(version): will on keep-alive timeout")
+                }
+            }
+            try await group.waitForAll()
+        }
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(4))
+    }
+
+    /// A client that sends PINGREQ (or anything else) within the keep-alive stays connected; keep-alive 0
+    /// never times out.
+    func testActiveClientsAndKeepAliveZeroStayConnected() async throws {
+        var pingers: [RawMQTTClient] = []
+        var publishers: [(RawMQTTClient, String)] = []
+        var idle: [RawMQTTClient] = []
+        for version in MQTTBytes.Version.allCases {
+            pingers.append(try await connected(version, uniqueId("pinger"), keepAlive: 1))
+            publishers.append((try await connected(version, uniqueId("publisher"), keepAlive: 1), "ka/\(version.level)"))
+            idle.append(try await connected(version, uniqueId("idle"), keepAlive: 0))
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for client in pingers {
+                group.addTask {
+                    for _ in 0..<6 {
+                        try await Task.sleep(for: .milliseconds(500))
+                        try await client.ping()
+                    }
+                }
+            }
+            for (client, topic) in publishers {
+                group.addTask {
+                    for index in 0..<6 {
+                        try await Task.sleep(for: .milliseconds(500))
+                        try await client.send(MQTTBytes.publish(topic, "\(index)"))
+                    }
+                    try await client.ping()
+                }
+            }
+            for client in idle {
+                group.addTask { try await client.expectSilence(for: .seconds(3), "keep-alive 0") }
+            }
+            try await group.waitForAll()
+        }
+    }
+}
