@@ -32,6 +32,9 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private var connectTimeout: Scheduled<Void>?
     /// The client id of the CONNECT being authenticated (for undoing a login if the connection closes first).
     private var connectingClientId = ""
+    /// Bytes of the packets received behind CONNECT while authenticating.
+    private var bufferedBytes = 0
+    private var maxBufferedBytes: Int { max(4 * configuration.maxPacketSize, 1 << 20) }
 
     init(
         id: ConnectionID,
@@ -69,7 +72,10 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         case .awaitingConnect:
             receiveConnect(frame, context: context)
         case .authenticating(let connect, var buffered):
-            guard buffered.count < 64 else { return close(context, "too many packets before CONNACK") }
+            // Clients need not wait for CONNACK (MQTT 3.1.1 §3.1.4). Reading is paused while authenticating,
+            // so only what was already read arrives here; the cap is a safety net, not flow control.
+            bufferedBytes += frame.packetSize
+            guard bufferedBytes <= maxBufferedBytes else { return close(context, "too much data before CONNACK") }
             buffered.append(frame)
             state = .authenticating(connect: connect, buffered: buffered)
         case .connected(let version, _, _):
@@ -94,6 +100,8 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
         state = .authenticating(connect: connect, buffered: [])
         connectingClientId = connect.clientId
+        // Backpressure instead of a packet limit: nothing more is read until the client is authenticated.
+        setReading(false, context: context)
         let channel = context.channel
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let contextBound = NIOLoopBound(context, eventLoop: context.eventLoop)
@@ -151,7 +159,14 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 guard case .connected = state else { break }
                 receive(frame, version: version, context: context)
             }
+            bufferedBytes = 0
+            if case .connected = state { setReading(true, context: context) }
         }
+    }
+
+    /// Pauses or resumes reading from the socket (resuming also issues a read).
+    private func setReading(_ enabled: Bool, context: ChannelHandlerContext) {
+        try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: enabled)
     }
 
     private func receive(_ frame: MQTTFrame, version: MQTTProtocolVersion, context: ChannelHandlerContext) {

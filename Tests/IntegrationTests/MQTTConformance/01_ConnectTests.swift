@@ -98,4 +98,24 @@ final class MQTTConformance01ConnectTests: MQTTConformanceCase {
             try await client.expect(MQTTBytes.publish(topic, [UInt8](repeating: 0x7A, count: 200), qos: 1, packetId: 1))
         }
     }
+    /// MQTT-3.1.4 (non-normative): clients need not wait for CONNACK. Many packets pipelined behind CONNECT
+    /// (authentication is asynchronous) are all processed, in order, none dropped.
+    func testManyPacketsPipelinedBehindConnect() async throws {
+        try await forEachVersion { version in
+            let topic = "burst/\(version.level)"
+            let subscriber = try await connected(version, uniqueId("sub"))
+            try await subscribe(subscriber, topic)
+            let client = try await open("burst")
+            var bytes = MQTTBytes.connect(version, clientId: uniqueId("burst"))
+            for index in 0..<500 {
+                bytes += MQTTBytes.publish(topic, "b\(index)")
+            }
+            try await client.send(bytes + MQTTBytes.pingreq)
+            try await client.expect(MQTTBytes.connack(version))
+            try await client.expect(MQTTBytes.pingresp, "PINGRESP after 500 publications")
+            for index in 0..<500 {
+                try await subscriber.expect(MQTTBytes.publish(topic, "b\(index)"), "message \(index)")
+            }
+        }
+    }
 }
