@@ -19,7 +19,7 @@ extension Broker {
                     .close(connection, .connectRefused),
                 ]
             }
-            clientId = "auto-\(connection.raw)"
+            clientId = uniqueAssignedClientId()
         }
 
         var sessionPresent = false
@@ -62,6 +62,18 @@ extension Broker {
         }
         drain(session, into: &actions)
         return actions
+    }
+
+    /// A ClientId for a client that sent a zero-byte one: unique (MQTT-3.1.3-6) and unguessable, so that no
+    /// other client can take the session over by connecting with it.
+    func uniqueAssignedClientId() -> String {
+        var clientId: String
+        repeat {
+            let high = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+            let low = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+            clientId = "auto-" + String(repeating: "0", count: 16 - high.count) + high + String(repeating: "0", count: 16 - low.count) + low
+        } while sessions[clientId] != nil
+        return clientId
     }
 
     /// Redelivers unacknowledged messages of a resumed session, in their original order (MQTT-4.4.0-1).

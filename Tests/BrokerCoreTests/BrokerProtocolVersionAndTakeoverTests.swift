@@ -5,7 +5,7 @@ import XCTest
 
 /// State-machine tests for what the byte-level conformance suite (IntegrationTests/MQTTConformance) found:
 /// MQTT 3.1 specifics of CONNACK, the will of a taken-over connection, packets behind the one that ends a
-/// connection.
+/// connection, assigned ClientIds.
 final class BrokerProtocolVersionAndTakeoverTests: XCTestCase {
     let a = ConnectionID(1)
     let b = ConnectionID(2)
@@ -89,5 +89,20 @@ final class BrokerProtocolVersionAndTakeoverTests: XCTestCase {
         XCTAssertEqual(violation.closes().map(\.1), [.protocolViolation])
         XCTAssertTrue(broker.receive(b, P.publish("t/y", "late"), now: 6).publishes(to: watcher).isEmpty)
         XCTAssertEqual(broker.sessionCount, 1, "only the watcher's clean session is left")
+    }
+    /// MQTT-3.1.3-6: assigned ClientIds are unique and not derived from anything a client can guess.
+    func testAssignedClientIdsAreUniqueAndUnguessable() {
+        let broker = Broker()
+        _ = broker.connect(a, P.connect(""), identity: .anonymous, now: 0)
+        _ = broker.connect(b, P.connect(""), identity: .anonymous, now: 0)
+        let first = broker.clientId(of: a)
+        let second = broker.clientId(of: b)
+        XCTAssertNotNil(first)
+        XCTAssertNotEqual(first, second)
+        for guess in ["auto-1", "auto-2", "auto-c1", "1", "2"] {
+            XCTAssertTrue(broker.connect(watcher, P.connect(guess), identity: .anonymous, now: 1).closes().isEmpty, guess)
+            _ = broker.receive(watcher, .disconnect(MQTTDisconnect()), now: 1)
+        }
+        XCTAssertEqual(broker.connectionCount, 2)
     }
 }

@@ -118,4 +118,17 @@ final class MQTTConformance01ConnectTests: MQTTConformanceCase {
             }
         }
     }
+    /// MQTT-3.1.3-6: the ClientId the server assigns to a zero-byte one is unique: another client cannot
+    /// take it over by guessing it.
+    func testAssignedClientIdCannotBeTakenOver() async throws {
+        let anonymous = try await open("assigned")
+        try await anonymous.send(MQTTBytes.connect(.v3_1_1, clientId: ""))
+        try await anonymous.expect(MQTTBytes.connack(.v3_1_1))
+        for guess in (0..<20).flatMap({ ["auto-\($0)", "\($0)", "c\($0)"] }) {
+            let guesser = try await connected(.v3_1_1, guess)
+            try await guesser.send(MQTTBytes.disconnect)
+            try await guesser.expectClose()
+        }
+        try await anonymous.ping("the client with an assigned ClientId is still connected")
+    }
 }
