@@ -73,15 +73,18 @@ public final class MQTTServer: Service, @unchecked Sendable {
     }
 
     private func bind(_ listener: MQTTServerConfiguration.Listener) async throws -> any Channel {
-        var sslContext: NIOSSLContext?
-        var pskEnabled = false
-        if case .tls(var tls, let psk) = listener.transport {
+        var tlsContext: NIOSSLContext?
+        var tlsPSKContexts: TLSContexts?
+        if case .tls(let tls, let psk) = listener.transport {
+            let standard = try NIOSSLContext(configuration: tls)
             if let psk {
-                tls = psk.apply(to: tls, logger: logger)
-                pskEnabled = true
+                tlsPSKContexts = TLSContexts(standard: standard, psk: try NIOSSLContext(configuration: psk.pskConfiguration(from: tls, logger: logger)))
+            } else {
+                tlsContext = standard
             }
-            sslContext = try NIOSSLContext(configuration: tls)
         }
+        let sslContext = tlsContext
+        let pskContexts = tlsPSKContexts
         let webSocket: Bool
         if case .webSocket = listener.transport { webSocket = true } else { webSocket = false }
         return try await ServerBootstrap(group: group)
@@ -89,13 +92,13 @@ public final class MQTTServer: Service, @unchecked Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                self.initialize(channel, sslContext: sslContext, psk: pskEnabled, webSocket: webSocket)
+                self.initialize(channel, sslContext: sslContext, pskContexts: pskContexts, webSocket: webSocket)
             }
             .bind(host: listener.host, port: listener.port)
             .get()
     }
 
-    private func initialize(_ channel: any Channel, sslContext: NIOSSLContext?, psk: Bool, webSocket: Bool) -> EventLoopFuture<Void> {
+    private func initialize(_ channel: any Channel, sslContext: NIOSSLContext?, pskContexts: TLSContexts?, webSocket: Bool) -> EventLoopFuture<Void> {
         guard host.connectionCount < configuration.maxConnections else {
             metrics.connectRefused("max_connections")
             return channel.close()
@@ -104,7 +107,7 @@ public final class MQTTServer: Service, @unchecked Sendable {
             $0 += 1
             return ConnectionID($0)
         }
-        let pskIdentity = psk ? PSKIdentityBox() : nil
+        let pskIdentity = pskContexts == nil ? nil : PSKIdentityBox()
         let mqttHandlers: [any ChannelHandler] = [
             ByteToMessageHandler(MQTTFrameDecoder(maxPacketSize: configuration.maxPacketSize)),
             MQTTConnectionHandler(
@@ -115,8 +118,10 @@ public final class MQTTServer: Service, @unchecked Sendable {
         return channel.eventLoop.makeCompletedFuture {
             let sync = channel.pipeline.syncOperations
             if let sslContext {
-                if let pskIdentity { try sync.addHandler(PSKIdentityCapture(box: pskIdentity)) }
                 try sync.addHandler(NIOSSLServerHandler(context: sslContext))
+            } else if let pskContexts, let pskIdentity {
+                // Installs the TLS handler once the ClientHello shows whether the client offers TLS-PSK.
+                try sync.addHandler(TLSClientHelloRouter(contexts: pskContexts, box: pskIdentity))
             }
             if webSocket {
                 try WebSocketTransport.configure(channel, then: mqttHandlers)

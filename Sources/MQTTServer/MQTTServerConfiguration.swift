@@ -7,7 +7,8 @@ public struct MQTTServerConfiguration: Sendable {
         public enum Transport: Sendable {
             case tcp
             /// TLS (server certificate; optional client certificates) and, with `psk`, TLS-PSK on the
-            /// same port (TLS 1.2 PSK suites; the client's cipher list decides).
+            /// same port: clients whose ClientHello offers a PSK suite get TLS 1.2 with the PSK suites
+            /// added, the others the configuration as given (see `TLSPreSharedKeys`).
             case tls(TLSConfiguration, psk: TLSPreSharedKeys? = nil)
             /// MQTT over WebSocket (any path, subprotocol `mqtt`).
             case webSocket
