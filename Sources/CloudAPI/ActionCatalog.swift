@@ -111,6 +111,7 @@ extension ActionCatalog {
             catalog.register(contentsOf: RegistrationActionSchemas.all(version))
             catalog.register(contentsOf: ApplicationActionSchemas.all(version))
             catalog.register(contentsOf: MessagingActionSchemas.all(version))
+            catalog.register(contentsOf: FirmwareActionSchemas.all(version))
         }
         return catalog
     }()

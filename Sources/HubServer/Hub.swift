@@ -76,6 +76,11 @@ public final class Hub: Sendable {
         )
         let deviceRouter = Router(context: HubRequestContext.self)
         gateway.addRoutes(to: deviceRouter)
+        let firmware = try FirmwareRepository(
+            directory: (configuration.dataDirectory as NSString).appendingPathComponent("firmware"), publicHosts: configuration.publicHosts,
+            httpPort: { [ports] in await ports.port(.http) }
+        )
+        FirmwareGateway(registry: registry, files: firmware, logger: logger).addRoutes(to: deviceRouter)
         services.append(
             Application(
                 router: deviceRouter,
@@ -102,9 +107,10 @@ public final class Hub: Sendable {
         services.append(mqtt)
         services.append(deviceServices)
         services.append(BrokerKickService(registry: registry, host: mqtt.host))
+        services.append(FirmwareTimeoutService(registry: registry))
         let api = ManagementAPI(
             registry: registry, credentials: [credentials.secretId: credentials.secretKey], messaging: BrokerMessaging(host: mqtt.host, services: deviceServices),
-            logger: logger
+            firmware: firmware, logger: logger
         )
         let apiRouter = Router(context: HubRequestContext.self)
         api.addRoutes(to: apiRouter)

@@ -97,19 +97,6 @@ final class HubServices: Service, @unchecked Sendable {
         }
     }
 
-    /// `report_version`: stores the firmware version and answers `report_version_rsp` (QoS 1).
-    func handleOTAReport(_ payload: [UInt8], key: DeviceKey) async {
-        guard let request = try? JSONValue(parsing: payload), request["type"]?.stringValue == "report_version",
-            let version = request["report"]?["version"]?.stringValue
-        else { return }
-        try? await registry.recordFirmwareVersion(key, version: version)
-        publish(
-            "$ota/update/\(key.productId)/\(key.name)",
-            .object(JSONObject([("result_code", .int(0)), ("result_msg", .string("success")), ("type", .string("report_version_rsp")), ("version", .string(version))])),
-            qos: .atLeastOnce
-        )
-    }
-
     /// Publishes a hub message to a device topic.
     func publish(_ topic: String, _ value: JSONValue, qos: MQTTQoS = .atMostOnce) {
         publish(topic, value.serialized(), qos: qos)

@@ -25,6 +25,8 @@ public actor RegistryEngine {
     var autoCreatedCount: [String: Int] = [:]
     var replayWindow = ReplayWindow()
     var applications: [String: Application] = [:]
+    /// Firmware, update tasks and their device entries (RegistryEngine+OTA).
+    var ota = OTAState()
 
     // Group commit.
     var pending: [RegistryMutation] = []
@@ -80,6 +82,7 @@ public actor RegistryEngine {
         for device in snapshot.devices.sorted(by: { ($0.createdAt, $0.name) < ($1.createdAt, $1.name) }) {
             insert(device)
         }
+        ota = OTAState(snapshot)
         for attempt in snapshot.recentAttempts {
             replayWindow.record(ReplayWindow.key(attempt), at: attempt.time)
         }

@@ -8,6 +8,8 @@ public struct RegistryError: Error, Sendable, Hashable, CustomStringConvertible 
             case deviceNotFound, deviceAlreadyExists, deviceLimitExceeded
             case invalidParameter, pskNotBase64, productNotSupportPSK, wrongProductAuthType
             case clientKeyAlreadyFetched, storageFailure, shuttingDown, applicationNotFound
+            case firmwareNotFound, firmwareAlreadyExists, firmwareLimitExceeded, firmwareTaskNotFound
+            case deviceFirmwareTaskNotFound, deviceIsUpdating, deviceFirmwareTaskDone, deviceRunningOtherOtaTask
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -27,6 +29,14 @@ public struct RegistryError: Error, Sendable, Hashable, CustomStringConvertible 
         public static let storageFailure = Code(.storageFailure)
         public static let shuttingDown = Code(.shuttingDown)
         public static let applicationNotFound = Code(.applicationNotFound)
+        public static let firmwareNotFound = Code(.firmwareNotFound)
+        public static let firmwareAlreadyExists = Code(.firmwareAlreadyExists)
+        public static let firmwareLimitExceeded = Code(.firmwareLimitExceeded)
+        public static let firmwareTaskNotFound = Code(.firmwareTaskNotFound)
+        public static let deviceFirmwareTaskNotFound = Code(.deviceFirmwareTaskNotFound)
+        public static let deviceIsUpdating = Code(.deviceIsUpdating)
+        public static let deviceFirmwareTaskDone = Code(.deviceFirmwareTaskDone)
+        public static let deviceRunningOtherOtaTask = Code(.deviceRunningOtherOtaTask)
 
         public var description: String { base.rawValue }
     }

@@ -8,6 +8,9 @@ public enum RegistryMutation: Sendable {
     case appendAudit(RegistrationAttempt)
     case upsertApplication(Application)
     case deleteApplication(id: String)
+    case upsertFirmware(Firmware)
+    case upsertFirmwareTask(FirmwareTask)
+    case upsertFirmwareTaskDevice(FirmwareTaskDevice)
 }
 
 /// Everything the registry keeps in memory, as loaded at start.
@@ -17,6 +20,9 @@ public struct RegistrySnapshot: Sendable {
     /// Nonces seen within the replay window, for products with replay protection.
     public var recentAttempts: [RegistrationAttempt]
     public var applications: [Application]
+    public var firmwares: [Firmware] = []
+    public var firmwareTasks: [FirmwareTask] = []
+    public var firmwareTaskDevices: [FirmwareTaskDevice] = []
 
     public init(products: [Product] = [], devices: [Device] = [], recentAttempts: [RegistrationAttempt] = [], applications: [Application] = []) {
         self.products = products

@@ -13,7 +13,10 @@ enum SQLiteBatch {
     /// Rows per multi-row statement (SQLite allows 32766 bound parameters).
     static let rowsPerStatement = 200
 
-    private enum Kind: Equatable { case product, deleteProduct, device, deleteDevice, audit, application, deleteApplication }
+    private enum Kind: Equatable {
+        case product, deleteProduct, device, deleteDevice, audit, application, deleteApplication
+        case firmware, firmwareTask, firmwareTaskDevice
+    }
 
     static func statements(for mutations: [RegistryMutation]) throws -> [Statement] {
         let encoder = JSONEncoder()
@@ -43,6 +46,9 @@ enum SQLiteBatch {
             case .appendAudit: kind = .audit
             case .upsertApplication: kind = .application
             case .deleteApplication: kind = .deleteApplication
+            case .upsertFirmware: kind = .firmware
+            case .upsertFirmwareTask: kind = .firmwareTask
+            case .upsertFirmwareTaskDevice: kind = .firmwareTaskDevice
             }
             if kind != runKind {
                 try flush()
@@ -102,6 +108,42 @@ enum SQLiteBatch {
             for case .deleteApplication(let id) in chunk { binds.append(.text(id)) }
             return Statement(
                 sql: "DELETE FROM applications WHERE id IN (" + Array(repeating: "?", count: chunk.count).joined(separator: ", ") + ")",
+                binds: binds
+            )
+        case .firmware:
+            for case .upsertFirmware(let firmware) in chunk {
+                binds += [.text(firmware.productId), .text(firmware.version), .text(try json(firmware, encoder))]
+            }
+            return Statement(
+                sql: "INSERT INTO firmwares (product_id, version, data) VALUES " + placeholders(rows: chunk.count, columns: 3)
+                    + " ON CONFLICT(product_id, version) DO UPDATE SET data = excluded.data",
+                binds: binds
+            )
+        case .firmwareTask:
+            for case .upsertFirmwareTask(let task) in chunk {
+                binds += [.integer(Int(task.id)), .text(task.productId), .text(task.version), .text(try json(task, encoder))]
+            }
+            return Statement(
+                sql: "INSERT INTO firmware_tasks (id, product_id, version, data) VALUES " + placeholders(rows: chunk.count, columns: 4)
+                    + " ON CONFLICT(id) DO UPDATE SET data = excluded.data",
+                binds: binds
+            )
+        case .firmwareTaskDevice:
+            // One row per (task, device) and statement (a row may not be upserted twice in one INSERT): the
+            // last state of an entry within the chunk wins.
+            var latest: [String: FirmwareTaskDevice] = [:]
+            var order: [String] = []
+            for case .upsertFirmwareTaskDevice(let entry) in chunk {
+                let key = "\(entry.taskId)/\(entry.deviceName)"
+                if latest.updateValue(entry, forKey: key) == nil { order.append(key) }
+            }
+            for key in order {
+                guard let entry = latest[key] else { continue }
+                binds += [.integer(Int(entry.taskId)), .text(entry.deviceName), .text(try json(entry, encoder))]
+            }
+            return Statement(
+                sql: "INSERT INTO firmware_task_devices (task_id, device_name, data) VALUES " + placeholders(rows: order.count, columns: 3)
+                    + " ON CONFLICT(task_id, device_name) DO UPDATE SET data = excluded.data",
                 binds: binds
             )
         case .audit:

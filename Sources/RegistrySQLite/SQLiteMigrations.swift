@@ -24,6 +24,15 @@ enum SQLiteMigrations {
         [
             "CREATE TABLE applications (id TEXT PRIMARY KEY, data TEXT NOT NULL)"
         ],
+        // 3: OTA: firmware metadata, update tasks and their per-device entries.
+        [
+            "CREATE TABLE firmwares (product_id TEXT NOT NULL, version TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (product_id, version))",
+            "CREATE TABLE firmware_tasks (id INTEGER PRIMARY KEY, product_id TEXT NOT NULL, version TEXT NOT NULL, data TEXT NOT NULL)",
+            """
+            CREATE TABLE firmware_task_devices (task_id INTEGER NOT NULL, device_name TEXT NOT NULL, data TEXT NOT NULL,
+                PRIMARY KEY (task_id, device_name))
+            """,
+        ],
     ]
 
     static func migrate(_ db: SQLiteConnection, logger: Logger) async throws {

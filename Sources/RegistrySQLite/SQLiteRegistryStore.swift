@@ -61,6 +61,7 @@ public final class SQLiteRegistryStore: RegistryStore {
             guard let data = row.column("data")?.string else { continue }
             snapshot.applications.append(try decoder.decode(Application.self, from: Data(data.utf8)))
         }
+        try await loadFirmware(into: &snapshot, decoder: decoder)
         let recent = try await reader.query(
             "SELECT * FROM registration_audit WHERE time_ms >= ? AND nonce <> ''",
             [.integer(Int(auditSince))]

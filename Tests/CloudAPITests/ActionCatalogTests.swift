@@ -36,13 +36,13 @@ final class ActionCatalogTests: XCTestCase {
             XCTAssertEqual(catalog.lookup(action: action, version: .v20180614), .unimplemented, action)
             XCTAssertEqual(catalog.lookup(action: action, version: .v20210408), .unknown, action)
         }
-        for action in ["DeleteDeviceShadow", "DescribeGatewayBindDevices", "GetAllVersion", "ListFirmwares",
-                       "ListTopicRules", "UpdateDeviceLogLevel", "UpdateOtaTaskStatus", "CreatePrivateCA"] {
+        for action in ["DeleteDeviceShadow", "DescribeGatewayBindDevices",
+                       "ListTopicRules", "UpdateDeviceLogLevel", "CreatePrivateCA"] {
             XCTAssertEqual(catalog.lookup(action: action, version: .v20210408), .unimplemented, action)
             XCTAssertEqual(catalog.lookup(action: action, version: .v20180614), .unknown, action)
         }
-        for action in ["PublishMessage", "DescribeDeviceShadow", "UpdateDeviceShadow", "GetCOSURL", "UploadFirmware",
-                       "BatchUpdateFirmware", "CreateMultiDevicesTask", "DescribeProductTasks", "PublishRRPCMessage"] {
+        for action in ["PublishMessage", "DescribeDeviceShadow", "UpdateDeviceShadow",
+                       "CreateMultiDevicesTask", "DescribeProductTasks", "PublishRRPCMessage"] {
             for version in APIVersion.allCases {
                 XCTAssertEqual(catalog.lookup(action: action, version: version), .unimplemented, "\(action) \(version)")
             }

@@ -24,10 +24,11 @@ public struct ManagementAPI: Sendable {
         registry: RegistryEngine,
         credentials: [String: String],
         messaging: (any DeviceMessaging)? = nil,
+        firmware: FirmwareRepository? = nil,
         logger: Logger,
         maxBodySize: Int = 1 << 20
     ) {
-        self.actions = ManagementActions(registry: registry, messaging: messaging)
+        self.actions = ManagementActions(registry: registry, messaging: messaging, firmware: firmware)
         self.credentials = credentials
         self.logger = logger
         self.maxBodySize = maxBodySize
@@ -69,7 +70,7 @@ public struct ManagementAPI: Sendable {
             )
             return APIResponse.error(error, requestId: requestId)
         }
-        let outcome = await run(decoded)
+        let outcome = await ManagementActions.$requestHost.withValue(raw.headers["Host"]) { await run(decoded) }
         let fields: [(String, JSONValue)]
         switch outcome {
         case .success(let result):

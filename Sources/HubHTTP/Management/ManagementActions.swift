@@ -9,6 +9,8 @@ struct ManagementActions: Sendable {
 
     let registry: RegistryEngine
     let messaging: (any DeviceMessaging)?
+    /// Firmware files and URLs (nil: the OTA actions answer FailedOperation).
+    var firmware: FirmwareRepository? = nil
 
     static let handlers: [String: Handler] = [
         "CreateProduct": { try await $0.createProduct($1, $2) },
@@ -39,6 +41,21 @@ struct ManagementActions: Sendable {
         "CreateApplication": { try await $0.createApplication($1, $2) },
         "DescribeApplications": { try await $0.describeApplications($1, $2) },
         "DeleteApplication": { try await $0.deleteApplication($1, $2) },
+        "GetCOSURL": { try await $0.getCOSURL($1, $2) },
+        "UploadFirmware": { try await $0.uploadFirmware($1, $2) },
+        "DescribeFirmware": { try await $0.describeFirmware($1, $2) },
+        "ListFirmwares": { try await $0.listFirmwares($1, $2) },
+        "GetAllVersion": { try await $0.getAllVersion($1, $2) },
+        "EditFirmware": { try await $0.editFirmware($1, $2) },
+        "BatchUpdateFirmware": { try await $0.batchUpdateFirmware($1, $2) },
+        "DescribeFirmwareTask": { try await $0.describeFirmwareTask($1, $2) },
+        "DescribeFirmwareTasks": { try await $0.describeFirmwareTasks($1, $2) },
+        "DescribeFirmwareTaskDevices": { try await $0.describeFirmwareTaskDevices($1, $2) },
+        "DescribeFirmwareTaskStatistics": { try await $0.describeFirmwareTaskStatistics($1, $2) },
+        "DescribeFirmwareTaskDistribution": { try await $0.describeFirmwareTaskDistribution($1, $2) },
+        "CancelDeviceFirmwareTask": { try await $0.cancelDeviceFirmwareTask($1, $2) },
+        "RetryDeviceFirmwareTask": { try await $0.retryDeviceFirmwareTask($1, $2) },
+        "UpdateOtaTaskStatus": { try await $0.updateOtaTaskStatus($1, $2) },
     ]
 
     /// Runs a registry call, mapping its errors to API errors.

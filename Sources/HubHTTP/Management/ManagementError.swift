@@ -35,6 +35,14 @@ struct ManagementError: Error, Sendable, Equatable {
         case .wrongProductAuthType: self.init("UnsupportedOperation.WrongProductAuthType", error.message)
         case .clientKeyAlreadyFetched: self.init("UnsupportedOperation.ClientCertAlreadyGot", error.message)
         case .applicationNotFound: self.init("ResourceNotFound", error.message)
+        case .firmwareNotFound: self.init("ResourceNotFound.FirmwareNotExist", error.message)
+        case .firmwareAlreadyExists: self.init("InvalidParameterValue.FirmwareAlreadyExist", error.message)
+        case .firmwareLimitExceeded: self.init("LimitExceeded.FirmwareExceedLimit", error.message)
+        case .firmwareTaskNotFound: self.init("ResourceNotFound.FirmwareTaskNotExist", error.message)
+        case .deviceFirmwareTaskNotFound: self.init("ResourceNotFound.DeviceFirmwareTaskNotExist", error.message)
+        case .deviceIsUpdating: self.init("FailedOperation.DeviceIsUpdating", error.message)
+        case .deviceFirmwareTaskDone: self.init("FailedOperation.DeviceFirmwareTaskAlreadDone", error.message)
+        case .deviceRunningOtherOtaTask: self.init("FailedOperation.DeviceRunningOtherOtaTask", error.message)
         default: self.init("InternalError", "internal error")
         }
     }
