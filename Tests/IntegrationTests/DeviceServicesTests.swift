@@ -93,8 +93,10 @@ final class DeviceServicesTests: XCTestCase {
         XCTAssertEqual(get["payload"]?["state"]?["delta"], try JSONValue(parsing: #"{"color":"red"}"#))
         try await hub.api.call("DeleteDeviceShadow", [("ProductId", .string(productId)), ("DeviceName", .string("dev1"))])
         let stored = try await hub.hub.registry.device(productId: productId, name: "dev1")
-        XCTAssertNotNil(stored.shadow)
-        XCTAssertFalse(stored.shadow!.contains("red"))
+        let cleared = try JSONValue(parsing: try XCTUnwrap(stored.shadow))
+        XCTAssertEqual(cleared["desired"], .object(JSONObject()))
+        XCTAssertEqual(cleared["reported"], .object(JSONObject()))
+        XCTAssertEqual(cleared["version"], .int(3), "delete clears the state; the version keeps growing")
     }
 
     func testTimeConfigLogLevelBroadcastAndRRPC() async throws {
