@@ -25,6 +25,15 @@ extension Broker {
         var sessionPresent = false
         let session: Session
         if let existing = sessions[clientId] {
+            let sameOwner = existing.identity.isSamePrincipal(as: identity)
+            if !sameOwner, case .device = existing.identity {
+                // A device's ClientId is named by its credentials: nobody else may take its connection over or
+                // resume its session (device-protocol.md §6.1: a device's topics are its own).
+                return [
+                    .send(connection, .connack(MQTTConnAck(sessionPresent: false, returnCode: 0x02, properties: MQTTProperties()))),
+                    .close(connection, .connectRefused),
+                ]
+            }
             if let old = existing.connection, old != connection {
                 // MQTT-3.1.4-2: the newer connection wins.
                 connections[old] = nil
@@ -33,7 +42,9 @@ extension Broker {
                 // MQTT-3.1.2-8: the older connection ends without DISCONNECT, so its will is published.
                 publishWill(of: existing, into: &actions)
             }
-            if packet.cleanSession || existing.cleanSession {
+            // A session never passes to another client identity (it would hand over messages authorized for
+            // the previous one).
+            if packet.cleanSession || existing.cleanSession || !sameOwner {
                 discard(existing)
                 session = Session(clientId: clientId, identity: identity, cleanSession: packet.cleanSession, version: version, keepAlive: packet.keepAlive, now: now)
                 sessions[clientId] = session

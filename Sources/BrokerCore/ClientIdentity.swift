@@ -10,6 +10,17 @@ public enum ClientIdentity: Sendable, Hashable, CustomStringConvertible {
     /// The hub itself (messages published by services through the in-process link).
     case hub
 
+    /// Whether both identities are the same client principal: the same device, the same application
+    /// (whatever its product scope at the time), anonymous, or the hub.
+    public func isSamePrincipal(as other: ClientIdentity) -> Bool {
+        switch (self, other) {
+        case (.device(let p1, let d1), .device(let p2, let d2)): p1 == p2 && d1 == d2
+        case (.application(let a, _), .application(let b, _)): a == b
+        case (.anonymous, .anonymous), (.hub, .hub): true
+        default: false
+        }
+    }
+
     public var description: String {
         switch self {
         case .device(let productId, let deviceName): "device \(productId)/\(deviceName)"

@@ -5,7 +5,7 @@ import XCTest
 
 /// State-machine tests for what the byte-level conformance suite (IntegrationTests/MQTTConformance) found:
 /// MQTT 3.1 specifics of CONNACK, the will of a taken-over connection, packets behind the one that ends a
-/// connection, assigned ClientIds.
+/// connection, assigned ClientIds, sessions bound to their identity.
 final class BrokerProtocolVersionAndTakeoverTests: XCTestCase {
     let a = ConnectionID(1)
     let b = ConnectionID(2)
@@ -104,5 +104,39 @@ final class BrokerProtocolVersionAndTakeoverTests: XCTestCase {
             _ = broker.receive(watcher, .disconnect(MQTTDisconnect()), now: 1)
         }
         XCTAssertEqual(broker.connectionCount, 2)
+    }
+    /// A device's ClientId belongs to the device: another identity using it gets CONNACK 2 and the device
+    /// stays connected; nobody but the device resumes its session; sessions never pass between identities.
+    func testSessionsBelongToTheirIdentity() {
+        let broker = Broker()
+        let device = ClientIdentity.device(productId: "ABCDEFGHIJ", deviceName: "d1")
+        _ = broker.connect(a, P.connect("ABCDEFGHIJd1", clean: false), identity: device, now: 0)
+        _ = broker.receive(a, P.subscribe(1, [("ABCDEFGHIJ/d1/control", .atLeastOnce)]), now: 0)
+        let refused: [BrokerAction] = [.send(b, connack(sessionPresent: false, returnCode: 2)), .close(b, .connectRefused)]
+        XCTAssertEqual(broker.connect(b, P.connect("ABCDEFGHIJd1", clean: false), identity: .anonymous, now: 1), refused)
+        XCTAssertEqual(
+            broker.connect(b, P.connect("ABCDEFGHIJd1", clean: false), identity: .application(id: "app1", products: ["ABCDEFGHIJ"]), now: 1), refused
+        )
+        XCTAssertEqual(broker.clientId(of: a), "ABCDEFGHIJd1", "the device is still connected")
+        _ = broker.connectionLost(a, now: 2)
+        _ = broker.publish(P.message("ABCDEFGHIJ/d1/control", "cmd", qos: .atLeastOnce))
+        XCTAssertEqual(broker.connect(b, P.connect("ABCDEFGHIJd1", clean: false), identity: .anonymous, now: 3), refused, "offline too")
+        let back = broker.connect(a, P.connect("ABCDEFGHIJd1", clean: false), identity: device, now: 4)
+        XCTAssertEqual(back.sent(to: a).first, connack(sessionPresent: true))
+        XCTAssertEqual(back.publishes(to: a).map(\.text), ["cmd"])
+
+        // Anonymous → application with the same ClientId: the application starts afresh.
+        _ = broker.connect(watcher, P.connect("shared", clean: false), identity: .anonymous, now: 5)
+        _ = broker.receive(watcher, P.subscribe(1, [("open/#", .atLeastOnce)]), now: 5)
+        _ = broker.connectionLost(watcher, now: 6)
+        _ = broker.publish(P.message("open/x", "for the anonymous client", qos: .atLeastOnce))
+        let heir = broker.connect(b, P.connect("shared", clean: false), identity: .application(id: "app1", products: []), now: 7)
+        XCTAssertEqual(heir, [.send(b, connack(sessionPresent: false))])
+        // The same application with another product scope is still the same principal.
+        _ = broker.connectionLost(b, now: 8)
+        XCTAssertEqual(
+            broker.connect(b, P.connect("shared", clean: false), identity: .application(id: "app1", products: ["X"]), now: 9).sent(to: b),
+            [connack(sessionPresent: true)]
+        )
     }
 }

@@ -1,3 +1,4 @@
+import CloudAPI
 import HubTesting
 import XCTest
 
@@ -143,6 +144,83 @@ final class MQTTConformance09ACLTests: MQTTConformanceCase {
             try await victim.ping("nothing retained on the victim's topic")
             try await again.send(MQTTBytes.disconnect)
             try await victim.send(MQTTBytes.disconnect)
+        }
+    }
+    /// A device's ClientId belongs to the device: an anonymous client or an application using it cannot
+    /// take the device's connection over (CONNACK 2 for them, the device stays connected), nor resume its
+    /// persistent session and read what was queued for it. The device itself always gets its ClientId back.
+    func testOthersCannotTakeOverADevicesClientId() async throws {
+        let product = try await makeProduct()
+        let device = try await registerDevice(product, "owned")
+        let app = try await hub().api.call("CreateApplication", [("Name", .string("squatter")), ("ProductIds", .array([.string(product.id)]))])
+        let appId = try XCTUnwrap(app["AppId"]?.stringValue)
+        let appSecret = try XCTUnwrap(app["AppSecret"]?.stringValue)
+        let control = "\(device.productId)/\(device.name)/control"
+        try await forEachVersion { version in
+            // The device keeps a persistent session with a queued command.
+            let owner = try await open("owner")
+            try await owner.send(try device.connect(version, clean: false))
+            try await owner.expect(MQTTBytes.connack(version), "device CONNACK")
+            try await subscribe(owner, control, qos: 1)
+
+            let anonymous = try await open("anonymous")
+            try await anonymous.send(MQTTBytes.connect(version, clientId: device.clientId, clean: false))
+            try await anonymous.expectClose(allowing: MQTTBytes.connack(version, returnCode: 0x02), "anonymous with the device's ClientId")
+            let application = try await open("application")
+            try await application.send(
+                MQTTBytes.connect(version, clientId: device.clientId, clean: false, username: appId, password: Array(appSecret.utf8))
+            )
+            try await application.expectClose(allowing: MQTTBytes.connack(version, returnCode: 0x02), "application with the device's ClientId")
+            try await owner.ping("the device is still connected")
+
+            await owner.drop()
+            try await owner.expectClose()
+            let commander = try await open("commander")
+            try await commander.send(MQTTBytes.connect(version, clientId: uniqueId("commander"), username: appId, password: Array(appSecret.utf8)))
+            try await commander.expect(MQTTBytes.connack(version))
+            try await commander.send(MQTTBytes.publish(control, "secret command", qos: 1, packetId: 1))
+            try await commander.expect(MQTTBytes.puback(1))
+
+            let thief = try await open("thief")
+            try await thief.send(MQTTBytes.connect(version, clientId: device.clientId, clean: false))
+            try await thief.expectClose(allowing: MQTTBytes.connack(version, returnCode: 0x02), "anonymous resuming the device's session")
+
+            let back = try await open("back")
+            try await back.send(try device.connect(version, clean: false))
+            try await back.expect(MQTTBytes.connack(version, sessionPresent: true), "the device resumes its own session")
+            try await back.expect(MQTTBytes.publish(control, "secret command", qos: 1, packetId: 1))
+            try await back.send(MQTTBytes.puback(1) + MQTTBytes.disconnect)
+            try await back.expectClose()
+            // Clean up the persistent session for the next version.
+            let clean = try await open("clean")
+            try await clean.send(try device.connect(version, clean: true))
+            try await clean.expect(MQTTBytes.connack(version))
+            try await clean.send(MQTTBytes.disconnect)
+        }
+    }
+
+    /// A session never passes from one client identity to another: an application connecting with the
+    /// ClientId of an anonymous client's persistent session starts a fresh session.
+    func testSessionsDoNotPassBetweenIdentities() async throws {
+        let product = try await makeProduct()
+        let app = try await hub().api.call("CreateApplication", [("Name", .string("heir")), ("ProductIds", .array([.string(product.id)]))])
+        let appId = try XCTUnwrap(app["AppId"]?.stringValue)
+        let appSecret = try XCTUnwrap(app["AppSecret"]?.stringValue)
+        try await forEachVersion { version in
+            let topic = "identity/\(version.level)"
+            let clientId = uniqueId("shared")
+            let (first, probe) = try await connectedWithProbe(version, clientId)
+            try await subscribe(first, topic, qos: 1)
+            try await probe.drop(first)
+            let publisher = try await connected(version, uniqueId("pub"))
+            try await publisher.send(MQTTBytes.publish(topic, "for the anonymous session", qos: 1, packetId: 1))
+            try await publisher.expect(MQTTBytes.puback(1))
+
+            let heir = try await open("heir")
+            try await heir.send(MQTTBytes.connect(version, clientId: clientId, clean: false, username: appId, password: Array(appSecret.utf8)))
+            try await heir.expect(MQTTBytes.connack(version, sessionPresent: false), "a fresh session")
+            try await heir.ping("nothing from the anonymous session")
+            try await heir.send(MQTTBytes.disconnect)
         }
     }
 }
