@@ -108,7 +108,7 @@ final class MQTTConformance09ACLTests: MQTTConformanceCase {
             try await anonymous.expect(MQTTBytes.suback(1, [0x80, 0x80, 0x00]))
             try await anonymous.send(MQTTBytes.publish("\(base)/control", "hijack", qos: 1, packetId: 1))
             try await anonymous.expect(MQTTBytes.puback(1))
-            try await deviceClient.send(MQTTBytes.publish("\(base)/data", "private"))
+            try await deviceClient.send(MQTTBytes.publish("\(base)/data", "private", retain: true))
             try await deviceClient.expect(MQTTBytes.publish("\(base)/data", "private"), "the device's own message")
             try await deviceClient.ping("the anonymous command was dropped")
             let seen = try await packetsBeforePong(anonymous)
@@ -116,6 +116,16 @@ final class MQTTConformance09ACLTests: MQTTConformanceCase {
                 seen.contains { String(decoding: $0, as: UTF8.self).contains(device.productId) },
                 "\(version): device traffic reached an anonymous # subscriber"
             )
+            let late = try await connected(version, uniqueId("late-anon"))
+            try await subscribe(late, "#")
+            let retained = try await packetsBeforePong(late)
+            XCTAssertFalse(
+                retained.contains { String(decoding: $0, as: UTF8.self).contains(device.productId) },
+                "\(version): a device's retained message reached an anonymous # subscriber"
+            )
+            // Delete the retained message again (the next protocol version runs on the same topics).
+            try await deviceClient.send(MQTTBytes.publish("\(base)/data", [], retain: true))
+            try await deviceClient.expect(MQTTBytes.publish("\(base)/data", []))
             try await deviceClient.send(MQTTBytes.disconnect)
         }
     }
