@@ -157,8 +157,8 @@ final class APIRequestDecoderTests: XCTestCase {
 
     func testKnownUnimplementedActionIsUnsupportedOperation() {
         XCTAssertAPIError({ () throws(APIError) in
-            try decode(post("PublishMessage", body: #"{"ProductId":"A"}"#))
-        }, code: "UnsupportedOperation", messageContains: "PublishMessage")
+            try decode(post("CreateMultiDevicesTask", body: #"{"ProductId":"A"}"#))
+        }, code: "UnsupportedOperation", messageContains: "CreateMultiDevicesTask")
         XCTAssertAPIError({ () throws(APIError) in
             try decode(post("CreateMultiDevice", version: "2018-06-14", body: "{}"))
         }, code: "UnsupportedOperation")
