@@ -11,6 +11,11 @@ enum ApplicationActionSchemas {
                 request: [.optional("Offset", .integer), .optional("Limit", .integer)]
             ),
             ActionSchema(action: "DeleteApplication", version: version, request: [.required("AppId", .string)]),
+            // Webhooks: device messages and lifecycle events of a product POSTed to a URL ("" = off).
+            ActionSchema(
+                action: "UpdateProductWebhook", version: version, request: [.required("ProductId", .string), .required("Url", .string)]
+            ),
+            ActionSchema(action: "DescribeProductWebhook", version: version, request: [.required("ProductId", .string)]),
         ]
     }
 }

@@ -5,7 +5,7 @@ public enum KnownActions {
     /// Hub-specific actions, served in both versions.
     public static let hub: Set<String> = [
         "ResetDeviceRegistration", "DescribeRegistrationLogs", "UpdateProductRegistrationPolicy",
-        "CreateApplication", "DescribeApplications", "DeleteApplication",
+        "CreateApplication", "DescribeApplications", "DeleteApplication", "UpdateProductWebhook", "DescribeProductWebhook",
     ]
 
     /// iotcloud actions present in both 2018-06-14 and 2021-04-08.

@@ -26,11 +26,14 @@ public final class Hub: Sendable {
     /// Served as `GET /metrics` on the management listener when set (the process bootstrapped
     /// swift-metrics with it).
     public let metrics: PrometheusCollectorRegistry?
+    /// Forwards device messages and lifecycle events to product webhooks.
+    let webhooks: WebhookService
 
     private init(
         configuration: HubConfiguration, registry: RegistryEngine, ca: HubCA, credentials: ManagementCredentials, metrics: PrometheusCollectorRegistry?,
-        logger: Logger
+        webhooks: WebhookService, logger: Logger
     ) {
+        self.webhooks = webhooks
         self.metrics = metrics
         self.configuration = configuration
         self.registry = registry
@@ -63,7 +66,11 @@ public final class Hub: Sendable {
         })
         let registry = try await RegistryEngine.open(store: store, issuer: issuer, logger: logger)
         logger.info("data directory ready", metadata: ["hub.data_dir": "\(directory)"])
-        return Hub(configuration: configuration, registry: registry, ca: ca, credentials: credentials, metrics: metrics, logger: logger)
+        let outbox = try await WebhookOutbox.open(path: (directory as NSString).appendingPathComponent("webhooks.sqlite"), logger: logger)
+        let webhooks = WebhookService(registry: registry, outbox: outbox, logger: logger)
+        return Hub(
+            configuration: configuration, registry: registry, ca: ca, credentials: credentials, metrics: metrics, webhooks: webhooks, logger: logger
+        )
     }
 
     /// The hub's services, in start order (they stop in reverse order: listeners first, the registry last).
@@ -101,7 +108,8 @@ public final class Hub: Sendable {
                 )
             )
         }
-        let deviceServices = HubServices(registry: registry, logger: logger)
+        services.append(webhooks)
+        let deviceServices = HubServices(registry: registry, webhooks: webhooks, logger: logger)
         let mqtt = try mqttServer(services: deviceServices)
         deviceServices.host = mqtt.host
         services.append(mqtt)
@@ -110,7 +118,7 @@ public final class Hub: Sendable {
         services.append(FirmwareTimeoutService(registry: registry))
         let api = ManagementAPI(
             registry: registry, credentials: [credentials.secretId: credentials.secretKey], messaging: BrokerMessaging(host: mqtt.host, services: deviceServices),
-            firmware: firmware, logger: logger
+            firmware: firmware, webhooks: webhooks, logger: logger
         )
         let apiRouter = Router(context: HubRequestContext.self)
         api.addRoutes(to: apiRouter)
@@ -167,7 +175,9 @@ public final class Hub: Sendable {
         mqttConfiguration.broker.maxTopicLevels = configuration.mqttMaxTopicLevels
         let broker = Broker(configuration: mqttConfiguration.broker, authorizer: TencentTopicACL(), observer: BrokerMetricsObserver())
         for filter in HubServices.filters { broker.subscribeHub(filter) }
-        let authenticator = HubMQTTAuthenticator(registry: registry, ca: ca, allowAnonymous: configuration.allowAnonymous, logger: logger)
+        let authenticator = HubMQTTAuthenticator(
+            registry: registry, ca: ca, allowAnonymous: configuration.allowAnonymous, webhooks: webhooks, logger: logger
+        )
         return MQTTServer(
             configuration: mqttConfiguration,
             broker: broker,

@@ -14,6 +14,7 @@ struct HubMQTTAuthenticator: MQTTAuthenticator {
     let registry: RegistryEngine
     let ca: HubCA
     let allowAnonymous: Bool
+    let webhooks: WebhookService?
     let logger: Logger
     let now: @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970) }
 
@@ -87,6 +88,9 @@ struct HubMQTTAuthenticator: MQTTAuthenticator {
             logger.error("cannot record login", metadata: ["error": "\(error)"])
             return .refuse(returnCode: 0x03, reason: "registry unavailable")
         }
+        let clientIP = context.remoteAddress?.ipAddress
+        if !device.activated { webhooks?.lifecycle("activated", productId: productId, deviceName: deviceName, clientIP: clientIP) }
+        webhooks?.lifecycle("online", productId: productId, deviceName: deviceName, clientIP: clientIP)
         return .accept(.device(productId: productId, deviceName: deviceName))
     }
 
@@ -99,5 +103,6 @@ struct HubMQTTAuthenticator: MQTTAuthenticator {
     func connectionClosed(_ identity: ClientIdentity, clientId: String) async {
         guard case .device(let productId, let deviceName) = identity else { return }
         try? await registry.recordLogout(DeviceKey(productId: productId, name: deviceName))
+        webhooks?.lifecycle("offline", productId: productId, deviceName: deviceName)
     }
 }

@@ -17,9 +17,12 @@ final class HubServices: Service, @unchecked Sendable {
     static let filters = [
         "$shadow/operation/+/+", "$sys/operation/+/+", "$config/operation/+/+", "$log/operation/+/+", "$ota/report/+/+",
         "$rrpc/txd/+/+/+",
+        // Device messages in their own namespace ({pid}/{dn}/…), for product webhooks.
+        "+/+/#",
     ]
 
     let registry: RegistryEngine
+    let webhooks: WebhookService
     let logger: Logger
     let rrpc = RRPCWaiters()
     private let stream: AsyncStream<(MQTTPublish, ClientIdentity)>
@@ -27,8 +30,9 @@ final class HubServices: Service, @unchecked Sendable {
     /// Set once the MQTT server exists.
     var host: BrokerHost?
 
-    init(registry: RegistryEngine, logger: Logger) {
+    init(registry: RegistryEngine, webhooks: WebhookService, logger: Logger) {
         self.registry = registry
+        self.webhooks = webhooks
         self.logger = logger
         (stream, sink) = AsyncStream.makeStream(of: (MQTTPublish, ClientIdentity).self, bufferingPolicy: .bufferingNewest(100_000))
     }
@@ -75,6 +79,8 @@ final class HubServices: Service, @unchecked Sendable {
             await handleOTAReport(payload, key: key)
         case ("$rrpc", 5):
             await rrpc.reply(key: key, processId: String(levels[4]), payload: payload)
+        case (key.productId?, _):
+            webhooks.message(productId: key.productId, deviceName: key.name, topic: message.topic, payload: payload, qos: Int(message.qos.rawValue))
         default:
             break
         }

@@ -6,7 +6,7 @@ struct ProductCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "product",
         abstract: "Manage products and their dynamic-registration settings.",
-        subcommands: [Create.self, List.self, Show.self, Delete.self, DynReg.self, Enable.self, Disable.self]
+        subcommands: [Create.self, List.self, Show.self, Delete.self, DynReg.self, Webhook.self, Enable.self, Disable.self]
     )
 
     enum Auth: String, ExpressibleByArgument, CaseIterable { case psk, cert }
@@ -154,6 +154,32 @@ struct ProductCommand: AsyncParsableCommand {
                     ("AutoCreatedDevices", Output.text(policy["AutoCreatedDevices"])),
                     ("ReplayProtection", policy["ReplayProtection"]?.boolValue == true ? "on" : "off"),
                     ("ProductSecret", Output.text(response["ProductSecret"])),
+                ])
+            }
+        }
+    }
+
+    struct Webhook: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Forward the product's device messages and lifecycle events to an HTTP endpoint (at least once)."
+        )
+        @OptionGroup var api: APIOptions
+        @Argument var productId: String
+        @Option(help: "http:// or https:// URL that receives a JSON POST per event.") var url: String?
+        @Flag(help: "Stop forwarding.") var off = false
+
+        func run() async throws {
+            try await perform {
+                let client = try api.client()
+                if url != nil || off {
+                    _ = try await client.call("UpdateProductWebhook", [("ProductId", .string(productId)), ("Url", .string(off ? "" : url ?? ""))])
+                }
+                let response = try await client.call("DescribeProductWebhook", [("ProductId", .string(productId))])
+                if api.json { return Output.json(response) }
+                Output.keyValues([
+                    ("Url", Output.text(response["Url"]).isEmpty ? "(off)" : Output.text(response["Url"])),
+                    ("Pending", Output.text(response["Pending"])), ("Delivered", Output.text(response["Delivered"])),
+                    ("Dropped", Output.text(response["Dropped"])),
                 ])
             }
         }

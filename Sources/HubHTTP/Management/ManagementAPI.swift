@@ -25,10 +25,13 @@ public struct ManagementAPI: Sendable {
         credentials: [String: String],
         messaging: (any DeviceMessaging)? = nil,
         firmware: FirmwareRepository? = nil,
+        webhooks: (any WebhookStatusSource)? = nil,
         logger: Logger,
         maxBodySize: Int = 1 << 20
     ) {
-        self.actions = ManagementActions(registry: registry, messaging: messaging, firmware: firmware)
+        var actions = ManagementActions(registry: registry, messaging: messaging, firmware: firmware)
+        actions.webhooks = webhooks
+        self.actions = actions
         self.credentials = credentials
         self.logger = logger
         self.maxBodySize = maxBodySize

@@ -9,6 +9,7 @@ struct ManagementActions: Sendable {
 
     let registry: RegistryEngine
     let messaging: (any DeviceMessaging)?
+    var webhooks: (any WebhookStatusSource)? = nil
     /// Firmware files and URLs (nil: the OTA actions answer FailedOperation).
     var firmware: FirmwareRepository? = nil
 
@@ -41,6 +42,8 @@ struct ManagementActions: Sendable {
         "CreateApplication": { try await $0.createApplication($1, $2) },
         "DescribeApplications": { try await $0.describeApplications($1, $2) },
         "DeleteApplication": { try await $0.deleteApplication($1, $2) },
+        "UpdateProductWebhook": { try await $0.updateProductWebhook($1, $2) },
+        "DescribeProductWebhook": { try await $0.describeProductWebhook($1, $2) },
         "GetCOSURL": { try await $0.getCOSURL($1, $2) },
         "UploadFirmware": { try await $0.uploadFirmware($1, $2) },
         "DescribeFirmware": { try await $0.describeFirmware($1, $2) },

@@ -35,6 +35,8 @@ public struct Product: Sendable, Codable, Hashable {
     public var format: String
     /// Reject a repeated (DeviceName, nonce, timestamp) within 24 h. Off by default.
     public var replayProtection: Bool
+    /// Device messages and lifecycle events of the product are POSTed here (at least once); nil = off.
+    public var webhookURL: String? = nil
 
     public init(
         id: String,

@@ -1,0 +1,177 @@
+import CloudAPI
+import Foundation
+import HubHTTP
+import Logging
+import Registry
+import ServiceLifecycle
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Forwards device messages and lifecycle events (registered, activated, online, offline) of products with
+/// a webhook URL: each event is first written to the durable outbox, then POSTed as JSON, in order per
+/// product, at least once, retried with exponential backoff (1 s … 60 s).
+final class WebhookService: Service, WebhookStatusSource, @unchecked Sendable {
+    let registry: RegistryEngine
+    let outbox: WebhookOutbox
+    let logger: Logger
+    private let events: AsyncStream<(String, JSONValue)>
+    private let sink: AsyncStream<(String, JSONValue)>.Continuation
+    /// Products with a webhook, refreshed from the registry every second (read on the broker's path).
+    private let urls = LockedURLs()
+
+    init(registry: RegistryEngine, outbox: WebhookOutbox, logger: Logger) {
+        self.registry = registry
+        self.outbox = outbox
+        self.logger = logger
+        (events, sink) = AsyncStream.makeStream(of: (String, JSONValue).self, bufferingPolicy: .bufferingNewest(100_000))
+    }
+
+    static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    /// Whether a product forwards its events.
+    func forwards(_ productId: String) -> Bool { urls.get()[productId] != nil }
+
+    /// A device message (non-blocking).
+    func message(productId: String, deviceName: String, topic: String, payload: [UInt8], qos: Int) {
+        guard forwards(productId) else { return }
+        let text = String(validating: payload, as: UTF8.self)
+        sink.yield((productId, .object(JSONObject([
+            ("type", .string("message")), ("productId", .string(productId)), ("deviceName", .string(deviceName)), ("topic", .string(topic)),
+            ("payload", .string(text ?? Data(payload).base64EncodedString())), ("payloadEncoding", .string(text == nil ? "base64" : "utf8")),
+            ("qos", .int(Int64(qos))), ("timestamp", .int(Self.nowMillis())),
+        ]))))
+    }
+
+    /// A lifecycle event: registered, activated, online, offline (non-blocking).
+    func lifecycle(_ event: String, productId: String, deviceName: String, clientIP: String? = nil, time: Int64? = nil) {
+        guard forwards(productId) else { return }
+        var fields: [(String, JSONValue)] = [
+            ("type", .string("lifecycle")), ("event", .string(event)), ("productId", .string(productId)), ("deviceName", .string(deviceName)),
+            ("timestamp", .int(time ?? Self.nowMillis())),
+        ]
+        if let clientIP { fields.append(("clientIP", .string(clientIP))) }
+        sink.yield((productId, .object(JSONObject(fields))))
+    }
+
+    func status(productId: String) async -> (pending: Int, dropped: Int, delivered: Int) {
+        await outbox.counts(productId: productId)
+    }
+
+    func run() async throws {
+        urls.set(await registry.webhookURLs())
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.store() }
+                group.addTask { await self.poll() }
+                group.addTask { await self.deliver() }
+                await group.next()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: { [sink] in
+            sink.finish()
+        }
+        await outbox.close()
+    }
+
+    /// Writes queued events to the outbox.
+    private func store() async {
+        for await (productId, event) in events {
+            do {
+                try await outbox.append(productId: productId, body: event.serializedString())
+            } catch {
+                logger.error("webhook outbox write failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Refreshes the URL table and turns new registrations (from the audit log) into `registered` events.
+    private func poll() async {
+        var since = Self.nowMillis()
+        var seen: Set<String> = []
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            urls.set(await registry.webhookURLs())
+            guard let page = try? await registry.auditLog(AuditQuery(accepted: true, reason: RegistrationAttempt.reasonRegistered, since: since, limit: 1000)) else {
+                continue
+            }
+            var newest = since
+            var seenNow: Set<String> = []
+            for attempt in page.attempts.reversed() {
+                let key = "\(attempt.time)/\(attempt.productId)/\(attempt.deviceName)"
+                seenNow.insert(key)
+                newest = max(newest, attempt.time)
+                if !seen.contains(key) {
+                    lifecycle("registered", productId: attempt.productId, deviceName: attempt.deviceName, time: attempt.time)
+                }
+            }
+            seen = seenNow
+            since = newest
+        }
+    }
+
+    /// POSTs pending events, oldest first; a failing product waits (backoff) and keeps its order.
+    private func deliver() async {
+        var retryAt: [String: Date] = [:]
+        var backoff: [String: Double] = [:]
+        while !Task.isCancelled {
+            let entries = (try? await outbox.oldest(limit: 200)) ?? []
+            let table = urls.get()
+            var blocked: Set<String> = []
+            var progressed = false
+            for entry in entries {
+                if blocked.contains(entry.productId) { continue }
+                if let until = retryAt[entry.productId], until > Date() {
+                    blocked.insert(entry.productId)
+                    continue
+                }
+                guard let url = table[entry.productId].flatMap(URL.init(string:)) else {
+                    blocked.insert(entry.productId)
+                    continue
+                }
+                if await post(entry.body, to: url) {
+                    try? await outbox.markDelivered(entry)
+                    backoff[entry.productId] = nil
+                    retryAt[entry.productId] = nil
+                    progressed = true
+                } else {
+                    let delay = min((backoff[entry.productId] ?? 0.5) * 2, 60)
+                    backoff[entry.productId] = delay
+                    retryAt[entry.productId] = Date().addingTimeInterval(delay)
+                    blocked.insert(entry.productId)
+                    logger.notice("webhook delivery failed; retrying", metadata: ["hub.product_id": "\(entry.productId)", "hub.retry_in_s": "\(delay)"])
+                }
+            }
+            if !progressed { try? await Task.sleep(for: .milliseconds(200)) }
+        }
+    }
+
+    private func post(_ body: String, to url: URL) async -> Bool {
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.httpBody = Data(body.utf8)
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue("IoTHub-Webhook/1", forHTTPHeaderField: "User-Agent")
+        request.timeoutInterval = 5
+        guard let (_, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else { return false }
+        return (200..<300).contains(http.statusCode)
+    }
+}
+
+/// A lock-protected table of webhook URLs by product.
+final class LockedURLs: @unchecked Sendable {
+    private let lock = NSLock()
+    private var table: [String: String] = [:]
+
+    func get() -> [String: String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return table
+    }
+
+    func set(_ value: [String: String]) {
+        lock.lock()
+        table = value
+        lock.unlock()
+    }
+}
