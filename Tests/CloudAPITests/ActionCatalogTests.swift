@@ -28,7 +28,7 @@ final class ActionCatalogTests: XCTestCase {
             "DescribeFirmwareTaskDistribution", "CancelDeviceFirmwareTask", "RetryDeviceFirmwareTask",
             // hub actions
             "ResetDeviceRegistration", "DescribeRegistrationLogs", "UpdateProductRegistrationPolicy",
-            "CreateApplication", "DescribeApplications", "DeleteApplication",
+            "CreateApplication", "DescribeApplications", "DeleteApplication", "UpdateProductWebhook", "DescribeProductWebhook",
         ]
         let only2021: Set<String> = [
             "UpdateDevicePSK", "DeleteDeviceShadow", "UpdateDeviceLogLevel", "ListFirmwares", "GetAllVersion", "UpdateOtaTaskStatus",
