@@ -16,6 +16,11 @@ enum ApplicationActionSchemas {
                 action: "UpdateProductWebhook", version: version, request: [.required("ProductId", .string), .required("Url", .string)]
             ),
             ActionSchema(action: "DescribeProductWebhook", version: version, request: [.required("ProductId", .string)]),
+            // Remote configuration of a product's devices (`$config/operation`): a JSON object as text.
+            ActionSchema(
+                action: "UpdateProductRemoteConfig", version: version, request: [.required("ProductId", .string), .required("Config", .string)]
+            ),
+            ActionSchema(action: "DescribeProductRemoteConfig", version: version, request: [.required("ProductId", .string)]),
         ]
     }
 }

@@ -67,7 +67,9 @@ final class HubServices: Service, @unchecked Sendable {
             publish("$sys/operation/result/\(base)", reply)
         case ("$config", 4):
             guard let request = try? JSONValue(parsing: payload), request["type"]?.stringValue == "get" else { return }
-            publish("$config/operation/result/\(base)", .object(JSONObject([("type", .string("reply")), ("result", .int(0)), ("payload", .object(JSONObject()))])))
+            let stored = (try? await registry.product(key.productId))?.remoteConfig.flatMap { try? JSONValue(parsing: $0) }
+            let config = stored ?? .object(JSONObject())
+            publish("$config/operation/result/\(base)", .object(JSONObject([("type", .string("reply")), ("result", .int(0)), ("payload", config)])))
         case ("$log", 4):
             guard let request = try? JSONValue(parsing: payload), request["type"]?.stringValue == "get_log_level" else { return }
             let level = (try? await registry.device(productId: key.productId, name: key.name))?.logLevel ?? 0

@@ -14,6 +14,16 @@ extension RegistryEngine {
         return product
     }
 
+    /// Sets the product's remote configuration (JSON object text; nil = none).
+    public func setRemoteConfig(productId: String, config: String?) async throws -> Product {
+        try requireAvailable()
+        var product = try product(productId)
+        product.remoteConfig = config
+        insert(product)
+        try await commit([.upsertProduct(product)])
+        return product
+    }
+
     /// Webhook URLs of the products that have one.
     public func webhookURLs() -> [String: String] {
         products.compactMapValues(\.webhookURL)

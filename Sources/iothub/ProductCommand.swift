@@ -6,7 +6,7 @@ struct ProductCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "product",
         abstract: "Manage products and their dynamic-registration settings.",
-        subcommands: [Create.self, List.self, Show.self, Delete.self, DynReg.self, Webhook.self, Enable.self, Disable.self]
+        subcommands: [Create.self, List.self, Show.self, Delete.self, DynReg.self, Webhook.self, Config.self, Enable.self, Disable.self]
     )
 
     enum Auth: String, ExpressibleByArgument, CaseIterable { case psk, cert }
@@ -181,6 +181,29 @@ struct ProductCommand: AsyncParsableCommand {
                     ("Pending", Output.text(response["Pending"])), ("Delivered", Output.text(response["Delivered"])),
                     ("Dropped", Output.text(response["Dropped"])),
                 ])
+            }
+        }
+    }
+
+    struct Config: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show or set the remote configuration the product's devices read on $config/operation (pushed to online devices when set)."
+        )
+        @OptionGroup var api: APIOptions
+        @Argument var productId: String
+        @Argument(help: "A JSON object to store; omit to show the current one.") var config: String?
+
+        func run() async throws {
+            try await perform {
+                let client = try api.client()
+                let response: JSONValue
+                if let config {
+                    response = try await client.call("UpdateProductRemoteConfig", [("ProductId", .string(productId)), ("Config", .string(config))])
+                } else {
+                    response = try await client.call("DescribeProductRemoteConfig", [("ProductId", .string(productId))])
+                }
+                if api.json { return Output.json(response) }
+                print(Output.text(response["Config"]))
             }
         }
     }

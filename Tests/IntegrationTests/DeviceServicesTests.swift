@@ -99,6 +99,26 @@ final class DeviceServicesTests: XCTestCase {
         XCTAssertEqual(cleared["version"], .int(3), "delete clears the state; the version keeps growing")
     }
 
+    func testRemoteConfigIsServedAndPushed() async throws {
+        let result = "$config/operation/result/\(productId)/dev1"
+        let codes = try await device.subscribe(result)
+        XCTAssertEqual(codes, [0])
+        try await hub.api.call("UpdateProductRemoteConfig", [("ProductId", .string(productId)), ("Config", .string(#"{"interval":30,"mode":"eco"}"#))])
+        let push = try await reply(on: result)
+        XCTAssertEqual(push.serializedString(), #"{"type":"push","payload":{"interval":30,"mode":"eco"}}"#)
+        try await device.publish("$config/operation/\(productId)/dev1", #"{"type":"get"}"#)
+        let answer = try await reply(on: result)
+        XCTAssertEqual(answer.serializedString(), #"{"type":"reply","result":0,"payload":{"interval":30,"mode":"eco"}}"#)
+        let described = try await hub.api.call("DescribeProductRemoteConfig", [("ProductId", .string(productId))])
+        XCTAssertEqual(described["Config"], .string(#"{"interval":30,"mode":"eco"}"#))
+        do {
+            try await hub.api.call("UpdateProductRemoteConfig", [("ProductId", .string(productId)), ("Config", .string("[1]"))])
+            XCTFail("non-object config accepted")
+        } catch let failure as TestAPIClient.Failure {
+            XCTAssertEqual(failure.code, "InvalidParameterValue.InvalidJSON")
+        }
+    }
+
     func testTimeConfigLogLevelBroadcastAndRRPC() async throws {
         let base = "\(productId)/dev1"
         for topic in ["$sys/operation/result/\(base)", "$config/operation/result/\(base)", "$log/operation/result/\(base)", "$broadcast/rxd/\(base)", "$rrpc/rxd/\(base)/+"] {

@@ -44,6 +44,8 @@ struct ManagementActions: Sendable {
         "DeleteApplication": { try await $0.deleteApplication($1, $2) },
         "UpdateProductWebhook": { try await $0.updateProductWebhook($1, $2) },
         "DescribeProductWebhook": { try await $0.describeProductWebhook($1, $2) },
+        "UpdateProductRemoteConfig": { try await $0.updateProductRemoteConfig($1, $2) },
+        "DescribeProductRemoteConfig": { try await $0.describeProductRemoteConfig($1, $2) },
         "GetCOSURL": { try await $0.getCOSURL($1, $2) },
         "UploadFirmware": { try await $0.uploadFirmware($1, $2) },
         "DescribeFirmware": { try await $0.describeFirmware($1, $2) },

@@ -37,6 +37,8 @@ public struct Product: Sendable, Codable, Hashable {
     public var replayProtection: Bool
     /// Device messages and lifecycle events of the product are POSTed here (at least once); nil = off.
     public var webhookURL: String? = nil
+    /// Remote configuration for the product's devices (`$config/operation`), a JSON object as text; nil = `{}`.
+    public var remoteConfig: String? = nil
 
     public init(
         id: String,
