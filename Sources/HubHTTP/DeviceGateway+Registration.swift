@@ -7,7 +7,7 @@ import Registry
 extension DeviceGateway {
     /// Legacy `POST /register/dev`. Returns the exact response body.
     public func registerLegacy(body: [UInt8]?, source: String) async -> [UInt8] {
-        let requestId = UUID().uuidString.lowercased()
+        let requestId = RequestID.make()
         guard let body else {
             return await refuse(.invalidRequest, endpoint: .legacy, ids: AuditIdentifiers(body: [], productKey: "", deviceKey: ""), source: source, detail: "body too large", requestId: requestId)
         }
@@ -42,31 +42,37 @@ extension DeviceGateway {
 
     /// v2 `POST /device/register`. Returns the exact response body.
     public func registerV2(body: [UInt8]?, headers: V2Headers, hostHeader: String?, source: String) async -> [UInt8] {
-        let requestId = UUID().uuidString.lowercased()
+        let requestId = RequestID.make()
         guard let body else {
             return await refuse(.invalidRequest, endpoint: .v2, ids: AuditIdentifiers(body: [], productKey: "", deviceKey: ""), source: source, detail: "body too large", requestId: requestId)
         }
-        let ids = AuditIdentifiers(body: body, productKey: "ProductId", deviceKey: "DeviceName")
+        // Read only for the audit entry of a refusal (a second JSON parse the accepted path does not need).
+        func ids() -> AuditIdentifiers { AuditIdentifiers(body: body, productKey: "ProductId", deviceKey: "DeviceName") }
         guard let algorithm = headers.algorithm, V2RegistrationSignature.Algorithm(headerValue: algorithm) != nil,
             let timestamp = headers.timestamp, let nonce = headers.nonce, let signature = headers.signature,
             !timestamp.isEmpty, !nonce.isEmpty, !signature.isEmpty
         else {
             return await refuse(
-                .invalidAuthorization, endpoint: .v2, ids: ids, source: source,
+                .invalidAuthorization, endpoint: .v2, ids: ids(), source: source,
                 detail: "X-TC-* header missing or unknown algorithm", requestId: requestId
             )
         }
-        let request: V2RegistrationRequest
-        do {
-            request = try V2RegistrationRequest(parsing: body)
-        } catch {
-            return await refuse(
-                .invalidRequest, endpoint: .v2, ids: ids, source: source,
-                detail: "body is not a JSON object with string ProductId and DeviceName", requestId: requestId
-            )
+        let request: (productId: String, deviceName: String)
+        if let plain = PlainV2Body.parse(body) {
+            request = plain
+        } else {
+            do {
+                let parsed = try V2RegistrationRequest(parsing: body)
+                request = (parsed.productId, parsed.deviceName)
+            } catch {
+                return await refuse(
+                    .invalidRequest, endpoint: .v2, ids: ids(), source: source,
+                    detail: "body is not a JSON object with string ProductId and DeviceName", requestId: requestId
+                )
+            }
         }
         if let problem = identifierProblem(productId: request.productId, deviceName: request.deviceName) {
-            return await refuse(.invalidRequest, endpoint: .v2, ids: ids, source: source, detail: problem, requestId: requestId)
+            return await refuse(.invalidRequest, endpoint: .v2, ids: ids(), source: source, detail: problem, requestId: requestId)
         }
         let hosts = V2RegistrationSignature.candidateHosts(hostHeader: hostHeader, configuredHosts: configuration.publicHostNames)
         let outcome = await registry.register(
@@ -100,7 +106,7 @@ extension DeviceGateway {
     ) -> [UInt8] {
         switch outcome {
         case .failure(let refusal):
-            Counter(label: "iothub_registrations_total", dimensions: [("endpoint", endpoint.rawValue), ("result", refusal.reasonCode)]).increment()
+            RegistrationMetrics.count(endpoint: endpoint, result: refusal.reasonCode)
             return errorBody(refusal, endpoint: endpoint, requestId: requestId)
         case .success(let grant):
             let plaintext: [UInt8]
@@ -120,15 +126,12 @@ extension DeviceGateway {
                 logger.error("registration payload encryption failed", metadata: ["error": "\(error)"])
                 return errorBody(.internalError, endpoint: endpoint, requestId: requestId)
             }
-            Counter(
-                label: "iothub_registrations_total",
-                dimensions: [("endpoint", endpoint.rawValue), ("result", grant.created ? "registered" : "reissued")]
-            ).increment()
+            RegistrationMetrics.count(endpoint: endpoint, result: grant.created ? "registered" : "reissued")
             switch endpoint {
             case .legacy:
                 return Array(RegistrationWire.legacySuccessBody(length: encrypted.length, payload: encrypted.payload).utf8)
             case .v2:
-                return Array(RegistrationWire.v2SuccessBody(length: encrypted.length, payload: encrypted.payload, requestId: requestId).utf8)
+                return V2SuccessBody.make(length: encrypted.length, payload: encrypted.payload, requestId: requestId)
             }
         }
     }
@@ -165,7 +168,7 @@ extension DeviceGateway {
                 detail: detail
             )
         )
-        Counter(label: "iothub_registrations_total", dimensions: [("endpoint", endpoint.rawValue), ("result", refusal.reasonCode)]).increment()
+        RegistrationMetrics.count(endpoint: endpoint, result: refusal.reasonCode)
         return errorBody(refusal, endpoint: endpoint, requestId: requestId)
     }
 }

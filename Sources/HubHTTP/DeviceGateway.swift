@@ -79,14 +79,17 @@ public struct V2Headers: Sendable {
     }
 
     init(_ fields: HTTPFields) {
-        func value(_ name: String) -> String? {
-            HTTPField.Name(name).flatMap { fields[$0] }
-        }
         self.init(
-            algorithm: value("X-TC-Algorithm"),
-            timestamp: value("X-TC-Timestamp"),
-            nonce: value("X-TC-Nonce"),
-            signature: value("X-TC-Signature")
+            algorithm: fields[Self.algorithmName],
+            timestamp: fields[Self.timestampName],
+            nonce: fields[Self.nonceName],
+            signature: fields[Self.signatureName]
         )
     }
+
+    // Built once: `HTTPField.Name(_:)` validates and lower-cases its argument on every call.
+    private static let algorithmName = HTTPField.Name(V2RegistrationHeaders.algorithmName)!
+    private static let timestampName = HTTPField.Name(V2RegistrationHeaders.timestampName)!
+    private static let nonceName = HTTPField.Name(V2RegistrationHeaders.nonceName)!
+    private static let signatureName = HTTPField.Name(V2RegistrationHeaders.signatureName)!
 }

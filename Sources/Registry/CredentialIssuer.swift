@@ -1,5 +1,6 @@
+import Foundation
 import Logging
-public import DeviceAuth
+import DeviceAuth
 
 /// Issues device credentials: a PSK for key products, a certificate and private key for certificate
 /// products. The hub wires the certificate side to its CA.
@@ -9,7 +10,7 @@ public struct CredentialIssuer: Sendable {
 
     public init(
         issueCertificate: @escaping @Sendable (_ device: DeviceKey) throws -> DeviceCredential,
-        generatePSK: @escaping @Sendable () -> String = { DeviceIdentifiers.generatePSK() }
+        generatePSK: @escaping @Sendable () -> String = { CredentialIssuer.systemPSK() }
     ) {
         self.issueCertificate = issueCertificate
         self.generatePSK = generatePSK
@@ -20,5 +21,22 @@ public struct CredentialIssuer: Sendable {
         case .psk: return .psk(generatePSK())
         case .certificate: return try issueCertificate(device)
         }
+    }
+}
+
+extension CredentialIssuer {
+    /// A DeviceSecret as ``DeviceIdentifiers/generatePSK()`` makes it (standard Base64 of
+    /// `DeviceIdentifiers.pskByteCount` bytes from the system CSPRNG), with the bytes drawn eight at a time:
+    /// two `getrandom` calls instead of one per byte.
+    public static func systemPSK() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let count = DeviceIdentifiers.pskByteCount
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count)
+        while bytes.count < count {
+            let word = generator.next()
+            withUnsafeBytes(of: word) { bytes.append(contentsOf: $0.prefix(count - bytes.count)) }
+        }
+        return Data(bytes).base64EncodedString()
     }
 }

@@ -43,11 +43,39 @@ public struct RegistrationGrant: Sendable, Equatable {
 extension RegistryEngine {
     /// Decides and records one dynamic registration. Every call is audited.
     ///
-    /// An accepted registration returns only once the device and its credential are durable.
-    public func register(_ request: RegistrationRequest) async -> Result<RegistrationGrant, RegistrationRefusal> {
+    /// An accepted registration returns only once the device and its credential are durable. The decision is
+    /// taken in one turn of the actor; the wait for durability happens outside it (see ``GroupCommitter``).
+    public nonisolated func register(_ request: RegistrationRequest) async -> Result<RegistrationGrant, RegistrationRefusal> {
+        switch await decideRegistration(request) {
+        case .finished(let outcome):
+            return outcome
+        case .committing(let ticket, let grant):
+            do {
+                try await ticket.wait()
+            } catch {
+                return .failure(.internalError)
+            }
+            // Debug, not info: at thousands of registrations per second a line each is a cost of its own,
+            // and the audit log already records every accepted registration.
+            logger.debug(
+                grant.created ? "registration accepted (device created)" : "registration accepted (existing device)",
+                metadata: ["hub.product_id": "\(request.productId)", "hub.device_name": "\(request.deviceName)"]
+            )
+            return .success(grant)
+        }
+    }
+
+    /// What ``decideRegistration(_:)`` leaves to do.
+    private enum RegistrationStep: Sendable {
+        case finished(Result<RegistrationGrant, RegistrationRefusal>)
+        /// Accepted: answer with the grant once the ticket completes.
+        case committing(CommitTicket, RegistrationGrant)
+    }
+
+    private func decideRegistration(_ request: RegistrationRequest) -> RegistrationStep {
         let time = now()
         guard available else {
-            return .failure(.internalError)
+            return .finished(.failure(.internalError))
         }
         let key = DeviceKey(productId: request.productId, name: request.deviceName)
         let product = products[request.productId]
@@ -97,10 +125,10 @@ extension RegistryEngine {
                 ]
             )
             enqueue([.appendAudit(attempt(accepted: false, reason: refusal.reasonCode))])
-            return .failure(refusal)
+            return .finished(.failure(refusal))
 
         case .reissue:
-            guard var device = devices[key], let product else { return .failure(.internalError) }
+            guard var device = devices[key], let product else { return .finished(.failure(.internalError)) }
             var mutations: [RegistryMutation] = []
             if !device.credentialFetched {
                 device.credentialFetched = true
@@ -110,25 +138,21 @@ extension RegistryEngine {
             }
             mutations.append(.appendAudit(attempt(accepted: true, reason: RegistrationAttempt.reasonReissued)))
             do {
-                try await commit(mutations)
+                let ticket = try enqueueCommit(mutations)
+                return .committing(ticket, RegistrationGrant(productSecret: product.productSecret, credential: device.credential, created: false))
             } catch {
-                return .failure(.internalError)
+                return .finished(.failure(.internalError))
             }
-            logger.info(
-                "registration accepted (existing device)",
-                metadata: ["hub.product_id": "\(key.productId)", "hub.device_name": "\(key.name)"]
-            )
-            return .success(RegistrationGrant(productSecret: product.productSecret, credential: device.credential, created: false))
 
         case .create:
-            guard let product else { return .failure(.internalError) }
+            guard let product else { return .finished(.failure(.internalError)) }
             let credential: DeviceCredential
             do {
                 credential = try issuer.issue(for: key, encryption: product.encryptionType)
             } catch {
                 logger.error("credential issuance failed", metadata: ["error": "\(error)"])
                 enqueue([.appendAudit(attempt(accepted: false, reason: RegistrationRefusal.internalError.reasonCode, detail: "credential issuance failed"))])
-                return .failure(.internalError)
+                return .finished(.failure(.internalError))
             }
             let device = Device(
                 productId: key.productId,
@@ -140,18 +164,14 @@ extension RegistryEngine {
             )
             insert(device)
             do {
-                try await commit([
+                let ticket = try enqueueCommit([
                     .upsertDevice(device),
                     .appendAudit(attempt(accepted: true, reason: RegistrationAttempt.reasonRegistered)),
                 ])
+                return .committing(ticket, RegistrationGrant(productSecret: product.productSecret, credential: credential, created: true))
             } catch {
-                return .failure(.internalError)
+                return .finished(.failure(.internalError))
             }
-            logger.info(
-                "registration accepted (device created)",
-                metadata: ["hub.product_id": "\(key.productId)", "hub.device_name": "\(key.name)"]
-            )
-            return .success(RegistrationGrant(productSecret: product.productSecret, credential: credential, created: true))
         }
     }
 

@@ -29,9 +29,7 @@ public actor RegistryEngine {
     var ota = OTAState()
 
     // Group commit.
-    var pending: [RegistryMutation] = []
-    var waiters: [CheckedContinuation<Void, any Error>] = []
-    var flushing = false
+    let committer = GroupCommitter()
     var available = true
 
     public nonisolated let events: AsyncStream<RegistryEvent>

@@ -37,6 +37,7 @@ public final class SQLiteRegistryStore: RegistryStore {
             try await writer.exec("PRAGMA synchronous=\(durability == .full ? "FULL" : "NORMAL")")
             try await writer.exec("PRAGMA busy_timeout=5000")
             try await SQLiteMigrations.migrate(writer, logger: logger)
+            for sql in SQLiteBatch.registrationBatchSchema { try await writer.exec(sql) }
         } catch {
             try? await writer.close()
             throw error
@@ -72,6 +73,11 @@ public final class SQLiteRegistryStore: RegistryStore {
 
     public func apply(_ mutations: [RegistryMutation]) async throws {
         guard !mutations.isEmpty else { return }
+        if let statement = try SQLiteBatch.registrationStatement(for: mutations) {
+            // Its own transaction: atomic, and durable when it returns (see SQLiteBatch+Registrations.swift).
+            _ = try await writer.query(statement.sql, statement.binds)
+            return
+        }
         let statements = try SQLiteBatch.statements(for: mutations)
         try await writer.exec("BEGIN IMMEDIATE")
         do {
