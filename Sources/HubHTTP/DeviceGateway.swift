@@ -78,13 +78,21 @@ public struct V2Headers: Sendable {
         self.signature = signature
     }
 
+    /// One pass over the fields; like `fields[name]`, repeated fields are joined with ", ".
     init(_ fields: HTTPFields) {
-        self.init(
-            algorithm: fields[Self.algorithmName],
-            timestamp: fields[Self.timestampName],
-            nonce: fields[Self.nonceName],
-            signature: fields[Self.signatureName]
-        )
+        var values: [String?] = [nil, nil, nil, nil]
+        for field in fields {
+            let index: Int
+            switch field.name {
+            case Self.algorithmName: index = 0
+            case Self.timestampName: index = 1
+            case Self.nonceName: index = 2
+            case Self.signatureName: index = 3
+            default: continue
+            }
+            values[index] = values[index].map { $0 + ", " + field.value } ?? field.value
+        }
+        self.init(algorithm: values[0], timestamp: values[1], nonce: values[2], signature: values[3])
     }
 
     // Built once: `HTTPField.Name(_:)` validates and lower-cases its argument on every call.

@@ -1,3 +1,6 @@
+import Crypto
+import Foundation
+
 /// The request signature of the v2 `POST /device/register` endpoint (device-protocol.md §3.2).
 ///
 /// String-to-sign: `POST`, host, `/device/register`, empty query, the `X-TC-Algorithm` value
@@ -111,6 +114,10 @@ public enum V2RegistrationSignature {
     /// Tries every candidate host and every body hash the algorithm allows
     /// (``Algorithm/acceptedBodyHashes``), comparing in constant time. An unknown
     /// `algorithmHeader` never verifies.
+    ///
+    /// The same MACs as ``sign(stringToSign:productSecret:algorithm:)`` over
+    /// ``stringToSign(host:algorithmHeader:timestamp:nonce:hashedPayload:)``, computed with the
+    /// key schedule done once and the parts shared by every candidate encoded once.
     public static func verify(
         signature: String,
         productSecret: String,
@@ -121,22 +128,36 @@ public enum V2RegistrationSignature {
         body: [UInt8]
     ) -> Bool {
         guard let algorithm = Algorithm(headerValue: algorithmHeader) else { return false }
+        let key = SymmetricKey(data: Array(productSecret.utf8))
         var matched = false
         for bodyHash in algorithm.acceptedBodyHashes {
-            let hashedPayload = bodyHash.hexDigest(of: body)
-            for host in candidateHosts {
-                let text = stringToSign(
-                    host: host,
-                    algorithmHeader: algorithmHeader,
-                    timestamp: timestamp,
-                    nonce: nonce,
-                    hashedPayload: hashedPayload
-                )
-                let expected = sign(stringToSign: text, productSecret: productSecret, algorithm: algorithm)
+            // The string-to-sign is "POST\n" + host + this.
+            let rest = Array(
+                ("\n" + path + "\n\n" + algorithmHeader + "\n" + timestamp + "\n" + nonce + "\n" + bodyHash.hexDigest(of: body)).utf8
+            )
+            let expected: [String] =
+                switch algorithm {
+                case .hmacSHA256: signatures(HMAC<SHA256>(key: key), hosts: candidateHosts, rest: rest)
+                case .hmacSHA1: signatures(HMAC<Insecure.SHA1>(key: key), hosts: candidateHosts, rest: rest)
+                }
+            for candidate in expected {
                 // No early exit: every candidate costs the same whichever one matches.
-                matched = ConstantTime.equals(expected, signature) || matched
+                matched = ConstantTime.equals(candidate, signature) || matched
             }
         }
         return matched
+    }
+
+    private static let method = Array("POST\n".utf8)
+
+    /// Base64 of the MAC of `"POST\n" + host + rest` for each host, from one keyed state.
+    private static func signatures<H: HashFunction>(_ keyed: HMAC<H>, hosts: [String], rest: [UInt8]) -> [String] {
+        hosts.map { host in
+            var mac = keyed
+            mac.update(data: method)
+            mac.update(data: Array(host.utf8))
+            mac.update(data: rest)
+            return Base64.encode(Array(mac.finalize()))
+        }
     }
 }
