@@ -25,7 +25,7 @@ public struct LegacyAuthorization: Sendable, Equatable {
 ///    (missing / non-numeric → `InvalidAuthorization`)
 /// 4. Base64 MAC over `METHOD + Host + "/?" + sorted params` matches (constant time)
 ///    → else `AuthFailure.SignatureFailure`
-public struct LegacyVerifier: Sendable {
+public struct LegacyVerifier: APISignatureVerifier {
     public var allowedSkew: Int64
 
     public init(allowedSkew: Int64 = 300) {
@@ -106,33 +106,5 @@ public struct LegacyVerifier: Sendable {
             throw .signatureFailure()
         }
         return authorization.secretId
-    }
-
-    /// All steps with a synchronous secret lookup.
-    public func verify(
-        _ request: APIHTTPRequest,
-        now: Date,
-        secretKey lookup: (String) -> String?
-    ) throws(APIError) -> String {
-        let authorization = try authorization(of: request)
-        return try verify(request, authorization: authorization, secretKey: lookup(authorization.secretId), now: now)
-    }
-
-    /// All steps with an asynchronous secret lookup; a thrown non-`APIError` becomes `InternalError`.
-    public func verify(
-        _ request: APIHTTPRequest,
-        now: Date,
-        secretKey lookup: (String) async throws -> String?
-    ) async throws(APIError) -> String {
-        let authorization = try authorization(of: request)
-        let key: String?
-        do {
-            key = try await lookup(authorization.secretId)
-        } catch let error as APIError {
-            throw error
-        } catch {
-            throw .internalError("Credential lookup failed.")
-        }
-        return try verify(request, authorization: authorization, secretKey: key, now: now)
     }
 }

@@ -15,7 +15,7 @@ import Foundation
 ///
 /// The check is split in two phases so the secret lookup may be asynchronous:
 /// `authorization(of:)` (step 1, yields the SecretId) then `verify(_:authorization:secretKey:now:)`.
-public struct TC3Verifier: Sendable {
+public struct TC3Verifier: APISignatureVerifier {
     public var service: String
     /// Maximum distance between `X-TC-Timestamp` and `now`, in seconds (inclusive).
     public var allowedSkew: Int64
@@ -59,34 +59,6 @@ public struct TC3Verifier: Sendable {
             }
         }
         throw .signatureFailure()
-    }
-
-    /// All steps with a synchronous secret lookup.
-    public func verify(
-        _ request: APIHTTPRequest,
-        now: Date,
-        secretKey lookup: (String) -> String?
-    ) throws(APIError) -> String {
-        let authorization = try authorization(of: request)
-        return try verify(request, authorization: authorization, secretKey: lookup(authorization.secretId), now: now)
-    }
-
-    /// All steps with an asynchronous secret lookup; a thrown non-`APIError` becomes `InternalError`.
-    public func verify(
-        _ request: APIHTTPRequest,
-        now: Date,
-        secretKey lookup: (String) async throws -> String?
-    ) async throws(APIError) -> String {
-        let authorization = try authorization(of: request)
-        let key: String?
-        do {
-            key = try await lookup(authorization.secretId)
-        } catch let error as APIError {
-            throw error
-        } catch {
-            throw .internalError("Credential lookup failed.")
-        }
-        return try verify(request, authorization: authorization, secretKey: key, now: now)
     }
 
     // MARK: - Pieces

@@ -2,6 +2,7 @@ import Foundation
 public import HubCA
 import BrokerCore
 import HubHTTP
+import MQTTCore
 import MQTTServer
 import Hummingbird
 import HummingbirdTLS
@@ -185,7 +186,14 @@ public final class Hub: Sendable {
             logger: logger,
             transportIdentity: TransportIdentityResolver.resolve,
             onBound: { [ports] index, port in await ports.bound(listenerKinds[index], port) },
-            hubSink: { [sink = services.sink] message, identity in sink.yield((message, identity)) }
+            hubSink: { [sink = services.sink, webhooks] message, identity in
+                // Device traffic in its own namespace only matters to products with a webhook: keep the
+                // rest of the telemetry off the services' queue (this runs on the broker's hot path).
+                if message.topic.utf8.first != UInt8(ascii: "$") {
+                    guard case .device(let productId, _) = identity, webhooks.forwards(productId) else { return }
+                }
+                sink.yield((message, identity))
+            }
         )
     }
 

@@ -29,8 +29,8 @@ final class WebhookService: Service, WebhookStatusSource, @unchecked Sendable {
 
     static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 
-    /// Whether a product forwards its events.
-    func forwards(_ productId: String) -> Bool { urls.get()[productId] != nil }
+    /// Whether a product forwards its events (called on the broker's hot path: no table copy).
+    func forwards(_ productId: String) -> Bool { urls.contains(productId) }
 
     /// A device message (non-blocking).
     func message(productId: String, deviceName: String, topic: String, payload: [UInt8], qos: Int) {
@@ -167,6 +167,12 @@ final class LockedURLs: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return table
+    }
+
+    func contains(_ productId: String) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return table[productId] != nil
     }
 
     func set(_ value: [String: String]) {

@@ -54,7 +54,8 @@ public struct ManagementAPI: Sendable {
         do {
             body = Array(try await request.body.collect(upTo: maxBodySize).readableBytesView)
         } catch {
-            return answer(.failure(.invalidParameter("The request body is larger than \(maxBodySize) bytes.")), action: "-")
+            let error = APIError.invalidParameter("The request body is larger than \(maxBodySize) bytes.")
+            return Response.json(APIResponse.error(error, requestId: APIResponse.newRequestId()))
         }
         let raw = APIHTTPRequest(method: request.method.rawValue, rawQuery: request.uri.query ?? "", headers: HTTPHeaderList(headers), body: body)
         return Response.json(await handle(raw, source: context.sourceDescription))
@@ -103,14 +104,6 @@ public struct ManagementAPI: Sendable {
         } catch {
             logger.error("management action crashed", metadata: ["hub.action": "\(request.action)", "error": "\(error)"])
             return .failure(.internalError())
-        }
-    }
-
-    private func answer(_ outcome: Result<Void, APIError>, action: String) -> Response {
-        let requestId = APIResponse.newRequestId()
-        switch outcome {
-        case .success: return Response.json(APIResponse.success([], requestId: requestId))
-        case .failure(let error): return Response.json(APIResponse.error(error, requestId: requestId))
         }
     }
 
