@@ -145,7 +145,13 @@ let package = Package(
         .target(
             name: "IoTHubDevice",
             dependencies: [
-                "DeviceAuth",
+                "DeviceAuth", "MQTTCore", "CloudAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -162,7 +168,9 @@ let package = Package(
         .executableTarget(
             name: "iothub-device",
             dependencies: [
-                "IoTHubDevice",
+                "IoTHubDevice", "DeviceAuth", "CloudAPI",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -193,6 +201,11 @@ let package = Package(
         .testTarget(name: "DeviceAuthTests", dependencies: ["DeviceAuth"], swiftSettings: swiftSettings),
         .testTarget(name: "CloudAPITests", dependencies: ["CloudAPI"], swiftSettings: swiftSettings),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "RegistrySQLite", "DeviceAuth"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "IoTHubDeviceTests",
+            dependencies: ["IoTHubDevice", "DeviceAuth", "MQTTCore", "CloudAPI"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "HubCATests", dependencies: ["HubCA"], swiftSettings: swiftSettings),
         .testTarget(name: "DeviceServicesTests", dependencies: ["DeviceServices", "CloudAPI"], swiftSettings: swiftSettings),
         .testTarget(
