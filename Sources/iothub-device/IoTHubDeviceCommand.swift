@@ -31,17 +31,15 @@ struct RegisterCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let url = URL(string: http) else { throw ValidationError("invalid --http URL") }
-        let client = RegistrationClient(baseURL: url)
         let choice: RegistrationClient.Endpoint
         switch endpoint {
         case .legacy: choice = .legacy
         case .v2: choice = .v2(.hmacSHA256)
         case .v2sha1: choice = .v2(.hmacSHA1)
         }
+        let client = RegistrationClient(baseURL: url, endpoint: choice)
         do {
-            let credential = try await client.register(
-                productId: productId, productSecret: productSecret, deviceName: deviceName, endpoint: choice
-            )
+            let credential = try await client.register(productId: productId, productSecret: productSecret, deviceName: deviceName)
             switch credential {
             case .psk(let psk):
                 if json {
@@ -58,8 +56,8 @@ struct RegisterCommand: AsyncParsableCommand {
                     print("registered \(productId)/\(deviceName)\n\(certificatePEM)\(privateKeyPEM)")
                 }
             }
-        } catch let failure as RegistrationClient.Failure {
-            FileHandle.standardError.write(Data("registration refused: \(failure.description)\n".utf8))
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(2)
         }
     }

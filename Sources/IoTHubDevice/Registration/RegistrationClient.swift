@@ -119,7 +119,12 @@ public struct RegistrationClient: Sendable {
             }
         case .failure(let error):
             let kind: RegistrationError.Kind = error.refusal.map { .refused($0) } ?? .unknownRefusal(error.code)
-            throw RegistrationError(kind, message: error.message, requestId: error.requestId)
+            let serverCode: String
+            switch error.code {
+            case .legacy(let code): serverCode = String(code)
+            case .v2(let code): serverCode = code
+            }
+            throw RegistrationError(kind, message: error.message, requestId: error.requestId, serverCode: serverCode)
         }
     }
 }

@@ -26,11 +26,14 @@ public struct RegistrationError: Error, Sendable, Hashable, CustomStringConverti
     public var message: String
     /// The hub's request id, when it sent one (for its audit log).
     public var requestId: String?
+    /// The refusal code exactly as the endpoint sent it (`1025`, `LimitExceeded.DeviceExceedLimit`).
+    public var serverCode: String?
 
-    public init(_ kind: Kind, message: String, requestId: String? = nil) {
+    public init(_ kind: Kind, message: String, requestId: String? = nil, serverCode: String? = nil) {
         self.kind = kind
         self.message = message
         self.requestId = requestId
+        self.serverCode = serverCode
     }
 
     /// The hub's documented refusal, if this is one.
@@ -67,8 +70,8 @@ public struct RegistrationError: Error, Sendable, Hashable, CustomStringConverti
     public var description: String {
         var text: String
         switch kind {
-        case .refused(let refusal): text = "registration refused (\(refusal.reasonCode)): \(message)"
-        case .unknownRefusal(let code): text = "registration refused (\(code)): \(message)"
+        case .refused(let refusal): text = "registration refused: \(serverCode ?? refusal.v2Code) (\(refusal.reasonCode)): \(message)"
+        case .unknownRefusal: text = "registration refused: \(serverCode ?? "unknown code"): \(message)"
         case .transport: text = "registration failed: \(message)"
         case .httpStatus(let status): text = "registration failed: HTTP \(status)"
         case .invalidResponse: text = "registration failed: unreadable reply: \(message)"
