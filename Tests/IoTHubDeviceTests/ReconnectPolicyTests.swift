@@ -2,10 +2,16 @@ import IoTHubDevice
 import XCTest
 
 final class ReconnectPolicyTests: XCTestCase {
-    /// A generator that always returns the same value (so jitter is predictable).
-    struct FixedGenerator: RandomNumberGenerator {
-        var value: UInt64
-        mutating func next() -> UInt64 { value }
+    /// A small deterministic generator (SplitMix64).
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
     }
 
     func testDelaysDoubleUpToTheCap() {
@@ -28,14 +34,18 @@ final class ReconnectPolicyTests: XCTestCase {
         XCTAssertGreaterThan(seen.count, 10)
     }
 
-    func testExtremesOfTheGeneratorGiveTheBandsEdges() {
+    /// Same generator seed, same delays: the jitter comes only from the generator.
+    func testJitterIsDrawnFromTheGenerator() {
         let policy = ReconnectPolicy(initialDelay: .seconds(2), maximumDelay: .seconds(60), multiplier: 2, jitter: 0.5)
-        var low = FixedGenerator(value: 0)
-        XCTAssertEqual(policy.delay(attempt: 1, using: &low), .seconds(1))
-        var high = FixedGenerator(value: .max)
-        let top = policy.delay(attempt: 1, using: &high)
-        XCTAssertGreaterThan(top, .milliseconds(2_900))
-        XCTAssertLessThanOrEqual(top, .seconds(3))
+        var first = SplitMix(state: 42)
+        var second = SplitMix(state: 42)
+        let a = (1...6).map { policy.delay(attempt: $0, using: &first) }
+        let b = (1...6).map { policy.delay(attempt: $0, using: &second) }
+        XCTAssertEqual(a, b)
+        var other = SplitMix(state: 7)
+        XCTAssertNotEqual(a, (1...6).map { policy.delay(attempt: $0, using: &other) })
+        let none = ReconnectPolicy(initialDelay: .seconds(2), maximumDelay: .seconds(60), multiplier: 2, jitter: 0)
+        XCTAssertEqual(none.delay(attempt: 2, using: &other), .seconds(4))
     }
 
     func testDisabledPolicy() {

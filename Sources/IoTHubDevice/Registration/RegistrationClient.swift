@@ -118,13 +118,7 @@ public struct RegistrationClient: Sendable {
                 throw RegistrationError(.invalidResponse, message: "the credential cannot be decrypted: \(error)")
             }
         case .failure(let error):
-            let kind: RegistrationError.Kind = error.refusal.map { .refused($0) } ?? .unknownRefusal(error.code)
-            let serverCode: String
-            switch error.code {
-            case .legacy(let code): serverCode = String(code)
-            case .v2(let code): serverCode = code
-            }
-            throw RegistrationError(kind, message: error.message, requestId: error.requestId, serverCode: serverCode)
+            throw RegistrationError(serverError: error)
         }
     }
 }

@@ -36,6 +36,17 @@ public struct RegistrationError: Error, Sendable, Hashable, CustomStringConverti
         self.serverCode = serverCode
     }
 
+    /// The error for a refusal read from the hub's reply: a documented code becomes ``Kind/refused(_:)``.
+    public init(serverError: RegistrationServerError) {
+        let serverCode: String
+        switch serverError.code {
+        case .legacy(let code): serverCode = String(code)
+        case .v2(let code): serverCode = code
+        }
+        let kind: Kind = serverError.refusal.map { .refused($0) } ?? .unknownRefusal(serverError.code)
+        self.init(kind, message: serverError.message, requestId: serverError.requestId, serverCode: serverCode)
+    }
+
     /// The hub's documented refusal, if this is one.
     public var refusal: RegistrationRefusal? {
         if case .refused(let refusal) = kind { return refusal }
