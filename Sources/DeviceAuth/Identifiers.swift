@@ -28,6 +28,17 @@ public enum DeviceIdentifiers {
         isNameText(deviceName, maxLength: maxDeviceNameLength)
     }
 
+    /// ``isValidProductId(_:)`` for a `String` (specialized here; the generic one is not specialized
+    /// across modules, and the registration path checks both identifiers of every request).
+    public static func isValidProductId(_ productId: String) -> Bool {
+        isValidProductId(productId[...])
+    }
+
+    /// ``isValidDeviceName(_:)`` for a `String` (see ``isValidProductId(_:)-(String)``).
+    public static func isValidDeviceName(_ deviceName: String) -> Bool {
+        isNameText(deviceName[...], maxLength: maxDeviceNameLength)
+    }
+
     /// 1–32 characters `[a-zA-Z0-9:_-]`.
     public static func isValidProductName(_ productName: some StringProtocol) -> Bool {
         isNameText(productName, maxLength: maxProductNameLength)
@@ -71,10 +82,12 @@ public enum DeviceIdentifiers {
         randomText(count: productSecretLength, from: secretAlphabet, using: &generator)
     }
 
-    /// A new random DeviceSecret: Base64 of 16 random bytes (24 characters).
+    /// A new random DeviceSecret: Base64 of 16 random bytes (24 characters) from the system CSPRNG
+    /// (through ``SecureRandom``'s pool: no system call per PSK).
     public static func generatePSK() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return generatePSK(using: &generator)
+        var bytes = SecureRandom.bytes(pskByteCount)
+        defer { bytes.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+        return Base64.encode(bytes)
     }
 
     /// A new DeviceSecret drawn from `generator`.
@@ -91,8 +104,14 @@ public enum DeviceIdentifiers {
 
     /// The key bytes of a DeviceSecret (its Base64 decoding), or `nil` if it is not a valid PSK.
     public static func pskKeyBytes(_ psk: some StringProtocol) -> [UInt8]? {
-        guard isValidPSK(psk) else { return nil }
-        return Base64.decode(psk)
+        // One decoding (isValidPSK's test, on its result).
+        guard let key = Base64.decode(psk), (1...maxPSKByteCount).contains(key.count) else { return nil }
+        return key
+    }
+
+    /// ``pskKeyBytes(_:)`` for a `String` (specialized here; the registry indexes the key of every device).
+    public static func pskKeyBytes(_ psk: String) -> [UInt8]? {
+        pskKeyBytes(psk[...])
     }
 
     private static func isNameText(_ text: some StringProtocol, maxLength: Int) -> Bool {

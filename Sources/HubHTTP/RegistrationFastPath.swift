@@ -69,9 +69,10 @@ enum RequestID {
     private static let digits = Array("0123456789abcdef".utf8)
 
     static func make() -> String {
-        var generator = SystemRandomNumberGenerator()
-        var words = (generator.next(), generator.next())
+        // From the system CSPRNG through SecureRandom's pool (no system call per request).
+        var words: (UInt64, UInt64) = (0, 0)
         return withUnsafeMutableBytes(of: &words) { raw in
+            SecureRandom.fill(raw)
             raw[6] = raw[6] & 0x0F | 0x40  // version 4
             raw[8] = raw[8] & 0x3F | 0x80  // variant 10
             var text: [UInt8] = []

@@ -25,18 +25,10 @@ public struct CredentialIssuer: Sendable {
 }
 
 extension CredentialIssuer {
-    /// A DeviceSecret as ``DeviceIdentifiers/generatePSK()`` makes it (standard Base64 of
-    /// `DeviceIdentifiers.pskByteCount` bytes from the system CSPRNG), with the bytes drawn eight at a time:
-    /// two `getrandom` calls instead of one per byte.
+    /// A DeviceSecret from the system CSPRNG: ``DeviceIdentifiers/generatePSK()`` (standard Base64 of
+    /// `DeviceIdentifiers.pskByteCount` bytes, drawn from ``SecureRandom``'s pool rather than with a
+    /// `getrandom` call per eight bytes).
     public static func systemPSK() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let count = DeviceIdentifiers.pskByteCount
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(count)
-        while bytes.count < count {
-            let word = generator.next()
-            withUnsafeBytes(of: word) { bytes.append(contentsOf: $0.prefix(count - bytes.count)) }
-        }
-        return Data(bytes).base64EncodedString()
+        DeviceIdentifiers.generatePSK()
     }
 }

@@ -251,6 +251,27 @@ final class V2RegistrationSignatureTests: XCTestCase {
         XCTAssertEqual(RegistrationWire.v2RequestBody(productId: "ABCDEFGHIJ", deviceName: "dev001"), vectorBody)
     }
 
+    func testEveryCandidateHostAndBodyHashVerifies() {
+        // verify stops at the first matching candidate: a signature over any candidate, in any position,
+        // with any accepted body hash, must still verify, and one over a host outside the list must not.
+        let hosts = ["iot.example.com", "IoT.Example.com", "10.0.0.7", V2RegistrationSignature.defaultHost]
+        for algorithm in V2RegistrationSignature.Algorithm.allCases {
+            for bodyHash in algorithm.acceptedBodyHashes {
+                for host in hosts + ["other.example.com"] {
+                    let signature = V2RegistrationSignature.sign(
+                        host: host, algorithm: algorithm, timestamp: "1700000000", nonce: "123456", body: body,
+                        productSecret: secret, bodyHash: bodyHash
+                    )
+                    XCTAssertEqual(
+                        verify(signature, algorithm: algorithm.headerValue, timestamp: "1700000000", hosts: hosts),
+                        hosts.contains(host), "\(algorithm) \(bodyHash) \(host)"
+                    )
+                    XCTAssertFalse(verify(signature, algorithm: algorithm.headerValue, timestamp: "1700000000", secret: "x" + secret.dropFirst(), hosts: hosts))
+                }
+            }
+        }
+    }
+
     private func verify(
         _ signature: String,
         algorithm: String,

@@ -3,8 +3,21 @@ import Foundation
 extension RegistrationPayload {
     /// `{"encryptionType":2,"psk":"…"}`, exact compact text (53 bytes for a 24-character psk).
     public static func pskPlaintext(psk: String) -> [UInt8] {
-        Array("{\"encryptionType\":2,\"psk\":\(JSONText.quoted(psk))}".utf8)
+        // Printable ASCII other than `"` and `\` (every Base64 DeviceSecret) is quoted as it is; written
+        // byte by byte, without JSONText's scalar-by-scalar pass.
+        guard psk.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) else {
+            return Array("{\"encryptionType\":2,\"psk\":\(JSONText.quoted(psk))}".utf8)
+        }
+        var text: [UInt8] = []
+        text.reserveCapacity(pskPrefix.count + psk.utf8.count + 2)
+        text += pskPrefix
+        text += psk.utf8
+        text += pskSuffix
+        return text
     }
+
+    private static let pskPrefix = Array("{\"encryptionType\":2,\"psk\":\"".utf8)
+    private static let pskSuffix = Array("\"}".utf8)
 
     /// `{"encryptionType":1,"clientCert":"…","clientKey":"…"}` with standard JSON escaping
     /// (PEM line breaks become `\n`).

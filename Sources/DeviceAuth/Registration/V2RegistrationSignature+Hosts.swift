@@ -19,7 +19,9 @@ extension V2RegistrationSignature {
         if let hostHeader {
             let forms = hostForms(withoutPort: hostHeader.trimmingASCIIWhitespace())
             for form in forms { add(form) }
-            for form in forms { add(form.lowercased()) }
+            for form in forms where form.utf8.contains(where: { $0 >= 0x80 || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) {
+                add(form.lowercased())
+            }
         }
         for host in configuredHosts {
             add(host.trimmingASCIIWhitespace())
@@ -36,8 +38,14 @@ extension V2RegistrationSignature {
             let bare = String(host[host.index(after: host.startIndex)..<close])
             return [bracketed, bare]
         }
-        let colons = host.count(where: { $0 == ":" })
-        if colons == 1, let colon = host.firstIndex(of: ":") {
+        // Counted over the UTF-8 bytes (a `:` byte is always a whole character).
+        var colons = 0
+        var firstColon: String.Index?
+        for index in host.utf8.indices where host.utf8[index] == UInt8(ascii: ":") {
+            colons += 1
+            if firstColon == nil { firstColon = index }
+        }
+        if colons == 1, let colon = firstColon {
             return [String(host[..<colon])]
         }
         // No port, or an unbracketed IPv6 address (several colons): keep it whole.

@@ -111,8 +111,11 @@ public enum V2RegistrationSignature {
 
     /// Verifies a request signature as the hub does.
     ///
-    /// Tries every candidate host and every body hash the algorithm allows
-    /// (``Algorithm/acceptedBodyHashes``), comparing in constant time. An unknown
+    /// Tries the candidate hosts in order, each with every body hash the algorithm allows
+    /// (``Algorithm/acceptedBodyHashes``), and stops at the first candidate that matches: a request signed
+    /// over its `Host` header (the usual case) costs one MAC. Each comparison is constant-time; which
+    /// candidate matched (and so how many MACs were computed) depends only on the host and hash the client
+    /// signed with, never on the secret or on how close a wrong signature came. An unknown
     /// `algorithmHeader` never verifies.
     ///
     /// The same MACs as ``sign(stringToSign:productSecret:algorithm:)`` over
@@ -129,35 +132,52 @@ public enum V2RegistrationSignature {
     ) -> Bool {
         guard let algorithm = Algorithm(headerValue: algorithmHeader) else { return false }
         let key = SymmetricKey(data: Array(productSecret.utf8))
-        var matched = false
-        for bodyHash in algorithm.acceptedBodyHashes {
-            // The string-to-sign is "POST\n" + host + this.
-            let rest = Array(
-                ("\n" + path + "\n\n" + algorithmHeader + "\n" + timestamp + "\n" + nonce + "\n" + bodyHash.hexDigest(of: body)).utf8
-            )
-            let expected: [String] =
-                switch algorithm {
-                case .hmacSHA256: signatures(HMAC<SHA256>(key: key), hosts: candidateHosts, rest: rest)
-                case .hmacSHA1: signatures(HMAC<Insecure.SHA1>(key: key), hosts: candidateHosts, rest: rest)
-                }
-            for candidate in expected {
-                // No early exit: every candidate costs the same whichever one matches.
-                matched = ConstantTime.equals(candidate, signature) || matched
-            }
+        switch algorithm {
+        case .hmacSHA256:
+            return firstMatch(HMAC<SHA256>(key: key), algorithm: algorithm, signature: signature, hosts: candidateHosts,
+                algorithmHeader: algorithmHeader, timestamp: timestamp, nonce: nonce, body: body)
+        case .hmacSHA1:
+            return firstMatch(HMAC<Insecure.SHA1>(key: key), algorithm: algorithm, signature: signature, hosts: candidateHosts,
+                algorithmHeader: algorithmHeader, timestamp: timestamp, nonce: nonce, body: body)
         }
-        return matched
     }
 
     private static let method = Array("POST\n".utf8)
 
-    /// Base64 of the MAC of `"POST\n" + host + rest` for each host, from one keyed state.
-    private static func signatures<H: HashFunction>(_ keyed: HMAC<H>, hosts: [String], rest: [UInt8]) -> [String] {
-        hosts.map { host in
-            var mac = keyed
-            mac.update(data: method)
-            mac.update(data: Array(host.utf8))
-            mac.update(data: rest)
-            return Base64.encode(Array(mac.finalize()))
+    /// Whether the Base64 MAC of `"POST\n" + host + rest` matches `signature` for some host and accepted
+    /// body hash, from one keyed state; stops at the first match.
+    private static func firstMatch<H: HashFunction>(
+        _ keyed: HMAC<H>,
+        algorithm: Algorithm,
+        signature: String,
+        hosts: [String],
+        algorithmHeader: String,
+        timestamp: String,
+        nonce: String,
+        body: [UInt8]
+    ) -> Bool {
+        let expected = Array(signature.utf8)
+        // The string-to-sign is "POST\n" + host + rest; `rest` per accepted body hash, built when first needed.
+        var rests: [[UInt8]?] = Array(repeating: nil, count: algorithm.acceptedBodyHashes.count)
+        for host in hosts {
+            let hostBytes = Array(host.utf8)
+            for (index, bodyHash) in algorithm.acceptedBodyHashes.enumerated() {
+                let rest: [UInt8]
+                if let built = rests[index] {
+                    rest = built
+                } else {
+                    rest = Array(
+                        ("\n" + path + "\n\n" + algorithmHeader + "\n" + timestamp + "\n" + nonce + "\n" + bodyHash.hexDigest(of: body)).utf8
+                    )
+                    rests[index] = rest
+                }
+                var mac = keyed
+                mac.update(data: method)
+                mac.update(data: hostBytes)
+                mac.update(data: rest)
+                if ConstantTime.equals(Base64.encode(Array(mac.finalize())).utf8, expected) { return true }
+            }
         }
+        return false
     }
 }
