@@ -32,6 +32,11 @@ enum StoredJSON {
         return result
     }
 
+    /// `string` as JSONEncoder quotes it, appended to `text`.
+    static func writeString(_ string: String, to text: inout [UInt8]) {
+        Slot.writeString(string, to: &text)
+    }
+
     /// The value holds something this encoder does not write; `JSONEncoder` takes over.
     struct Unsupported: Error {}
 
