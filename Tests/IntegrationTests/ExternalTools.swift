@@ -31,7 +31,7 @@ enum ExternalTools {
             try missing("\(name) is not installed", file: file, line: line)
         }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":") + ["/usr/bin"] {
+        for directory in path.split(separator: ":") + ["/usr/bin", "/usr/sbin"] {
             let candidate = "\(directory)/\(name)"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }

@@ -46,6 +46,8 @@ public actor MQTTClient {
     private var offlineQoS0: Deque<(sequence: UInt64, publish: MQTTPublish)> = []
     /// SUBSCRIBE / UNSUBSCRIBE waiting for their ack.
     private var requests: [UInt16: CheckedContinuation<[UInt8], any Error>] = [:]
+    /// Automatic resubscriptions after a reconnect waiting for their SUBACK.
+    private var resubscriptions: [UInt16: [String]] = [:]
     /// Incoming QoS 2 packet ids delivered but not yet released.
     private var incomingQoS2: Set<UInt16> = []
     private var lastPacketId: UInt16 = 0
@@ -84,6 +86,10 @@ public actor MQTTClient {
 
     /// True between a CONNACK 0 and the loss of that connection.
     public var isConnected: Bool { connected }
+
+    /// Publishes not finished yet: QoS 1/2 waiting for their acknowledgement (or for a connection) and
+    /// QoS 0 waiting for a connection.
+    public var pendingPublishes: Int { outgoing.count + offlineQoS0.count }
 
     /// Filters held (and restored after reconnects).
     public var subscribedFilters: [String] { subscriptions.map(\.filter) }
@@ -261,21 +267,12 @@ public actor MQTTClient {
             continuation.resume()
         }
         eventSink.yield(.connected(sessionPresent: sessionPresent, reconnect: reconnect))
+        // Subscriptions first (written before anything queued, so that replies to queued publishes find
+        // them), unless the broker kept the session.
         if !sessionPresent, !subscriptions.isEmpty, let id = try? allocatePacketId() {
-            // Resubscribe without waiting here (the SUBACK comes through this same loop).
+            resubscriptions[id] = subscriptions.map(\.filter)
             let packet = MQTTSubscribe(packetId: id, subscriptions: subscriptions.map { MQTTSubscription(filter: $0.filter, qos: $0.qos) })
-            let filters = subscriptions.map(\.filter)
-            let logger = logger
-            Task {
-                do {
-                    let codes = try await self.request(id: id, .subscribe(packet))
-                    for (filter, code) in zip(filters, codes) where code == 0x80 {
-                        logger.warning("resubscription refused", metadata: ["filter": "\(filter)"])
-                    }
-                } catch {
-                    logger.debug("resubscription interrupted", metadata: ["error": "\(error)"])
-                }
-            }
+            channel.write(MQTTPacket.subscribe(packet), promise: nil)
         }
         // Everything waiting, oldest first: unacknowledged QoS 1/2 (DUP if sent before), then offline QoS 0.
         var pending: [(UInt64, MQTTPacket)] = []
@@ -307,6 +304,7 @@ public actor MQTTClient {
         let error = MQTTClientError(.connectionLost, reason)
         for (_, request) in requests { request.resume(throwing: error) }
         requests.removeAll()
+        resubscriptions.removeAll()
         if configuration.cleanSession { incomingQoS2.removeAll() }
     }
 
@@ -347,7 +345,14 @@ public actor MQTTClient {
                 item.continuation.resume()
             }
         case .suback(let ack):
-            requests.removeValue(forKey: ack.packetId)?.resume(returning: ack.returnCodes)
+            if let filters = resubscriptions.removeValue(forKey: ack.packetId) {
+                for (filter, code) in zip(filters, ack.returnCodes) where code == 0x80 {
+                    logger.warning("resubscription refused", metadata: ["filter": "\(filter)"])
+                    subscriptions.removeAll { $0.filter == filter }
+                }
+            } else {
+                requests.removeValue(forKey: ack.packetId)?.resume(returning: ack.returnCodes)
+            }
         case .unsuback(let ack):
             requests.removeValue(forKey: ack.packetId)?.resume(returning: ack.reasonCodes)
         case .pingresp:
@@ -455,7 +460,7 @@ public actor MQTTClient {
     private func allocatePacketId() throws -> UInt16 {
         for _ in 0..<Int(UInt16.max) {
             lastPacketId = lastPacketId == UInt16.max ? 1 : lastPacketId + 1
-            if outgoing[lastPacketId] == nil, requests[lastPacketId] == nil { return lastPacketId }
+            if outgoing[lastPacketId] == nil, requests[lastPacketId] == nil, resubscriptions[lastPacketId] == nil { return lastPacketId }
         }
         throw MQTTClientError(.invalidArgument, "all 65,535 packet ids are in use")
     }
