@@ -168,7 +168,7 @@ let package = Package(
         .executableTarget(
             name: "iothub-device",
             dependencies: [
-                "IoTHubDevice", "DeviceAuth", "CloudAPI",
+                "IoTHubDevice", "DeviceAuth", "CloudAPI", "MQTTCore",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
