@@ -220,6 +220,40 @@ final class DeviceSimulatorCLITests: XCTestCase {
         XCTAssertEqual(status, 0, process.stderr)
         XCTAssertTrue(process.stdout.contains("stopped (SIGTERM)"), process.stdout)
     }
+
+    func testRunAppliesAnOTAUpdateToItsFirmwareFileAndReportsTheNewVersion() async throws {
+        let (productId, secret) = try await makeProduct()
+        var state: UInt32 = 11
+        let image = Data((0..<150_000).map { _ in
+            state = state &* 1_103_515_245 &+ 12345
+            return UInt8(truncatingIfNeeded: state >> 16)
+        })
+        let imagePath = "\(directory)/image-2.0.0.bin"
+        try image.write(to: URL(fileURLWithPath: imagePath))
+        let operator_ = ["--endpoint", hub.apiEndpoint, "--data-dir", hub.dataDirectory]
+        let upload = try await SimulatorRun.run(tool: "iothub", ["firmware", "upload", imagePath, "--product", productId, "--version", "2.0.0"] + operator_)
+        XCTAssertEqual(upload.status, 0, upload.stderr)
+
+        let flash = "\(directory)/flash.bin"
+        let process = try SimulatorProcess(
+            [
+                "run", "--product-id", productId, "--product-secret", secret, "--device-name", "unit-4", "--interval", "60", "--duration", "600",
+                "--firmware-file", flash,
+            ] + (await hubArguments())
+        )
+        defer { process.kill() }
+        try await process.waitForOutput("firmware version 1.0.0 reported")
+        let update = try await SimulatorRun.run(
+            tool: "iothub", ["firmware", "update", "--product", productId, "--version", "2.0.0", "--devices", "unit-4"] + operator_
+        )
+        XCTAssertEqual(update.status, 0, update.stderr)
+        try await process.waitForOutput("version 2.0.0 reported")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: flash)), image)
+        let device = try await hub.hub.registry.device(productId: productId, name: "unit-4")
+        XCTAssertEqual(device.firmwareVersion, "2.0.0")
+        let status = try await process.terminate()
+        XCTAssertEqual(status, 0, process.stderr)
+    }
 }
 
 /// One finished run of `iothub-device`.
@@ -229,22 +263,22 @@ struct SimulatorRun {
     var stderr: String
 
     /// Runs `iothub-device` to its end, off the test's cooperative threads (the hub runs in this process).
-    static func run(_ arguments: [String]) async throws -> SimulatorRun {
-        let process = try SimulatorProcess(arguments)
+    static func run(tool: String = "iothub-device", _ arguments: [String]) async throws -> SimulatorRun {
+        let process = try SimulatorProcess(tool: tool, arguments)
         let status = try await process.wait()
         return SimulatorRun(status: status, stdout: process.stdout, stderr: process.stderr)
     }
 }
 
-/// `iothub-device` as a child process whose output is collected while it runs.
+/// `iothub-device` (or `iothub`) as a child process whose output is collected while it runs.
 final class SimulatorProcess: @unchecked Sendable {
     private let process = Process()
     private let output = NIOLockedValueBox((stdout: "", stderr: ""))
     /// Left when the process exited and when each pipe reached its end.
     private let done = DispatchGroup()
 
-    init(_ arguments: [String]) throws {
-        process.executableURL = try HubProcess.executable().deletingLastPathComponent().appendingPathComponent("iothub-device")
+    init(tool: String = "iothub-device", _ arguments: [String]) throws {
+        process.executableURL = try HubProcess.executable().deletingLastPathComponent().appendingPathComponent(tool)
         process.arguments = arguments
         let output = output
         let done = done
@@ -283,7 +317,7 @@ final class SimulatorProcess: @unchecked Sendable {
             let running = process.isRunning
             process.terminate()
             XCTFail(
-                "iothub-device \(process.arguments ?? []) \(running ? "did not exit" : "exited but its output did not end"); output: \(stdout) \(stderr)"
+                "\(process.executableURL?.lastPathComponent ?? "") \(process.arguments ?? []) \(running ? "did not exit" : "exited but its output did not end"); output: \(stdout) \(stderr)"
             )
         }
         process.waitUntilExit()
