@@ -70,14 +70,7 @@ final class OTATests: XCTestCase {
     /// Uploads a firmware version through the API (GetCOSURL → PUT → UploadFirmware).
     @discardableResult
     func upload(_ bytes: [UInt8], version: String) async throws -> String {
-        let (_, status, _) = try await put(bytes, version: version)
-        XCTAssertEqual(status, 200)
-        let md5 = MD5Digest.hex(of: bytes)
-        try await hub.api.call(
-            "UploadFirmware",
-            p([("FirmwareVersion", .string(version)), ("Md5sum", .string(md5)), ("FileSize", .int(Int64(bytes.count))), ("FirmwareName", .string("fw-\(version)"))])
-        )
-        return md5
+        try await hub.uploadFirmware(productId: productId, version: version, bytes: bytes)
     }
 
     /// A device online and subscribed to its OTA topic (QoS 1).
