@@ -9,7 +9,7 @@ import Synchronization
 /// (every change of a device goes through `insert`/`removeDevice`/`reload`); a lookup sees either the
 /// old or the new key of a device whose secret is being replaced, never a torn value.
 public final class DevicePSKIndex: Sendable {
-    private let keys = Mutex<[String: [UInt8]]>([:])
+    private let keys = Mutex<ShardedDictionary<String, [UInt8]>>([:])
 
     public init() {}
 

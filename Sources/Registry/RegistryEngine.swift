@@ -20,7 +20,7 @@ public actor RegistryEngine {
     var products: [String: Product] = [:]
     var productOrder: [String] = []
     var productIdByName: [String: String] = [:]
-    var devices: [DeviceKey: Device] = [:]
+    var devices: ShardedDictionary<DeviceKey, Device> = [:]
     var deviceOrder: [String: [String]] = [:]
     var autoCreatedCount: [String: Int] = [:]
     var replayWindow = ReplayWindow()

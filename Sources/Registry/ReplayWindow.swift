@@ -3,7 +3,7 @@ import Logging
 struct ReplayWindow: Sendable {
     static let windowMillis: Int64 = 24 * 3600 * 1000
 
-    private var seen: [String: Int64] = [:]
+    private var seen: ShardedDictionary<String, Int64> = [:]
     /// Every `record`, oldest first (from `head` on): what leaves the window is dropped from the front, a
     /// few entries at a time, instead of rebuilding the whole map every so often (a pause that grew with
     /// the window: 100,000 entries copied every 10,000 registrations).
