@@ -54,6 +54,8 @@ actor DeviceSession {
                 break
             }
             group.cancelAll()
+            // Fails what still waits on the connection (a publish while offline), so every task ends.
+            await device.disconnect()
             return reason
         }
     }
@@ -153,7 +155,7 @@ actor DeviceSession {
             case .disconnected(let reason?): say("disconnected: \(reason)")
             case .disconnected(nil): break
             case .refused(let refusal): say("connection refused: \(refusal)")
-            case .reconnecting(let attempt, let delay): say("reconnecting (attempt \(attempt)) in \(delay)")
+            case .reconnecting(let attempt, let delay): say("reconnecting (attempt \(attempt)) in \(String(format: "%.1f", delay.seconds)) s")
             }
         }
     }

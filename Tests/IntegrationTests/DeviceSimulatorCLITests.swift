@@ -27,9 +27,10 @@ final class DeviceSimulatorCLITests: XCTestCase {
     // MARK: helpers
 
     /// A product with dynamic registration in auto-create mode; returns (ProductId, ProductSecret).
-    func makeProduct(limit: Int = 100) async throws -> (String, String) {
+    func makeProduct(limit: Int = 100, certificates: Bool = false) async throws -> (String, String) {
         let created = try await hub.api.call(
-            "CreateProduct", [("ProductName", .string("sim\(UInt16.random(in: 0...9999))")), ("ProductProperties", .object(["EncryptionType": .string("2")]))]
+            "CreateProduct",
+            [("ProductName", .string("sim\(UInt16.random(in: 0...9999))")), ("ProductProperties", .object(["EncryptionType": .string(certificates ? "1" : "2")]))]
         )
         let id = try XCTUnwrap(created["ProductId"]?.stringValue)
         let dynreg = try await hub.api.call(
@@ -131,6 +132,28 @@ final class DeviceSimulatorCLITests: XCTestCase {
         XCTAssertNotEqual(text.status, 0)
         XCTAssertTrue(text.stdout.contains("register_limit_reached"), text.stdout)
         XCTAssertTrue(text.stdout.contains("reused 4"), text.stdout)
+    }
+
+    func testFleetOfCertificateUnitsOverTLS() async throws {
+        let (productId, secret) = try await makeProduct(certificates: true)
+        let run = try await SimulatorRun.run(
+            [
+                "fleet", "--count", "4", "--concurrency", "2", "--product-id", productId, "--product-secret", secret, "--dir", directory,
+                "--messages", "2", "--json", "--http", hub.httpURL, "--mqtt", "127.0.0.1:\(await hub.port(.mqtts))", "--tls",
+                "--ca", "\(hub.dataDirectory)/ca/ca.cert.pem",
+            ]
+        )
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+        let summary = try JSONValue(parsing: Array(run.stdout.utf8))
+        XCTAssertEqual(summary["registered"], .int(4))
+        XCTAssertEqual(summary["connected"], .int(4))
+        XCTAssertEqual(summary["messages"], .int(8))
+        XCTAssertEqual(summary["failed"], .int(0))
+        let file = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: "\(directory)/SN-1.json"))))
+        XCTAssertEqual(file["auth_mode"], .string("CERT"))
+        XCTAssertTrue(file["cert_deviceinfo"]?["devCert"]?.stringValue?.contains("BEGIN CERTIFICATE") == true)
+        let device = try await hub.hub.registry.device(productId: productId, name: "SN-1")
+        XCTAssertNotNil(device.firstOnlineTime)
     }
 
     // MARK: run
