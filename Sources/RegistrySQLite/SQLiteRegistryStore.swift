@@ -17,6 +17,9 @@ public final class SQLiteRegistryStore: RegistryStore {
         case normal
     }
 
+    /// WAL pages after which a commit checkpoints (see `open`).
+    static let walAutoCheckpointPages = 4_000
+
     let writer: SQLiteConnection
     let reader: SQLiteConnection
     let logger: Logger
@@ -36,6 +39,12 @@ public final class SQLiteRegistryStore: RegistryStore {
             try await writer.exec("PRAGMA journal_mode=WAL")
             try await writer.exec("PRAGMA synchronous=\(durability == .full ? "FULL" : "NORMAL")")
             try await writer.exec("PRAGMA busy_timeout=5000")
+            // Checkpoint the WAL into the database file every 4,000 pages (16 MiB with 4 KiB pages) instead of
+            // SQLite's 1,000: a checkpoint copies each page once however many commits rewrote it, and the pages
+            // every registration batch touches (the ends of the tables, the upper index levels) are the same,
+            // so fewer checkpoints copy fewer pages per registration. Durability is unchanged: every commit is
+            // in the WAL (fsynced with synchronous=FULL) before it returns.
+            try await writer.exec("PRAGMA wal_autocheckpoint=\(Self.walAutoCheckpointPages)")
             try await SQLiteMigrations.migrate(writer, logger: logger)
             for sql in SQLiteBatch.registrationBatchSchema { try await writer.exec(sql) }
         } catch {
