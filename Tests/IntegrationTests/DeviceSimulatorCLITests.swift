@@ -198,6 +198,27 @@ final class DeviceSimulatorCLITests: XCTestCase {
         XCTAssertEqual(try JSONValue(parsing: Array(fourth.payload.readableBytesView))["counter"], .int(1))
     }
 
+    func testRegisterKeepsTheCredentialInTheDirectoryForRun() async throws {
+        let (productId, secret) = try await makeProduct()
+        let registered = try await SimulatorRun.run(
+            ["register", "--product-id", productId, "--product-secret", secret, "--device-name", "unit-5", "--http", hub.httpURL, "--dir", directory, "--json"]
+        )
+        XCTAssertEqual(registered.status, 0, registered.stderr)
+        let printed = try JSONValue(parsing: Array(registered.stdout.utf8))
+        let path = "\(directory)/unit-5.json"
+        let file = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+        XCTAssertEqual(file["key_deviceinfo"]?["deviceSecret"], printed["psk"])
+        XCTAssertEqual(file["productSecret"], .string(secret))
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        XCTAssertEqual(mode, 0o600)
+
+        let run = try await SimulatorRun.run(["run", "--identity", path, "--count", "1"] + (await hubArguments()))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let device = try await hub.hub.registry.device(productId: productId, name: "unit-5")
+        XCTAssertEqual(printed["psk"]?.stringValue, device.psk)
+        XCTAssertNotNil(device.firstOnlineTime)
+    }
+
     func testRunWithALostCredentialAfterActivationAsksForAnOperatorReset() async throws {
         let (productId, secret) = try await makeProduct()
         let identity = "\(directory)/device_info.json"
