@@ -131,13 +131,13 @@ public enum V2RegistrationSignature {
         body: [UInt8]
     ) -> Bool {
         guard let algorithm = Algorithm(headerValue: algorithmHeader) else { return false }
-        let key = SymmetricKey(data: Array(productSecret.utf8))
+        let key = Array(productSecret.utf8)
         switch algorithm {
         case .hmacSHA256:
-            return firstMatch(HMAC<SHA256>(key: key), algorithm: algorithm, signature: signature, hosts: candidateHosts,
+            return firstMatch(KeyedHMAC<SHA256>(key: key), algorithm: algorithm, signature: signature, hosts: candidateHosts,
                 algorithmHeader: algorithmHeader, timestamp: timestamp, nonce: nonce, body: body)
         case .hmacSHA1:
-            return firstMatch(HMAC<Insecure.SHA1>(key: key), algorithm: algorithm, signature: signature, hosts: candidateHosts,
+            return firstMatch(KeyedHMAC<Insecure.SHA1>(key: key), algorithm: algorithm, signature: signature, hosts: candidateHosts,
                 algorithmHeader: algorithmHeader, timestamp: timestamp, nonce: nonce, body: body)
         }
     }
@@ -145,9 +145,9 @@ public enum V2RegistrationSignature {
     private static let method = Array("POST\n".utf8)
 
     /// Whether the Base64 MAC of `"POST\n" + host + rest` matches `signature` for some host and accepted
-    /// body hash, from one keyed state; stops at the first match.
+    /// body hash; stops at the first match.
     private static func firstMatch<H: HashFunction>(
-        _ keyed: HMAC<H>,
+        _ keyed: KeyedHMAC<H>,
         algorithm: Algorithm,
         signature: String,
         hosts: [String],
@@ -166,18 +166,65 @@ public enum V2RegistrationSignature {
                 if let built = rests[index] {
                     rest = built
                 } else {
-                    rest = Array(
-                        ("\n" + path + "\n\n" + algorithmHeader + "\n" + timestamp + "\n" + nonce + "\n" + bodyHash.hexDigest(of: body)).utf8
-                    )
+                    var text: [UInt8] = []
+                    text.reserveCapacity(96 + algorithmHeader.utf8.count + timestamp.utf8.count + nonce.utf8.count)
+                    text.append(UInt8(ascii: "\n"))
+                    text += path.utf8
+                    text += "\n\n".utf8
+                    text += algorithmHeader.utf8
+                    text.append(UInt8(ascii: "\n"))
+                    text += timestamp.utf8
+                    text.append(UInt8(ascii: "\n"))
+                    text += nonce.utf8
+                    text.append(UInt8(ascii: "\n"))
+                    text += bodyHash.hexDigest(of: body).utf8
+                    rest = text
                     rests[index] = rest
                 }
-                var mac = keyed
-                mac.update(data: method)
-                mac.update(data: hostBytes)
-                mac.update(data: rest)
-                if ConstantTime.equals(Base64.encode(Array(mac.finalize())).utf8, expected) { return true }
+                let mac = keyed.authenticationCode(method, hostBytes, rest)
+                if ConstantTime.equals(Base64.encode(mac).utf8, expected) { return true }
             }
         }
         return false
     }
 }
+
+/// HMAC (RFC 2104) with the key schedule done once: the hash states after the inner and outer padded keys,
+/// copied for each message. The same MAC as swift-crypto's `HMAC<H>`, fed through the hash function's
+/// `update(bufferPointer:)` (its generic `update(data:)` walks a `DataProtocol`'s regions through unspecialized
+/// generic code, which cost more than the hashing for these short messages).
+struct KeyedHMAC<H: HashFunction> {
+    private let inner: H
+    private let outer: H
+
+    init(key: [UInt8]) {
+        var block = key.count > H.blockByteCount ? Array(H.hash(data: key)) : key
+        block += [UInt8](repeating: 0, count: H.blockByteCount - block.count)
+        var pad = block.map { $0 ^ 0x36 }
+        var inner = H()
+        pad.withUnsafeBytes { inner.update(bufferPointer: $0) }
+        for index in pad.indices { pad[index] = block[index] ^ 0x5C }
+        var outer = H()
+        pad.withUnsafeBytes { outer.update(bufferPointer: $0) }
+        // Key material not left behind in freed memory.
+        for index in pad.indices {
+            pad[index] = 0
+            block[index] = 0
+        }
+        self.inner = inner
+        self.outer = outer
+    }
+
+    /// The MAC of the concatenation of `parts`.
+    func authenticationCode(_ parts: [UInt8]...) -> [UInt8] {
+        var inner = self.inner
+        for part in parts { part.withUnsafeBytes { inner.update(bufferPointer: $0) } }
+        let innerDigest = inner.finalize()
+        var outer = self.outer
+        innerDigest.withUnsafeBytes { outer.update(bufferPointer: $0) }
+        return outer.finalize().withUnsafeBytes { Array($0) }
+    }
+}
+
+typealias KeyedHMACSHA256 = KeyedHMAC<SHA256>
+typealias KeyedHMACSHA1 = KeyedHMAC<Insecure.SHA1>
