@@ -37,19 +37,26 @@ final class MosquittoBroker: @unchecked Sendable {
                 if await accepts(port) { return MosquittoBroker(port: port, process: process, directory: directory) }
                 try await Task.sleep(for: .milliseconds(25))
             }
-            process.terminate()
-            process.waitUntilExit()
+            await terminate(process)
         }
         XCTFail("mosquitto did not start", file: file, line: line)
         throw ExternalTools.MissingTool(description: "mosquitto did not start")
     }
 
-    func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+    /// Terminates the broker. Polls instead of `waitUntilExit()`, which spins a run loop and can hang on a
+    /// Swift concurrency thread on Linux.
+    func stop() async {
+        await Self.terminate(process)
         try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private static func terminate(_ process: Process) async {
+        guard process.isRunning else { return }
+        process.terminate()
+        for _ in 0..<200 where process.isRunning {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
     /// A port the kernel just handed out for 127.0.0.1 (closed again; a tiny race is acceptable in tests).
