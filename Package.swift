@@ -178,11 +178,22 @@ let package = Package(
         .executableTarget(
             name: "iothub-bench",
             dependencies: [
-                "DeviceAuth", "CloudAPI",
+                "DeviceAuth", "CloudAPI", "MQTTCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Heap allocation counts of the codec and the subscription tree (issue 6); the C target interposes
+        // malloc and is linked into this executable only.
+        .target(name: "CAllocationCounter"),
+        .executableTarget(
+            name: "iothub-alloc-bench",
+            dependencies: [
+                "CAllocationCounter", "MQTTCore", "BrokerCore",
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
