@@ -14,7 +14,7 @@ struct BenchCommand: AsyncParsableCommand {
             `all` measures the HTTP floor (GET /health) and then v2 auto-create registration against the
             same hub and prints them side by side.
             """,
-        subcommands: [Register.self, Floor.self, All.self, Report.self]
+        subcommands: [Register.self, Floor.self, All.self, Report.self, MQTTRegister.self, MQTTConnectRun.self, MQTTThroughputRun.self]
     )
 }
 
@@ -131,7 +131,14 @@ extension BenchCommand {
         @Argument(help: "Files written with --results.") var files: [String]
 
         func run() async throws {
-            print(ResultTable.render(try files.flatMap(BenchResult.load)))
+            let results = try files.flatMap(BenchResult.load)
+            let http = results.filter { !$0.scenario.hasPrefix("mqtt ") }
+            let mqtt = results.filter { $0.scenario.hasPrefix("mqtt ") }
+            if !http.isEmpty { print(ResultTable.render(http)) }
+            if !mqtt.isEmpty {
+                if !http.isEmpty { print("") }
+                print(MQTTResultTable.render(mqtt))
+            }
         }
     }
 }

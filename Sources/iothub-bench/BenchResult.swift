@@ -21,6 +21,10 @@ struct BenchResult: Codable, Sendable {
     /// CPU time of the hub (with --server-pid) and of the generator per request, warm-up included, in µs.
     var serverCPUMicros: Double?
     var generatorCPUMicros: Double?
+    /// MQTT idle connections: growth of the broker's VmRSS per connection, and VmRSS before and after (bytes).
+    var bytesPerConnection: Double?
+    var residentBefore: Int?
+    var residentAfter: Int?
 
     var failureCount: Int { failures.values.reduce(0, +) }
 
@@ -61,6 +65,9 @@ struct BenchResult: Codable, Sendable {
         }
         if let serverCPUMicros { line += "; hub CPU \(String(format: "%.1f", serverCPUMicros)) µs/req" }
         if let generatorCPUMicros { line += ", generator CPU \(String(format: "%.1f", generatorCPUMicros)) µs/req" }
+        if let bytesPerConnection, let residentBefore, let residentAfter {
+            line += "; broker VmRSS \(residentBefore / 1024) → \(residentAfter / 1024) KiB, \(String(format: "%.0f", bytesPerConnection)) bytes/connection"
+        }
         return line
     }
 
