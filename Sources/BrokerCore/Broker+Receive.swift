@@ -79,7 +79,8 @@ extension Broker {
             observer.publishDenied()
             return
         }
-        if !hubFilters.isEmpty, hubFilters.contains(where: { MQTTTopic.matches(filter: $0, topic: publish.topic) }) {
+        let candidates = publish.topic.utf8.first == UInt8(ascii: "$") ? hubFiltersDollar : hubFiltersOther
+        if !candidates.isEmpty, candidates.contains(where: { MQTTTopic.matches(filter: $0, topic: publish.topic) }) {
             actions.append(.toHub(publish, from: session.identity))
         }
         route(publish, into: &actions)

@@ -37,6 +37,11 @@ public final class Broker {
     var retained: RetainedStore
     /// Filters of the topics the hub's services consume (`$shadow/operation/+/+`, …).
     var hubFilters: [String] = []
+    /// `hubFilters` by whether they start with `$`: a topic starting with `$` can match only those, any other
+    /// topic only the rest (MQTT-4.7.2-1; a literal first level differs from the topic's), so a publish is
+    /// matched against one group.
+    var hubFiltersDollar: [String] = []
+    var hubFiltersOther: [String] = []
 
     public init(
         configuration: BrokerConfiguration = BrokerConfiguration(),
@@ -53,6 +58,7 @@ public final class Broker {
     /// subscribers.
     public func subscribeHub(_ filter: String) {
         hubFilters.append(filter)
+        if filter.utf8.first == UInt8(ascii: "$") { hubFiltersDollar.append(filter) } else { hubFiltersOther.append(filter) }
     }
 
     // MARK: queries (for the management API and tests)

@@ -19,11 +19,34 @@ public final class SubscriptionTree {
 
     public init() {}
 
+    /// The levels of a topic or filter: split at the byte `/` (U+002F is never part of another UTF-8
+    /// sequence), which is much cheaper than splitting the `String` by `Character`.
+    /// One allocation: the levels are counted first.
+    static func levels(_ text: String) -> [Substring] {
+        let slash = UInt8(ascii: "/")
+        let utf8 = text.utf8
+        var count = 1
+        for byte in utf8 where byte == slash { count += 1 }
+        var levels: [Substring] = []
+        levels.reserveCapacity(count)
+        var start = utf8.startIndex
+        var index = start
+        while index != utf8.endIndex {
+            if utf8[index] == slash {
+                levels.append(text[start..<index])
+                start = utf8.index(after: index)
+            }
+            utf8.formIndex(after: &index)
+        }
+        levels.append(text[start...])
+        return levels
+    }
+
     /// Adds or replaces a subscription. Returns true if it is new.
     @discardableResult
     public func insert(filter: String, clientId: String, qos: MQTTQoS) -> Bool {
         var node = root
-        for level in filter.split(separator: "/", omittingEmptySubsequences: false) {
+        for level in Self.levels(filter) {
             if let child = node.children[level] {
                 node = child
             } else {
@@ -41,7 +64,7 @@ public final class SubscriptionTree {
     /// Removes a subscription. Returns true if it existed.
     @discardableResult
     public func remove(filter: String, clientId: String) -> Bool {
-        let levels = filter.split(separator: "/", omittingEmptySubsequences: false)
+        let levels = Self.levels(filter)
         var path: [Node] = [root]
         for level in levels {
             guard let child = path[path.count - 1].children[level] else { return false }
@@ -59,20 +82,54 @@ public final class SubscriptionTree {
     /// Every client whose subscriptions match the topic, with the highest granted QoS among its matching
     /// filters (one delivery per client).
     public func subscribers(matching topic: String) -> [String: MQTTQoS] {
-        var result: [String: MQTTQoS] = [:]
-        let levels = topic.split(separator: "/", omittingEmptySubsequences: false)
+        var result = Matches()
+        let levels = Self.levels(topic)
         let dollar = topic.utf8.first == UInt8(ascii: "$")
         collect(root, levels[...], isFirst: true, dollar: dollar, into: &result)
-        return result
+        return result.subscribers
     }
 
-    private func collect(_ node: Node, _ levels: ArraySlice<Substring>, isFirst: Bool, dollar: Bool, into result: inout [String: MQTTQoS]) {
+    /// The subscribers of the matching nodes. Usually one node matches: its dictionary is returned as it is
+    /// (shared, not copied); only a second non-empty node starts a merged dictionary.
+    struct Matches {
+        private var single: [String: MQTTQoS]?
+        private var merged: [String: MQTTQoS]?
+
+        var subscribers: [String: MQTTQoS] { merged ?? single ?? [:] }
+
+        mutating func add(_ subscribers: [String: MQTTQoS]) {
+            guard !subscribers.isEmpty else { return }
+            if merged != nil {
+                Self.merge(subscribers, into: &merged!)
+            } else if let first = single {
+                var combined = first
+                Self.merge(subscribers, into: &combined)
+                merged = combined
+                single = nil
+            } else {
+                single = subscribers
+            }
+        }
+
+        /// The higher QoS wins for a client matched through several filters.
+        static func merge(_ subscribers: [String: MQTTQoS], into result: inout [String: MQTTQoS]) {
+            for (clientId, qos) in subscribers {
+                if let existing = result[clientId] {
+                    if qos > existing { result[clientId] = qos }
+                } else {
+                    result[clientId] = qos
+                }
+            }
+        }
+    }
+
+    private func collect(_ node: Node, _ levels: ArraySlice<Substring>, isFirst: Bool, dollar: Bool, into result: inout Matches) {
         let wildcardsAllowed = !(isFirst && dollar)
         if wildcardsAllowed, let hash = node.children["#"] {
-            merge(hash.subscribers, into: &result)
+            result.add(hash.subscribers)
         }
         guard let level = levels.first else {
-            merge(node.subscribers, into: &result)
+            result.add(node.subscribers)
             return
         }
         let rest = levels.dropFirst()
@@ -81,16 +138,6 @@ public final class SubscriptionTree {
         }
         if let child = node.children[level] {
             collect(child, rest, isFirst: false, dollar: dollar, into: &result)
-        }
-    }
-
-    private func merge(_ subscribers: [String: MQTTQoS], into result: inout [String: MQTTQoS]) {
-        for (clientId, qos) in subscribers {
-            if let existing = result[clientId] {
-                if qos > existing { result[clientId] = qos }
-            } else {
-                result[clientId] = qos
-            }
         }
     }
 }

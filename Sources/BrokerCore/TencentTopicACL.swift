@@ -51,6 +51,12 @@ public struct TencentTopicACL: BrokerAuthorizer {
     /// The ProductId whose namespace a topic belongs to, if any: `{pid}/…` with a ProductId-shaped first
     /// level, or a service topic `$x/…/{pid}/{dn}`.
     static func productOwning(_ topic: String) -> String? {
+        // The first level decides for everything but service topics; found without splitting the topic
+        // (this runs once per delivery to an application).
+        let firstEnd = topic.utf8.firstIndex(of: UInt8(ascii: "/")) ?? topic.endIndex
+        let firstLevel = topic[..<firstEnd]
+        if isProductIdShaped(firstLevel) { return String(firstLevel) }
+        guard firstLevel.utf8.first == UInt8(ascii: "$") else { return nil }
         let levels = topic.split(separator: "/", omittingEmptySubsequences: false)
         guard let first = levels.first else { return nil }
         if isProductIdShaped(first) { return String(first) }
@@ -74,6 +80,22 @@ public struct TencentTopicACL: BrokerAuthorizer {
 
     /// The §6.1 table for one device.
     static func deviceMay(_ direction: Direction, _ productId: String, _ deviceName: String, _ topic: String) -> Bool {
+        // {pid}/{dn}/... of the device itself, decided without splitting the topic (once per publish).
+        let slash = UInt8(ascii: "/")
+        let utf8 = topic.utf8
+        if let firstSlash = utf8.firstIndex(of: slash), topic[..<firstSlash] == productId {
+            let second = utf8.index(after: firstSlash)
+            guard let secondSlash = utf8[second...].firstIndex(of: slash), topic[second..<secondSlash] == deviceName else { return false }
+            let last = topic[utf8.index(after: secondSlash)...]
+            guard !last.utf8.contains(slash) else { return false }
+            switch last {
+            case "control": return direction == .subscribe
+            case "event": return direction == .publish
+            case "data": return true
+            case "+", "#": return direction == .subscribe
+            default: return isTopicName(last)
+            }
+        }
         let levels = topic.split(separator: "/", omittingEmptySubsequences: false)
         guard levels.count >= 2 else { return false }
         // {pid}/{dn}/...

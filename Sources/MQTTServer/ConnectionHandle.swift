@@ -68,7 +68,8 @@ public final class ConnectionHandle: @unchecked Sendable {
                 return ([], nil)
             }
             let packets = pending
-            pending.removeAll(keepingCapacity: true)
+            // A busy connection keeps its queue's storage; a quiet one (an idle client after CONNACK) frees it.
+            pending.removeAll(keepingCapacity: packets.count > 1)
             flushScheduled = false
             return (packets, closeReason)
         }

@@ -25,9 +25,13 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// The TLS-PSK identity of the handshake, on listeners with TLS-PSK.
     let pskIdentity: PSKIdentityBox?
     let metrics: MQTTServerMetrics
-    var logger: Logger
+    /// The server's logger, shared: per-connection metadata is added when a line is logged, so that an idle
+    /// connection carries no metadata dictionary of its own.
+    let logger: Logger
 
     private var state = State.awaitingConnect
+    /// Packets of the current read burst, not yet given to the broker.
+    private var received: [MQTTPacket] = []
     private var handle: ConnectionHandle?
     private var connectTimeout: Scheduled<Void>?
     /// The client id of the CONNECT being authenticated (for undoing a login if the connection closes first).
@@ -56,7 +60,14 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         self.pskIdentity = pskIdentity
         self.metrics = metrics
         self.logger = logger
-        self.logger[metadataKey: "mqtt.connection"] = "\(id)"
+    }
+
+    /// `extra` with the connection's id and, once connected, its client id.
+    private func metadata(_ extra: Logger.Metadata) -> Logger.Metadata {
+        var metadata = extra
+        metadata["mqtt.connection"] = "\(id)"
+        if case .connected(_, _, let clientId) = state { metadata["mqtt.client_id"] = "\(clientId)" }
+        return metadata
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -93,6 +104,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             return close(context, "first packet is not a valid CONNECT")
         }
         connectTimeout?.cancel()
+        connectTimeout = nil
         guard let version = MQTTProtocolVersion(protocolName: connect.protocolName, protocolLevel: connect.protocolLevel), version != .v5 else {
             // MQTT-3.1.2-2: unacceptable protocol level → CONNACK 1, then close.
             metrics.connectRefused("unacceptable_protocol")
@@ -150,8 +162,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             self.handle = handle
             host.register(handle)
             state = .connected(version: version, identity: identity, clientId: connect.clientId)
-            logger[metadataKey: "mqtt.client_id"] = "\(connect.clientId)"
-            logger.debug("client connected", metadata: ["hub.identity": "\(identity)"])
+            logger.debug("client connected", metadata: metadata(["hub.identity": "\(identity)"]))
             metrics.connected()
             let id = self.id
             host.perform { broker, now in broker.connect(id, connect, identity: identity, now: now) }
@@ -159,6 +170,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 guard case .connected = state else { break }
                 receive(frame, version: version, context: context)
             }
+            performReceived()
             bufferedBytes = 0
             if case .connected = state { setReading(true, context: context) }
         }
@@ -178,12 +190,31 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             return close(context, "malformed packet: \(error)")
         }
         metrics.packetReceived(packet)
+        received.append(packet)
+    }
+
+    /// Runs the packets decoded so far through the broker, in order, under one acquisition of the broker lock
+    /// (at the end of each read burst, instead of once per packet).
+    private func performReceived() {
+        guard !received.isEmpty else { return }
+        let packets = received
+        received.removeAll(keepingCapacity: packets.count > 1)
         let id = self.id
-        host.perform { broker, now in broker.receive(id, packet, now: now) }
+        host.perform { broker, now in
+            if packets.count == 1 { return broker.receive(id, packets[0], now: now) }
+            var actions: [BrokerAction] = []
+            for packet in packets { actions += broker.receive(id, packet, now: now) }
+            return actions
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        performReceived()
+        context.fireChannelReadComplete()
     }
 
     private func refuse(_ context: ChannelHandlerContext, returnCode: UInt8, version: MQTTProtocolVersion, reason: String) {
-        logger.info("connection refused", metadata: ["mqtt.return_code": "\(returnCode)", "hub.reason": "\(reason)"])
+        logger.info("connection refused", metadata: metadata(["mqtt.return_code": "\(returnCode)", "hub.reason": "\(reason)"]))
         state = .closed
         var buffer = context.channel.allocator.buffer(capacity: 4)
         MQTTPacketEncoder.encode(.connack(MQTTConnAck(sessionPresent: false, returnCode: returnCode)), version: version, into: &buffer)
@@ -191,11 +222,13 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     private func close(_ context: ChannelHandlerContext, _ reason: String) {
-        logger.info("closing connection", metadata: ["hub.reason": "\(reason)"])
+        logger.info("closing connection", metadata: metadata(["hub.reason": "\(reason)"]))
         context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        // What arrived before the connection closed is processed first, as it would have been packet by packet.
+        if case .connected = state { performReceived() }
         connectTimeout?.cancel()
         let previous = state
         state = .closed
@@ -221,7 +254,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if error is MQTTCodecError { metrics.protocolError() }
-        logger.debug("connection error", metadata: ["error": "\(error)"])
+        logger.debug("connection error", metadata: metadata(["error": "\(error)"]))
         context.close(promise: nil)
     }
 }

@@ -91,6 +91,10 @@ public final class MQTTServer: Service, @unchecked Sendable {
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // Every channel keeps its last receive buffer for the next read. NIO's default first size is
+            // 2,048 bytes, held by every idle connection; a CONNECT fits in 256 and the allocator grows the
+            // buffer for connections that read more (up to 64 KiB).
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65_536))
             .childChannelInitializer { channel in
                 self.initialize(channel, sslContext: sslContext, pskContexts: pskContexts, webSocket: webSocket)
             }

@@ -7,6 +7,10 @@ import NIOConcurrencyHelpers
 public struct MQTTServerMetrics: Sendable {
     private let connections = Gauge(label: "iothub_mqtt_connections")
     private let connectionCount = ManagedAtomicCounter()
+    // Created once: `Counter(label:)` asks the metrics factory (a registry lookup under a lock) every time.
+    private let messagesIn = Counter(label: "iothub_mqtt_messages_in_total")
+    private let messagesOut = Counter(label: "iothub_mqtt_messages_out_total")
+    private let slowConsumerDrops = Counter(label: "iothub_mqtt_messages_dropped_total", dimensions: [("reason", "slow_consumer")])
 
     public init() {}
 
@@ -18,14 +22,15 @@ public struct MQTTServerMetrics: Sendable {
     }
 
     func packetReceived(_ packet: MQTTPacket) {
-        if case .publish = packet { Counter(label: "iothub_mqtt_messages_in_total").increment() }
+        if case .publish = packet { messagesIn.increment() }
     }
 
     func messagesSent(_ count: Int) {
-        Counter(label: "iothub_mqtt_messages_out_total").increment(by: count)
+        messagesOut.increment(by: count)
     }
 
     func messageDropped(_ reason: String) {
+        if reason == "slow_consumer" { return slowConsumerDrops.increment() }
         Counter(label: "iothub_mqtt_messages_dropped_total", dimensions: [("reason", reason)]).increment()
     }
 
