@@ -2,16 +2,34 @@ public import MQTTCore
 
 /// Subscriptions indexed by topic level, for matching a topic against every filter at once.
 ///
-/// `+` and `#` are children like any other level; matching walks the literal child, the `+` child and
-/// the `#` child of each level. Topics starting with `$` are not matched by a leading wildcard
+/// `+` and `#` are children of a level like literal levels (kept in their own fields); matching walks the
+/// literal child, the `+` child and the `#` child of each level. Topics starting with `$` are not matched by a leading wildcard
 /// (MQTT-4.7.2-1).
 public final class SubscriptionTree {
     final class Node {
+        /// Literal levels; `+` and `#` have their own fields, so that matching looks a wildcard child up
+        /// without hashing.
         var children: [Substring: Node] = [:]
+        var plus: Node?
+        var hash: Node?
         /// Client id → granted QoS of the subscriptions whose filter ends at this node.
         var subscribers: [String: MQTTQoS] = [:]
 
-        var isEmpty: Bool { children.isEmpty && subscribers.isEmpty }
+        var isEmpty: Bool { children.isEmpty && plus == nil && hash == nil && subscribers.isEmpty }
+
+        func child(_ level: Substring) -> Node? {
+            level == "+" ? plus : level == "#" ? hash : children[level]
+        }
+
+        func setChild(_ level: Substring, _ node: Node?) {
+            if level == "+" {
+                plus = node
+            } else if level == "#" {
+                hash = node
+            } else {
+                children[level] = node
+            }
+        }
     }
 
     private let root = Node()
@@ -47,12 +65,12 @@ public final class SubscriptionTree {
     public func insert(filter: String, clientId: String, qos: MQTTQoS) -> Bool {
         var node = root
         for level in Self.levels(filter) {
-            if let child = node.children[level] {
+            if let child = node.child(level) {
                 node = child
             } else {
                 let child = Node()
                 // Own the key: a Substring of the caller's filter would keep that whole string alive.
-                node.children[Substring(String(level))] = child
+                node.setChild(Substring(String(level)), child)
                 node = child
             }
         }
@@ -67,14 +85,14 @@ public final class SubscriptionTree {
         let levels = Self.levels(filter)
         var path: [Node] = [root]
         for level in levels {
-            guard let child = path[path.count - 1].children[level] else { return false }
+            guard let child = path[path.count - 1].child(level) else { return false }
             path.append(child)
         }
         guard path[path.count - 1].subscribers.removeValue(forKey: clientId) != nil else { return false }
         count -= 1
         // Prune empty nodes bottom-up.
         for index in stride(from: levels.count, to: 0, by: -1) where path[index].isEmpty {
-            path[index - 1].children[levels[index - 1]] = nil
+            path[index - 1].setChild(levels[index - 1], nil)
         }
         return true
     }
@@ -125,7 +143,7 @@ public final class SubscriptionTree {
 
     private func collect(_ node: Node, _ levels: ArraySlice<Substring>, isFirst: Bool, dollar: Bool, into result: inout Matches) {
         let wildcardsAllowed = !(isFirst && dollar)
-        if wildcardsAllowed, let hash = node.children["#"] {
+        if wildcardsAllowed, let hash = node.hash {
             result.add(hash.subscribers)
         }
         guard let level = levels.first else {
@@ -133,7 +151,7 @@ public final class SubscriptionTree {
             return
         }
         let rest = levels.dropFirst()
-        if wildcardsAllowed, let plus = node.children["+"] {
+        if wildcardsAllowed, let plus = node.plus {
             collect(plus, rest, isFirst: false, dollar: dollar, into: &result)
         }
         if let child = node.children[level] {
