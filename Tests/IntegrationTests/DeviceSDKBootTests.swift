@@ -231,4 +231,33 @@ final class DeviceSDKBootTests: XCTestCase {
             XCTAssertEqual(error.kind, .missingProductSecret)
         }
     }
+
+    /// The README's minimal firmware against the hub: it registers, reports its version, publishes, and
+    /// answers a shadow delta the way the example says.
+    func testTheReadmeFirmwareExampleRuns() async throws {
+        let (productId, secret) = try await fixture.product()
+        let (device, tasks) = try await readmeFirmwareExample(
+            identityPath: fixture.files + "/device_info.json", productId: productId, productSecret: secret,
+            serialNumber: { "SN-README" }, hubURL: fixture.hub.httpURL, mqttHost: "127.0.0.1",
+            mqttPort: await fixture.hub.port(.mqtt), firmwarePath: fixture.files + "/fw.bin", flash: { _ in }
+        )
+        devices.append(device)
+        defer { for task in tasks { task.cancel() } }
+        let registered = try await fixture.hub.hub.registry.device(productId: productId, name: "SN-README")
+        XCTAssertEqual(registered.firmwareVersion, "1.0.0")
+        XCTAssertEqual(try FileIdentityStore(path: fixture.files + "/device_info.json").load().credential, .psk(try XCTUnwrap(registered.psk)))
+        try await fixture.hub.api.call(
+            "UpdateDeviceShadow",
+            [("ProductId", .string(productId)), ("DeviceName", .string("SN-README")), ("State", .string(#"{"desired":{"mode":"eco"}}"#)), ("ShadowVersion", .int(0))]
+        )
+        // The example's delta handler reports the value and clears desired.
+        var shadow: ShadowDocument?
+        for _ in 0..<500 {
+            shadow = try await device.getShadow()
+            if shadow?.reported["mode"] == "eco", shadow?.desired.isEmpty == true { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        XCTAssertEqual(shadow?.reported["mode"], "eco")
+        XCTAssertEqual(shadow?.desired.isEmpty, true)
+    }
 }
