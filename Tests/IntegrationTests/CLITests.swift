@@ -6,51 +6,31 @@ import XCTest
 
 /// The operator CLI and the device simulator's `register`, run as the real executables against a hub.
 final class CLITests: XCTestCase {
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    func run(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Run {
-        let process = Process()
-        process.executableURL = try HubProcess.executable().deletingLastPathComponent().appendingPathComponent(tool)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env.merge(environment) { $1 }
-        process.environment = env
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    func run(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> ExternalTools.Result {
+        try await HubProcess.runTool(tool, arguments, environment: environment)
     }
 
     func testOperatorFlowWithTheCLIAndTheDeviceSimulator() async throws {
         let hub = try await TestHub.start()
         let common = ["--endpoint", hub.apiEndpoint, "--data-dir", hub.dataDirectory]
         do {
-            let created = try run("iothub", ["product", "create", "thermo", "--auth", "psk"] + common)
+            let created = try await run("iothub", ["product", "create", "thermo", "--auth", "psk"] + common)
             XCTAssertEqual(created.status, 0, created.stderr)
             let productId = try XCTUnwrap(created.stdout.split(separator: " ").dropFirst(2).first.map(String.init))
             XCTAssertEqual(productId.count, 10)
 
-            let dynreg = try run("iothub", ["product", "dynreg", productId, "--mode", "auto-create", "--limit", "2", "--replay-protection", "on"] + common)
+            let dynreg = try await run("iothub", ["product", "dynreg", productId, "--mode", "auto-create", "--limit", "2", "--replay-protection", "on"] + common)
             XCTAssertEqual(dynreg.status, 0, dynreg.stderr)
             XCTAssertTrue(dynreg.stdout.contains("auto-create"), dynreg.stdout)
             XCTAssertTrue(dynreg.stdout.contains("ReplayProtection     on"), dynreg.stdout)
-            let show = try run("iothub", ["product", "show", productId, "--json"] + common)
+            let show = try await run("iothub", ["product", "show", productId, "--json"] + common)
             let product = try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any]
             let secret = try XCTUnwrap((product?["ProductProperties"] as? [String: Any])?["ProductSecret"] as? String)
             XCTAssertEqual(secret.count, 24)
 
             // Units register through both endpoints; the third is over the limit.
             for (name, endpoint) in [("SN-1", "v2"), ("SN-2", "legacy")] {
-                let unit = try run(
+                let unit = try await run(
                     "iothub-device",
                     ["register", "--product-id", productId, "--product-secret", secret, "--device-name", name, "--http", hub.httpURL, "--endpoint", endpoint, "--json"]
                 )
@@ -59,40 +39,40 @@ final class CLITests: XCTestCase {
                 let device = try await hub.hub.registry.device(productId: productId, name: name)
                 XCTAssertEqual(credential?["psk"] as? String, device.psk)
             }
-            let refused = try run(
+            let refused = try await run(
                 "iothub-device",
                 ["register", "--product-id", productId, "--product-secret", secret, "--device-name", "SN-3", "--http", hub.httpURL, "--endpoint", "v2-hmacsha1"]
             )
             XCTAssertNotEqual(refused.status, 0)
             XCTAssertTrue(refused.stderr.contains("LimitExceeded.DeviceExceedLimit"), refused.stderr)
 
-            let list = try run("iothub", ["device", "list", productId] + common)
+            let list = try await run("iothub", ["device", "list", productId] + common)
             XCTAssertEqual(list.status, 0, list.stderr)
             XCTAssertTrue(list.stdout.contains("SN-1") && list.stdout.contains("SN-2") && !list.stdout.contains("SN-3"), list.stdout)
             XCTAssertTrue(list.stdout.contains("2 device(s)"), list.stdout)
 
-            let audit = try run("iothub", ["audit", "--product", productId, "--result", "failure"] + common)
+            let audit = try await run("iothub", ["audit", "--product", productId, "--result", "failure"] + common)
             XCTAssertEqual(audit.status, 0, audit.stderr)
             XCTAssertTrue(audit.stdout.contains("register_limit_reached") && audit.stdout.contains("SN-3"), audit.stdout)
             XCTAssertTrue(audit.stdout.contains("1 attempt(s)"), audit.stdout)
 
-            let disable = try run("iothub", ["device", "disable", productId, "SN-1"] + common)
+            let disable = try await run("iothub", ["device", "disable", productId, "SN-1"] + common)
             XCTAssertEqual(disable.status, 0, disable.stderr)
             let disabled = try await hub.hub.registry.device(productId: productId, name: "SN-1")
             XCTAssertFalse(disabled.enabled)
-            let reset = try run("iothub", ["device", "reset", productId, "SN-2"] + common)
+            let reset = try await run("iothub", ["device", "reset", productId, "SN-2"] + common)
             XCTAssertEqual(reset.status, 0, reset.stderr)
 
             // Errors: clear message with the API code, non-zero exit.
-            let missing = try run("iothub", ["device", "show", productId, "nope"] + common)
+            let missing = try await run("iothub", ["device", "show", productId, "nope"] + common)
             XCTAssertNotEqual(missing.status, 0)
             XCTAssertTrue(missing.stderr.contains("ResourceNotFound.DeviceNotExist"), missing.stderr)
-            let notEmpty = try run("iothub", ["product", "delete", productId] + common)
+            let notEmpty = try await run("iothub", ["product", "delete", productId] + common)
             XCTAssertNotEqual(notEmpty.status, 0)
             XCTAssertTrue(notEmpty.stderr.contains("UnauthorizedOperation.DevicesExistUnderProduct"), notEmpty.stderr)
-            let noCredentials = try run("iothub", ["product", "list", "--endpoint", hub.apiEndpoint, "--data-dir", "/nonexistent"])
+            let noCredentials = try await run("iothub", ["product", "list", "--endpoint", hub.apiEndpoint, "--data-dir", "/nonexistent"])
             XCTAssertNotEqual(noCredentials.status, 0)
-            let badKey = try run(
+            let badKey = try await run(
                 "iothub", ["product", "list", "--endpoint", hub.apiEndpoint],
                 environment: ["TENCENTCLOUD_SECRET_ID": hub.credentials.secretId, "TENCENTCLOUD_SECRET_KEY": "wrong"]
             )
@@ -105,8 +85,8 @@ final class CLITests: XCTestCase {
         await hub.stopAndRemove()
     }
 
-    func testServeHelpDocumentsEverySetting() throws {
-        let help = try run("iothub", ["serve", "--help"])
+    func testServeHelpDocumentsEverySetting() async throws {
+        let help = try await run("iothub", ["serve", "--help"])
         XCTAssertEqual(help.status, 0)
         for setting in HubSetting.all {
             XCTAssertTrue(help.stdout.contains("--\(setting.flag)"), "--\(setting.flag) missing from help")

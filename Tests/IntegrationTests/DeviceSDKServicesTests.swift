@@ -152,11 +152,12 @@ final class DeviceSDKServicesTests: XCTestCase {
         let path = fixture.files + "/firmware.bin"
         let partial = FirmwareDownloader.partialPath(for: update, at: path)
         try Data(image.prefix(70_000)).write(to: URL(fileURLWithPath: partial))
-        let installed = Locked([UInt8]())
+        let installed = NIOLockedValueBox([UInt8]())
         try await device.performFirmwareUpdate(update, downloadTo: path, downloader: FirmwareDownloader(chunkSize: 32 * 1024)) { file in
-            installed.set(Array(try Data(contentsOf: URL(fileURLWithPath: file))))
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
+            installed.withLockedValue { $0 = bytes }
         }
-        XCTAssertEqual(installed.get(), image, "the installed image is the uploaded one")
+        XCTAssertEqual(installed.withLockedValue { $0 }, image, "the installed image is the uploaded one")
         XCTAssertFalse(FileManager.default.fileExists(atPath: partial))
 
         // The hub saw the progress and the new version; the task entry is done (status 6).
@@ -205,16 +206,16 @@ final class DeviceSDKServicesTests: XCTestCase {
         // the next attempt starts over (the bad part was dropped) and succeeds.
         update.md5 = command.md5
         try Data(repeating: 0xEE, count: 10_000).write(to: URL(fileURLWithPath: FirmwareDownloader.partialPath(for: update, at: path)))
-        let offsets = Locked([Int64]())
+        let offsets = NIOLockedValueBox([Int64]())
         do {
             try await FirmwareDownloader(chunkSize: 8_192).download(update, to: path) { received, _ in
-                offsets.set(offsets.get() + [received])
+                offsets.withLockedValue { $0.append(received) }
             }
             XCTFail("the corrupted partial download was accepted")
         } catch {
             XCTAssertEqual(error.failure, .md5Mismatch)
         }
-        XCTAssertEqual(offsets.get().first, 10_000, "the download resumed after the stored bytes")
+        XCTAssertEqual(offsets.withLockedValue { $0.first }, 10_000, "the download resumed after the stored bytes")
         try await FirmwareDownloader(chunkSize: 8_192).download(update, to: path)
         XCTAssertEqual(Array(try Data(contentsOf: URL(fileURLWithPath: path))), image)
 
@@ -227,12 +228,4 @@ final class DeviceSDKServicesTests: XCTestCase {
             XCTAssertEqual(error.failure, .fileNotFound, "\(error)")
         }
     }
-}
-
-/// A value behind a lock, for collecting results in `@Sendable` closures.
-final class Locked<Value: Sendable>: Sendable {
-    private let box: NIOLockedValueBox<Value>
-    init(_ value: Value) { box = NIOLockedValueBox(value) }
-    func get() -> Value { box.withLockedValue { $0 } }
-    func set(_ value: Value) { box.withLockedValue { $0 = value } }
 }

@@ -48,7 +48,7 @@ final class DeviceSimulatorCLITests: XCTestCase {
         return list["TotalCount"]?.int64Value
     }
 
-    func fleet(_ productId: String, _ secret: String, count: Int, concurrency: Int, messages: Int) async throws -> (SimulatorRun, JSONValue) {
+    func fleet(_ productId: String, _ secret: String, count: Int, concurrency: Int, messages: Int) async throws -> (ExternalTools.Result, JSONValue) {
         let run = try await SimulatorRun.run(
             [
                 "fleet", "--count", String(count), "--concurrency", String(concurrency), "--product-id", productId, "--product-secret", secret,
@@ -300,17 +300,11 @@ final class DeviceSimulatorCLITests: XCTestCase {
     }
 }
 
-/// One finished run of `iothub-device`.
-struct SimulatorRun {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-
-    /// Runs `iothub-device` to its end, off the test's cooperative threads (the hub runs in this process).
-    static func run(tool: String = "iothub-device", _ arguments: [String]) async throws -> SimulatorRun {
-        let process = try SimulatorProcess(tool: tool, arguments)
-        let status = try await process.wait()
-        return SimulatorRun(status: status, stdout: process.stdout, stderr: process.stderr)
+/// Finished runs of `iothub-device` (or `iothub`).
+enum SimulatorRun {
+    /// Runs the tool to its end, off the test's cooperative threads (the hub runs in this process).
+    static func run(tool: String = "iothub-device", _ arguments: [String]) async throws -> ExternalTools.Result {
+        try await HubProcess.runTool(tool, arguments)
     }
 }
 

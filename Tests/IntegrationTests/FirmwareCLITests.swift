@@ -6,19 +6,8 @@ import XCTest
 
 /// `iothub firmware …` as the real executable against a hub.
 final class FirmwareCLITests: XCTestCase {
-    func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = try HubProcess.executable()
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    func run(_ arguments: [String]) async throws -> ExternalTools.Result {
+        try await HubProcess.runTool("iothub", arguments)
     }
 
     func testFirmwareUploadUpdateAndTaskShow() async throws {
@@ -35,27 +24,27 @@ final class FirmwareCLITests: XCTestCase {
             FileManager.default.createFile(atPath: file, contents: Data(bytes))
             let common = ["--endpoint", hub.apiEndpoint, "--data-dir", hub.dataDirectory]
 
-            let upload = try run(["firmware", "upload", file, "--product", productId, "--version", "1.2.3", "--name", "main"] + common)
+            let upload = try await run(["firmware", "upload", file, "--product", productId, "--version", "1.2.3", "--name", "main"] + common)
             XCTAssertEqual(upload.status, 0, upload.stderr)
             XCTAssertTrue(upload.stdout.contains("uploaded firmware \(productId) 1.2.3: 5000 bytes, md5 \(MD5Digest.hex(of: bytes))"), upload.stdout)
             let described = try await hub.api.call("DescribeFirmware", [("ProductId", .string(productId)), ("FirmwareVersion", .string("1.2.3"))])
             XCTAssertEqual(described["Md5sum"], .string(MD5Digest.hex(of: bytes)))
 
-            let list = try run(["firmware", "list", "--product", productId] + common)
+            let list = try await run(["firmware", "list", "--product", productId] + common)
             XCTAssertEqual(list.status, 0, list.stderr)
             XCTAssertTrue(list.stdout.contains("1.2.3") && list.stdout.contains("main") && list.stdout.contains("1 firmware version(s)"), list.stdout)
 
-            let update = try run(["firmware", "update", "--product", productId, "--version", "1.2.3", "--devices", "unit-1", "--timeout", "300"] + common)
+            let update = try await run(["firmware", "update", "--product", productId, "--version", "1.2.3", "--devices", "unit-1", "--timeout", "300"] + common)
             XCTAssertEqual(update.status, 0, update.stderr)
             let taskId = try XCTUnwrap(update.stdout.split(separator: " ").dropFirst(3).first.map(String.init))
             XCTAssertNotNil(Int(taskId), update.stdout)
 
-            let show = try run(["firmware", "task", "show", "--product", productId, "--version", "1.2.3", "--task", taskId] + common)
+            let show = try await run(["firmware", "task", "show", "--product", productId, "--version", "1.2.3", "--task", taskId] + common)
             XCTAssertEqual(show.status, 0, show.stderr)
             XCTAssertTrue(show.stdout.contains("waiting"), show.stdout)
             XCTAssertTrue(show.stdout.contains("unit-1") && show.stdout.contains("offline"), show.stdout)
 
-            let missing = try run(["firmware", "update", "--product", productId, "--version", "9.9", "--devices", "unit-1"] + common)
+            let missing = try await run(["firmware", "update", "--product", productId, "--version", "9.9", "--devices", "unit-1"] + common)
             XCTAssertNotEqual(missing.status, 0)
             XCTAssertTrue(missing.stderr.contains("ResourceNotFound.FirmwareNotExist"), missing.stderr)
         } catch {

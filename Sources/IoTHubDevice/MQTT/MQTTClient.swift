@@ -186,7 +186,6 @@ public actor MQTTClient {
         channel.writeAndFlush(MQTTPacket.connect(connect), promise: nil)
         var reason = "connection closed by the broker"
         var awaitingConnAck = true
-        var established = false
         do {
             for try await packet in stream {
                 if awaitingConnAck {
@@ -203,7 +202,6 @@ public actor MQTTClient {
                         continue
                     }
                     didEstablish(sessionPresent: ack.sessionPresent, on: channel)
-                    established = true
                     continue
                 }
                 try receive(packet, on: channel)
@@ -215,9 +213,10 @@ public actor MQTTClient {
         if awaitingConnAck {
             failFirstConnect(MQTTClientError(.connectFailed, reason))
         }
-        let wasConnected = connected
+        // `connected` is true exactly when this connection got CONNACK 0.
+        let established = connected
         lost(reason: reason)
-        if wasConnected { eventSink.yield(.disconnected(reason: phase == .stopped ? nil : reason)) }
+        if established { eventSink.yield(.disconnected(reason: phase == .stopped ? nil : reason)) }
         return (reason, established)
     }
 
@@ -230,9 +229,7 @@ public actor MQTTClient {
     private func openChannel(sink: AsyncThrowingStream<MQTTPacket, any Error>.Continuation) async throws -> any Channel {
         let configuration = configuration
         let sslContext = sslContext
-        var serverName: String?
-        if case .tls(_, let name) = configuration.transport { serverName = name }
-        let hostname = serverName
+        let hostname: String? = if case .tls(_, let name) = configuration.transport { name } else { nil }
         let connectTimeout = TimeAmount.nanoseconds(Int64(configuration.connectTimeout.seconds * 1e9))
         return try await ClientBootstrap(group: eventLoopGroup)
             .connectTimeout(connectTimeout)
