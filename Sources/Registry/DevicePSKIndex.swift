@@ -9,30 +9,33 @@ import Synchronization
 /// (every change of a device goes through `insert`/`removeDevice`/`reload`); a lookup sees either the
 /// old or the new key of a device whose secret is being replaced, never a torn value.
 public final class DevicePSKIndex: Sendable {
-    private let keys = Mutex<ShardedDictionary<String, [UInt8]>>([:])
+    /// DeviceSecret (Base64) by device. Decoded at lookup: TLS-PSK handshakes are rare next to the
+    /// registrations that fill the index, and the keys share the device table's precomputed hashes.
+    private let secrets = Mutex<ShardedDictionary<DeviceKey, String>>([:])
 
     public init() {}
 
     /// The PSK (Base64-decoded DeviceSecret) of the key device with this ClientId; nil for unknown
     /// ClientIds and certificate devices.
     public func key(forClientId clientId: String) -> [UInt8]? {
-        keys.withLock { $0[clientId] }
+        guard let (productId, name) = DeviceIdentifiers.splitClientId(clientId) else { return nil }
+        let key = DeviceKey(productId: productId, name: name)
+        return secrets.withLock { $0[key] }.flatMap { DeviceIdentifiers.pskKeyBytes($0) }
     }
 
     /// Number of key devices indexed.
-    public var count: Int { keys.withLock { $0.count } }
+    public var count: Int { secrets.withLock { $0.count } }
 
-    func update(_ device: Device) {
-        let clientId = device.productId + device.name
-        let key = device.psk.flatMap { DeviceIdentifiers.pskKeyBytes($0) }
-        keys.withLock { $0[clientId] = key }
+    /// Sets the secret of a device (nil: a certificate device).
+    func update(_ key: DeviceKey, secret: String?) {
+        secrets.withLock { $0[key] = secret }
     }
 
     func remove(_ key: DeviceKey) {
-        _ = keys.withLock { $0.removeValue(forKey: key.productId + key.name) }
+        _ = secrets.withLock { $0.removeValue(forKey: key) }
     }
 
     func removeAll() {
-        keys.withLock { $0.removeAll() }
+        secrets.withLock { $0.removeAll() }
     }
 }

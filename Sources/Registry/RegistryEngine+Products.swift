@@ -85,12 +85,23 @@ extension RegistryEngine {
         guard registerLimit >= 0 else { throw RegistryError(.invalidParameter, "RegisterLimit must not be negative") }
         product.registerType = registerType
         product.registerLimit = registerLimit
+        let protectionSwitchedOn = replayProtection == true && !product.replayProtection
         if let replayProtection { product.replayProtection = replayProtection }
         if registerType != .off && product.productSecret.isEmpty {
             product.productSecret = DeviceIdentifiers.generateProductSecret()
         }
         insert(product)
         try await commit([.upsertProduct(product)])
+        if protectionSwitchedOn {
+            // The window holds only protected products' nonces: learn this product's from the audit log
+            // (everything queued before the commit above is in it now). Requests arriving meanwhile are
+            // recorded as they come; the window checks each entry's age, so the order does not matter.
+            let since = now() - ReplayWindow.windowMillis
+            let recent = try await store.queryAudit(AuditQuery(productId: productId, since: since, offset: 0, limit: Int.max))
+            for attempt in recent.attempts.reversed() where attempt.time >= since {
+                replayWindow.record(ReplayWindow.key(attempt), at: attempt.time)
+            }
+        }
         logger.info(
             "dynamic registration updated",
             metadata: [

@@ -79,18 +79,18 @@ extension RegistryEngine {
         }
         let key = DeviceKey(productId: request.productId, name: request.deviceName)
         let product = products[request.productId]
-        let replayKey = ReplayWindow.key(
-            productId: request.productId,
-            deviceName: request.deviceName,
-            nonce: request.nonce,
-            timestamp: request.timestamp
-        )
+        // Nonces are remembered only for products with replay protection (switching it on loads the last
+        // 24 hours from the audit log, see updateDynamicRegistration).
+        let replayKey =
+            product?.replayProtection == true
+            ? ReplayWindow.key(productId: request.productId, deviceName: request.deviceName, nonce: request.nonce, timestamp: request.timestamp)
+            : nil
         var signatureChecked = false
         let facts = RegistrationFacts(
             product: product,
             device: devices[key],
             autoCreatedCount: autoCreatedCount[request.productId, default: 0],
-            replayed: replayWindow.contains(replayKey, now: time)
+            replayed: replayKey.map { replayWindow.contains($0, now: time) } ?? false
         )
         let decision = RegistrationPolicy.decide(facts) { secret in
             signatureChecked = true
@@ -111,7 +111,7 @@ extension RegistryEngine {
             )
         }
         // A validly signed request's nonce is remembered whatever the outcome.
-        if signatureChecked, decision != .refuse(.signatureMismatch), decision != .refuse(.nonceReplayed) {
+        if let replayKey, signatureChecked, decision != .refuse(.signatureMismatch), decision != .refuse(.nonceReplayed) {
             replayWindow.record(replayKey, at: time)
         }
 

@@ -81,7 +81,7 @@ public actor RegistryEngine {
             insert(device)
         }
         ota = OTAState(snapshot)
-        for attempt in snapshot.recentAttempts {
+        for attempt in snapshot.recentAttempts where products[attempt.productId]?.replayProtection == true {
             replayWindow.record(ReplayWindow.key(attempt), at: attempt.time)
         }
         logger.info(
@@ -125,14 +125,16 @@ public actor RegistryEngine {
 
     func insert(_ device: Device) {
         let key = device.key
+        let secret = device.psk
         if let old = devices[key] {
             if old.createdByRegistration { autoCreatedCount[key.productId, default: 0] -= 1 }
+            if old.psk != secret { pskIndex.update(key, secret: secret) }
         } else {
             deviceOrder[key.productId, default: []].append(key.name)
+            if secret != nil { pskIndex.update(key, secret: secret) }
         }
         if device.createdByRegistration { autoCreatedCount[key.productId, default: 0] += 1 }
         devices[key] = device
-        pskIndex.update(device)
     }
 
     func removeDevice(_ key: DeviceKey) {

@@ -166,6 +166,26 @@ final class RegistryEngineTests: XCTestCase {
         await reopened.shutdown()
     }
 
+    func testReplayProtectionSwitchedOnKnowsEarlierNonces() async throws {
+        let engine = try await openEngine()
+        let product = try await autoCreateProduct(engine, limit: 10)
+        // Off: a repeated request is answered (the same device, the same credential).
+        let first = try await engine.register(Self.request(product, "r1", nonce: "77")).get()
+        let repeated = try await engine.register(Self.request(product, "r1", nonce: "77")).get()
+        XCTAssertEqual(first.credential, repeated.credential)
+        // Switched on: the nonce sent before is known from the audit log.
+        _ = try await engine.updateDynamicRegistration(productId: product.id, registerType: .autoCreate, registerLimit: 10, replayProtection: true)
+        let replay = await engine.register(Self.request(product, "r1", nonce: "77"))
+        XCTAssertEqual(replay.failureValue, .nonceReplayed)
+        _ = try await engine.register(Self.request(product, "r1", nonce: "78")).get()
+        let replayOfNew = await engine.register(Self.request(product, "r1", nonce: "78"))
+        XCTAssertEqual(replayOfNew.failureValue, .nonceReplayed)
+        // Switched off again: nonces are not checked.
+        _ = try await engine.updateDynamicRegistration(productId: product.id, registerType: .autoCreate, registerLimit: 10, replayProtection: false)
+        _ = try await engine.register(Self.request(product, "r1", nonce: "78")).get()
+        await engine.shutdown()
+    }
+
     func testAuditRecordsEveryAttemptWithReason() async throws {
         let engine = try await openEngine()
         let product = try await autoCreateProduct(engine, limit: 1)
