@@ -18,7 +18,7 @@ struct HubMQTTAuthenticator: MQTTAuthenticator {
     let logger: Logger
     let now: @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970) }
 
-    func authenticate(_ context: MQTTConnectContext) async -> MQTTAuthDecision {
+    func authenticate(_ context: MQTTConnectContext, eventLoop: any EventLoop) -> MQTTAuthOutcome {
         let connect = context.connect
         let username = connect.username.flatMap(DeviceUsername.init(parsing:))
         let hasTransportIdentity = context.transport != .none
@@ -27,82 +27,121 @@ struct HubMQTTAuthenticator: MQTTAuthenticator {
         guard username != nil || hasTransportIdentity || connect.username?.contains(";") == true else {
             // A business application: username = AppId, password = AppSecret.
             if let appId = connect.username, appId.hasPrefix("app"), let password = connect.password {
-                guard let application = await registry.authenticateApplication(id: appId, secret: String(decoding: password, as: UTF8.self)) else {
-                    return .refuse(returnCode: 0x04, reason: "application id or secret wrong")
-                }
-                return .accept(.application(id: application.id, products: Set(application.productIds)))
+                let registry = self.registry
+                let secret = String(decoding: password, as: UTF8.self)
+                return .deferred(
+                    eventLoop.makeFutureWithTask {
+                        guard let application = await registry.authenticateApplication(id: appId, secret: secret) else {
+                            return .refuse(returnCode: 0x04, reason: "application id or secret wrong")
+                        }
+                        return .accept(.application(id: application.id, products: Set(application.productIds)))
+                    }
+                )
             }
             if allowAnonymous, connect.username == nil || connect.username?.isEmpty == true {
-                return .accept(.anonymous)
+                return .decided(.accept(.anonymous))
             }
-            return .refuse(returnCode: 0x04, reason: "not a device username and anonymous clients are not allowed")
+            return .decided(.refuse(returnCode: 0x04, reason: "not a device username and anonymous clients are not allowed"))
         }
         // 2. ClientId = 10-char ProductId + 1–48-char DeviceName.
         guard let (productId, deviceName) = DeviceIdentifiers.splitClientId(connect.clientId) else {
-            return .refuse(returnCode: 0x02, reason: "client id is not {ProductId}{DeviceName}")
+            return .decided(.refuse(returnCode: 0x02, reason: "client id is not {ProductId}{DeviceName}"))
         }
         // 3. Username: four fields, the first equal to the ClientId, a numeric expiry.
         guard let username, username.clientId == connect.clientId else {
-            return .refuse(returnCode: 0x04, reason: "username is not {ClientId};{sdkappid};{connid};{expiry}")
+            return .decided(.refuse(returnCode: 0x04, reason: "username is not {ClientId};{sdkappid};{connid};{expiry}"))
         }
-        // 4. Product and device exist and are enabled.
-        let key = DeviceKey(productId: productId, name: deviceName)
-        guard let (product, device) = await registry.lookup(key) else {
-            return .refuse(returnCode: 0x05, reason: "unknown product or device")
+        // 5. Expiry (checked before the registry is asked; the order of refusals does not matter).
+        guard !username.expiry.isExpired(nowSeconds: now()) else {
+            return .decided(.refuse(returnCode: 0x05, reason: "username expired"))
         }
-        guard !product.forbidden else { return .refuse(returnCode: 0x05, reason: "product disabled") }
-        guard device.enabled else { return .refuse(returnCode: 0x05, reason: "device disabled") }
-        // 5. Expiry.
-        guard !username.expiry.isExpired(nowSeconds: now()) else { return .refuse(returnCode: 0x05, reason: "username expired") }
-        // 6–8. The authentication kind fits the product; transport identity or password.
-        switch (device.credential, context.transport) {
+        // 4, 6–8 run inside the registry, which decides this login with the others that arrive meanwhile
+        // and records it (the first one activates the device).
+        let ca = self.ca
+        let transport = context.transport
+        let clientId = connect.clientId
+        let password = connect.password
+        let usernameText = connect.username ?? ""
+        let clientIP = context.remoteAddress?.ipAddress
+        let webhooks = self.webhooks
+        let logger = self.logger
+        let promise = eventLoop.makePromise(of: MQTTAuthDecision.self)
+        registry.submitLogin(
+            DeviceLogin(
+                key: DeviceKey(productId: productId, name: deviceName),
+                clientIP: clientIP,
+                check: { product, device in
+                    Self.check(product: product, device: device, transport: transport, clientId: clientId, username: usernameText, password: password, ca: ca)
+                },
+                completion: { outcome in
+                    switch outcome {
+                    case .accepted(let activated):
+                        if activated { webhooks?.lifecycle("activated", productId: productId, deviceName: deviceName, clientIP: clientIP) }
+                        webhooks?.lifecycle("online", productId: productId, deviceName: deviceName, clientIP: clientIP)
+                        promise.succeed(.accept(.device(productId: productId, deviceName: deviceName)))
+                    case .refused(let refusal):
+                        promise.succeed(.refuse(returnCode: refusal.returnCode, reason: refusal.reason))
+                    case .unavailable:
+                        logger.error("cannot record login: registry unavailable")
+                        promise.succeed(.refuse(returnCode: 0x03, reason: "registry unavailable"))
+                    }
+                }
+            )
+        )
+        return .deferred(promise.futureResult)
+    }
+
+    /// Steps 4 and 6–8 of §5.8 for a device the registry holds: product and device enabled, the
+    /// authentication kind fits the product, the transport identity or the password is the device's.
+    static func check(
+        product: Product,
+        device: Device,
+        transport: TransportIdentity,
+        clientId: String,
+        username: String,
+        password: [UInt8]?,
+        ca: HubCA
+    ) -> DeviceLoginRefusal? {
+        guard !product.forbidden else { return DeviceLoginRefusal(returnCode: 0x05, reason: "product disabled") }
+        guard device.enabled else { return DeviceLoginRefusal(returnCode: 0x05, reason: "device disabled") }
+        switch (device.credential, transport) {
         case (.psk, .clientCertificate), (.certificate, .pskIdentity):
-            return .refuse(returnCode: 0x05, reason: "authentication kind does not fit the product")
+            return DeviceLoginRefusal(returnCode: 0x05, reason: "authentication kind does not fit the product")
         case (.psk, .pskIdentity(let identity)):
-            guard identity == connect.clientId else { return .refuse(returnCode: 0x05, reason: "PSK identity is another device") }
-            if let password = connect.password, !password.isEmpty {
-                guard verifyPassword(password, username: connect.username ?? "", device: device) else {
-                    return .refuse(returnCode: 0x04, reason: "password mismatch")
+            guard identity == clientId else { return DeviceLoginRefusal(returnCode: 0x05, reason: "PSK identity is another device") }
+            if let password, !password.isEmpty {
+                guard verifyPassword(password, username: username, device: device) else {
+                    return DeviceLoginRefusal(returnCode: 0x04, reason: "password mismatch")
                 }
             }
         case (.certificate(_, _, let serial), .clientCertificate(let der)):
             guard let identity = try? ca.verifyDeviceCertificate(derChain: [der]),
-                identity.productId == productId, identity.deviceName == deviceName, identity.serialNumber == serial
+                identity.productId == device.productId, identity.deviceName == device.name, identity.serialNumber == serial
             else {
-                return .refuse(returnCode: 0x05, reason: "client certificate is not this device's current certificate")
+                return DeviceLoginRefusal(returnCode: 0x05, reason: "client certificate is not this device's current certificate")
             }
         case (.certificate, .none):
-            return .refuse(returnCode: 0x05, reason: "certificate devices authenticate with their client certificate")
+            return DeviceLoginRefusal(returnCode: 0x05, reason: "certificate devices authenticate with their client certificate")
         case (.psk, .none):
-            guard let password = connect.password, !password.isEmpty else {
-                return .refuse(returnCode: 0x04, reason: "password missing")
+            guard let password, !password.isEmpty else {
+                return DeviceLoginRefusal(returnCode: 0x04, reason: "password missing")
             }
-            guard verifyPassword(password, username: connect.username ?? "", device: device) else {
-                return .refuse(returnCode: 0x04, reason: "password mismatch")
+            guard verifyPassword(password, username: username, device: device) else {
+                return DeviceLoginRefusal(returnCode: 0x04, reason: "password mismatch")
             }
         }
-        // Record the login; the first one activates the device.
-        do {
-            try await registry.recordLogin(key, clientIP: context.remoteAddress?.ipAddress)
-        } catch {
-            logger.error("cannot record login", metadata: ["error": "\(error)"])
-            return .refuse(returnCode: 0x03, reason: "registry unavailable")
-        }
-        let clientIP = context.remoteAddress?.ipAddress
-        if !device.activated { webhooks?.lifecycle("activated", productId: productId, deviceName: deviceName, clientIP: clientIP) }
-        webhooks?.lifecycle("online", productId: productId, deviceName: deviceName, clientIP: clientIP)
-        return .accept(.device(productId: productId, deviceName: deviceName))
+        return nil
     }
 
-    private func verifyPassword(_ password: [UInt8], username: String, device: Device) -> Bool {
+    private static func verifyPassword(_ password: [UInt8], username: String, device: Device) -> Bool {
         guard let psk = device.psk else { return false }
         let text = String(decoding: password, as: UTF8.self)
         return MQTTPassword.verify(password: text, username: username, devicePSK: psk) == .ok
     }
 
-    func connectionClosed(_ identity: ClientIdentity, clientId: String) async {
+    func connectionClosed(_ identity: ClientIdentity, clientId: String) {
         guard case .device(let productId, let deviceName) = identity else { return }
-        try? await registry.recordLogout(DeviceKey(productId: productId, name: deviceName))
+        registry.submitLogout(DeviceKey(productId: productId, name: deviceName))
         webhooks?.lifecycle("offline", productId: productId, deviceName: deviceName)
     }
 }

@@ -35,16 +35,28 @@ public enum MQTTAuthDecision: Sendable, Equatable {
     case refuse(returnCode: UInt8, reason: String)
 }
 
-/// Authenticates CONNECTs and learns when sessions end. Async: implementations may consult the registry.
+/// How an authenticator answers a CONNECT.
+public enum MQTTAuthOutcome: Sendable {
+    /// Decided at once.
+    case decided(MQTTAuthDecision)
+    /// Decided later; the future is on the connection's event loop.
+    case deferred(EventLoopFuture<MQTTAuthDecision>)
+}
+
+/// Authenticates CONNECTs and learns when sessions end.
+///
+/// Both are called on the connection's event loop and must not block it: an authenticator that needs
+/// the registry answers with a deferred decision (a future of that event loop), and hands session ends
+/// on without waiting.
 public protocol MQTTAuthenticator: Sendable {
-    func authenticate(_ context: MQTTConnectContext) async -> MQTTAuthDecision
+    func authenticate(_ context: MQTTConnectContext, eventLoop: any EventLoop) -> MQTTAuthOutcome
     /// The connection of an accepted client closed.
-    func connectionClosed(_ identity: ClientIdentity, clientId: String) async
+    func connectionClosed(_ identity: ClientIdentity, clientId: String)
 }
 
 /// Accepts every client as anonymous: for trusted setups and tests.
 public struct AnonymousAuthenticator: MQTTAuthenticator {
     public init() {}
-    public func authenticate(_ context: MQTTConnectContext) async -> MQTTAuthDecision { .accept(.anonymous) }
-    public func connectionClosed(_ identity: ClientIdentity, clientId: String) async {}
+    public func authenticate(_ context: MQTTConnectContext, eventLoop: any EventLoop) -> MQTTAuthOutcome { .decided(.accept(.anonymous)) }
+    public func connectionClosed(_ identity: ClientIdentity, clientId: String) {}
 }

@@ -3,7 +3,7 @@ public import Logging
 import MQTTCore
 public import NIOCore
 
-/// One MQTT connection: waits for CONNECT, authenticates it (asynchronously), then feeds every packet to
+/// One MQTT connection: waits for CONNECT, authenticates it (at once or asynchronously), then feeds every packet to
 /// the broker. Writes go through the connection's `ConnectionHandle`.
 final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = MQTTFrame
@@ -38,6 +38,8 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private var connectingClientId = ""
     /// Bytes of the packets received behind CONNECT while authenticating.
     private var bufferedBytes = 0
+    /// Reading was paused while authenticating (a packet arrived behind CONNECT).
+    private var readingPaused = false
     private var maxBufferedBytes: Int { max(4 * configuration.maxPacketSize, 1 << 20) }
 
     init(
@@ -83,8 +85,13 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         case .awaitingConnect:
             receiveConnect(frame, context: context)
         case .authenticating(let connect, var buffered):
-            // Clients need not wait for CONNACK (MQTT 3.1.1 §3.1.4). Reading is paused while authenticating,
-            // so only what was already read arrives here; the cap is a safety net, not flow control.
+            // Clients need not wait for CONNACK (MQTT 3.1.1 §3.1.4). Backpressure instead of a packet limit:
+            // reading pauses at the first packet behind CONNECT (most clients send none, and then reading
+            // never pauses), so only what was already read arrives here; the cap is a safety net.
+            if !readingPaused {
+                readingPaused = true
+                setReading(false, context: context)
+            }
             bufferedBytes += frame.packetSize
             guard bufferedBytes <= maxBufferedBytes else { return close(context, "too much data before CONNACK") }
             buffered.append(frame)
@@ -112,8 +119,6 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
         state = .authenticating(connect: connect, buffered: [])
         connectingClientId = connect.clientId
-        // Backpressure instead of a packet limit: nothing more is read until the client is authenticated.
-        setReading(false, context: context)
         let channel = context.channel
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let contextBound = NIOLoopBound(context, eventLoop: context.eventLoop)
@@ -127,12 +132,16 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         } else {
             transport = transportIdentity(channel)
         }
+        // Runs at once when the transport identity is known already (plain TCP, TLS-PSK).
         transport.whenComplete { result in
             let transport = (try? result.get()) ?? .none
             let connectContext = MQTTConnectContext(connect: connect, remoteAddress: channel.remoteAddress, transport: transport, webSocket: webSocket)
-            Task {
-                let decision = await authenticator.authenticate(connectContext)
-                channel.eventLoop.execute {
+            switch authenticator.authenticate(connectContext, eventLoop: channel.eventLoop) {
+            case .decided(let decision):
+                loopBound.value.finishAuthentication(decision, version: version, context: contextBound.value)
+            case .deferred(let future):
+                future.hop(to: channel.eventLoop).whenComplete { result in
+                    let decision = (try? result.get()) ?? .refuse(returnCode: 0x03, reason: "authentication failed")
                     loopBound.value.finishAuthentication(decision, version: version, context: contextBound.value)
                 }
             }
@@ -143,9 +152,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         guard case .authenticating(let connect, let buffered) = state else {
             // The connection closed while authenticating: undo the login.
             if case .accept(let identity) = decision {
-                let authenticator = self.authenticator
-                let clientId = connectingClientId
-                Task { await authenticator.connectionClosed(identity, clientId: clientId) }
+                authenticator.connectionClosed(identity, clientId: connectingClientId)
             }
             return
         }
@@ -172,7 +179,10 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             }
             performReceived()
             bufferedBytes = 0
-            if case .connected = state { setReading(true, context: context) }
+            if readingPaused, case .connected = state {
+                readingPaused = false
+                setReading(true, context: context)
+            }
         }
     }
 
@@ -239,10 +249,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             metrics.disconnected()
             // A takeover already moved the client to another connection: that one is the client's presence.
             let stillConnected = host.inspect { $0.isConnected(clientId: clientId) }
-            if !stillConnected {
-                let authenticator = self.authenticator
-                Task { await authenticator.connectionClosed(identity, clientId: clientId) }
-            }
+            if !stillConnected { authenticator.connectionClosed(identity, clientId: clientId) }
         }
         context.fireChannelInactive()
     }

@@ -87,6 +87,7 @@ final class CommitTicket: Sendable {
     private enum State {
         case pending
         case waiting(CheckedContinuation<Void, any Error>)
+        case callback(@Sendable ((any Error)?) -> Void)
         case done((any Error)?)
     }
 
@@ -101,7 +102,7 @@ final class CommitTicket: Sendable {
                     return nil
                 case .done(let error):
                     return .some(error)
-                case .waiting:
+                case .waiting, .callback:
                     preconditionFailure("a commit ticket is waited on once")
                 }
             }
@@ -109,13 +110,41 @@ final class CommitTicket: Sendable {
         }
     }
 
-    func complete(_ error: (any Error)?) {
-        let waiter: CheckedContinuation<Void, any Error>? = state.withLock { state in
-            defer { state = .done(error) }
-            if case .waiting(let continuation) = state { return continuation }
-            return nil
+    /// Calls `body` with the outcome once the commit is done (on the committing thread, or at once if it is
+    /// done already): for waiters that are not tasks, without a task switch.
+    func onComplete(_ body: @escaping @Sendable ((any Error)?) -> Void) {
+        let finished: (any Error)?? = state.withLock { state in
+            switch state {
+            case .pending:
+                state = .callback(body)
+                return nil
+            case .done(let error):
+                return .some(error)
+            case .waiting, .callback:
+                preconditionFailure("a commit ticket is waited on once")
+            }
         }
-        if let waiter { Self.resume(waiter, error) }
+        if let finished { body(finished) }
+    }
+
+    func complete(_ error: (any Error)?) {
+        enum Waiter {
+            case continuation(CheckedContinuation<Void, any Error>)
+            case callback(@Sendable ((any Error)?) -> Void)
+        }
+        let waiter: Waiter? = state.withLock { state in
+            defer { state = .done(error) }
+            switch state {
+            case .waiting(let continuation): return .continuation(continuation)
+            case .callback(let body): return .callback(body)
+            case .pending, .done: return nil
+            }
+        }
+        switch waiter {
+        case .continuation(let continuation): Self.resume(continuation, error)
+        case .callback(let body): body(error)
+        case nil: break
+        }
     }
 
     private static func resume(_ continuation: CheckedContinuation<Void, any Error>, _ error: (any Error)?) {

@@ -214,36 +214,4 @@ extension RegistryEngine {
         logger.info("device registration reset", metadata: ["hub.product_id": "\(productId)", "hub.device_name": "\(name)"])
         return device
     }
-
-    // MARK: presence (fed by the broker)
-
-    /// Records an accepted MQTT login; the first one activates the device.
-    public func recordLogin(_ key: DeviceKey, clientIP: String?) async throws {
-        try requireAvailable()
-        guard var device = devices[key] else { throw RegistryError(.deviceNotFound, "device not exist") }
-        let time = nowSeconds
-        if device.firstOnlineTime == nil {
-            device.firstOnlineTime = time
-            // The hub keeps a certificate device's private key only until its first login.
-            if case .certificate(let cert, _, let serial) = device.credential {
-                device.credential = .certificate(certificatePEM: cert, privateKeyPEM: nil, serialNumber: serial)
-            }
-        }
-        device.loginTime = time
-        device.online = true
-        device.clientIP = clientIP
-        device.updatedAt = time
-        insert(device)
-        try await commit([.upsertDevice(device)])
-    }
-
-    /// Records the end of a device's MQTT session.
-    public func recordLogout(_ key: DeviceKey) async throws {
-        guard var device = devices[key], device.online else { return }
-        device.online = false
-        device.lastOfflineTime = nowSeconds
-        device.updatedAt = nowSeconds
-        insert(device)
-        try await commit([.upsertDevice(device)])
-    }
 }

@@ -35,6 +35,8 @@ public actor RegistryEngine {
     public nonisolated let events: AsyncStream<RegistryEvent>
     /// ClientId → PSK of the key devices, for the synchronous TLS-PSK handshake callback.
     public nonisolated let pskIndex = DevicePSKIndex()
+    /// MQTT logins and logouts waiting for the actor (RegistryEngine+Presence).
+    nonisolated let presence = PresenceQueue()
     let eventSink: AsyncStream<RegistryEvent>.Continuation
 
     init(store: any RegistryStore, issuer: CredentialIssuer, logger: Logger, now: @escaping Clock) {

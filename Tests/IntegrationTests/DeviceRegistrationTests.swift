@@ -122,7 +122,8 @@ final class DeviceRegistrationTests: XCTestCase {
             "UpdateDeviceAvailableState", [("ProductId", .string(pre)), ("DeviceName", .string("disabled-1")), ("EnableState", .int(0))]
         )
         _ = try await hub.api.call("CreateDevice", [("ProductId", .string(pre)), ("DeviceName", .string("active-1"))])
-        try await hub.hub.registry.recordLogin(DeviceKey(productId: pre, name: "active-1"), clientIP: "127.0.0.1")
+        let login = await hub.hub.registry.login(DeviceKey(productId: pre, name: "active-1"), clientIP: "127.0.0.1")
+        XCTAssertEqual(login, .accepted(activated: true))
         _ = try await send(legacyRequest(psk, "first", secret: secret))  // uses the only slot
 
         let cases: [(String, String, String, Int, String)] = [

@@ -98,7 +98,8 @@ final class RegistryEngineTests: XCTestCase {
         XCTAssertEqual(cert, "CERT-cert-dev")
         XCTAssertEqual(key, "KEY-cert-dev")
         // The key is erased at the first login.
-        try await engine.recordLogin(DeviceKey(productId: product.id, name: "cert-dev"), clientIP: "127.0.0.1")
+        let login = await engine.login(DeviceKey(productId: product.id, name: "cert-dev"), clientIP: "127.0.0.1")
+        XCTAssertEqual(login, .accepted(activated: true))
         guard case .certificate(_, nil, _) = try await engine.device(productId: product.id, name: "cert-dev").credential else {
             return XCTFail("key kept after login")
         }
@@ -114,7 +115,8 @@ final class RegistryEngineTests: XCTestCase {
         XCTAssertFalse(second.created)
         XCTAssertEqual(first.credential, second.credential)
         let key = DeviceKey(productId: product.id, name: "dev1")
-        try await engine.recordLogin(key, clientIP: "127.0.0.1")
+        let login = await engine.login(key, clientIP: "127.0.0.1")
+        XCTAssertEqual(login, .accepted(activated: true))
         let afterLogin = await engine.register(Self.request(product, "dev1", nonce: "3"))
         XCTAssertEqual(afterLogin.failureValue, .deviceAlreadyActivated)
         let reset = try await engine.resetRegistration(productId: product.id, name: "dev1")

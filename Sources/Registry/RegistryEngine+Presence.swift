@@ -1,0 +1,97 @@
+extension RegistryEngine {
+    /// Decides and records an MQTT login (device-protocol.md §5.8); the outcome arrives through
+    /// `login.completion`. The first accepted login activates the device and is reported once durable; a
+    /// later one once it is applied in memory (its LoginTime and online state are written in the background:
+    /// a crash may lose the last few milliseconds of them, never an activation).
+    public nonisolated func submitLogin(_ login: DeviceLogin) {
+        if presence.append(.login(login)) { startPresenceDrain() }
+    }
+
+    /// ``submitLogin(_:)``, waiting for the outcome.
+    public nonisolated func login(
+        _ key: DeviceKey,
+        clientIP: String? = nil,
+        check: @escaping @Sendable (Product, Device) -> DeviceLoginRefusal? = { _, _ in nil }
+    ) async -> DeviceLoginOutcome {
+        await withCheckedContinuation { continuation in
+            submitLogin(DeviceLogin(key: key, clientIP: clientIP, check: check, completion: { continuation.resume(returning: $0) }))
+        }
+    }
+
+    /// Records the end of a device's MQTT session (in the background).
+    public nonisolated func submitLogout(_ key: DeviceKey) {
+        if presence.append(.logout(key)) { startPresenceDrain() }
+    }
+
+    private nonisolated func startPresenceDrain() {
+        Task { await self.drainPresence() }
+    }
+
+    /// Applies queued logins and logouts until none are left, a batch per turn of the loop.
+    private func drainPresence() {
+        while true {
+            let batch = presence.take()
+            if batch.isEmpty { return }
+            applyPresence(batch)
+        }
+    }
+
+    private func applyPresence(_ batch: [PresenceQueue.Entry]) {
+        guard available else {
+            for case .login(let login) in batch { login.completion(.unavailable) }
+            return
+        }
+        let time = nowSeconds
+        var mutations: [RegistryMutation] = []
+        var decided: [(DeviceLogin, DeviceLoginOutcome)] = []
+        var activations: [DeviceLogin] = []
+        for entry in batch {
+            switch entry {
+            case .login(let login):
+                guard let product = products[login.key.productId], var device = devices[login.key] else {
+                    decided.append((login, .refused(.unknownDevice)))
+                    continue
+                }
+                if let refusal = login.check(product, device) {
+                    decided.append((login, .refused(refusal)))
+                    continue
+                }
+                let activating = device.firstOnlineTime == nil
+                if activating {
+                    device.firstOnlineTime = time
+                    // The hub keeps a certificate device's private key only until its first login.
+                    if case .certificate(let cert, _, let serial) = device.credential {
+                        device.credential = .certificate(certificatePEM: cert, privateKeyPEM: nil, serialNumber: serial)
+                    }
+                }
+                device.loginTime = time
+                device.online = true
+                device.clientIP = login.clientIP
+                device.updatedAt = time
+                insert(device)
+                mutations.append(.upsertDevice(device))
+                if activating { activations.append(login) } else { decided.append((login, .accepted(activated: false))) }
+            case .logout(let key):
+                guard var device = devices[key], device.online else { continue }
+                device.online = false
+                device.lastOfflineTime = time
+                device.updatedAt = time
+                insert(device)
+                mutations.append(.upsertDevice(device))
+            }
+        }
+        if activations.isEmpty {
+            enqueue(mutations)
+        } else {
+            // One durable commit for the batch; the activating logins are answered when it is done.
+            do {
+                try enqueueCommit(mutations).onComplete { [activations] error in
+                    for login in activations { login.completion(error == nil ? .accepted(activated: true) : .unavailable) }
+                }
+            } catch {
+                for login in activations { login.completion(.unavailable) }
+            }
+        }
+        for (login, outcome) in decided { login.completion(outcome) }
+    }
+}

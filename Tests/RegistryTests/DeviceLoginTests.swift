@@ -1,0 +1,125 @@
+import Foundation
+import Logging
+import XCTest
+
+@testable import Registry
+@testable import RegistrySQLite
+
+/// MQTT logins and logouts as the registry records them (batched, the first one durable).
+final class DeviceLoginTests: XCTestCase {
+    var directory: String!
+
+    override func setUp() {
+        directory = NSTemporaryDirectory() + "registry-login-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    func openStore() async throws -> SQLiteRegistryStore {
+        try await SQLiteRegistryStore.open(path: directory + "/registry.sqlite", durability: .full, logger: Logger(label: "test"))
+    }
+
+    func openEngine() async throws -> RegistryEngine {
+        try await RegistryEngine.open(store: try await openStore(), issuer: RegistryEngineTests.issuer, logger: Logger(label: "test"))
+    }
+
+    func product(_ engine: RegistryEngine, devices names: [String]) async throws -> Product {
+        let product = try await engine.createProduct(NewProduct(name: "p\(UUID().uuidString.prefix(8))"))
+        for name in names { _ = try await engine.createDevice(productId: product.id, name: name) }
+        return product
+    }
+
+    func testFirstLoginActivatesDurablyLaterOnesDoNotWait() async throws {
+        let engine = try await openEngine()
+        let product = try await product(engine, devices: ["d1"])
+        let key = DeviceKey(productId: product.id, name: "d1")
+
+        let first = await engine.login(key, clientIP: "127.0.0.7")
+        XCTAssertEqual(first, .accepted(activated: true))
+        // Durable when reported: a second store on the same file (the engine still open, nothing flushed
+        // at shutdown) reads the activation.
+        let reader = try await openStore()
+        let stored = try await reader.load(auditSince: 0).devices.first { $0.name == "d1" }
+        try await reader.close()
+        XCTAssertNotNil(stored?.firstOnlineTime)
+        XCTAssertEqual(stored?.clientIP, "127.0.0.7")
+
+        let device = try await engine.device(productId: product.id, name: "d1")
+        XCTAssertTrue(device.activated)
+        XCTAssertTrue(device.online)
+        XCTAssertEqual(device.clientIP, "127.0.0.7")
+
+        let second = await engine.login(key, clientIP: "127.0.0.8")
+        XCTAssertEqual(second, .accepted(activated: false))
+        // Applied in memory when reported.
+        let again = try await engine.device(productId: product.id, name: "d1")
+        XCTAssertEqual(again.clientIP, "127.0.0.8")
+        XCTAssertEqual(again.firstOnlineTime, device.firstOnlineTime)
+
+        engine.submitLogout(key)
+        try await waitUntil { try await !engine.device(productId: product.id, name: "d1").online }
+        await engine.shutdown()
+        // Written in the background, and there after a restart.
+        let reopened = try await openEngine()
+        let afterRestart = try await reopened.device(productId: product.id, name: "d1")
+        XCTAssertFalse(afterRestart.online)
+        XCTAssertEqual(afterRestart.clientIP, "127.0.0.8")
+        XCTAssertNotNil(afterRestart.lastOfflineTime)
+        await reopened.shutdown()
+    }
+
+    func testRefusalsChangeNothing() async throws {
+        let engine = try await openEngine()
+        let product = try await product(engine, devices: ["d1"])
+        let unknown = await engine.login(DeviceKey(productId: product.id, name: "nobody"))
+        XCTAssertEqual(unknown, .refused(DeviceLoginRefusal(returnCode: 5, reason: "unknown product or device")))
+        let unknownProduct = await engine.login(DeviceKey(productId: "ABCDEFGHIJ", name: "d1"))
+        XCTAssertEqual(unknownProduct, .refused(DeviceLoginRefusal(returnCode: 5, reason: "unknown product or device")))
+        let wrong = DeviceLoginRefusal(returnCode: 4, reason: "password mismatch")
+        let refused = await engine.login(DeviceKey(productId: product.id, name: "d1")) { checkedProduct, device in
+            XCTAssertEqual(checkedProduct.id, product.id)
+            XCTAssertEqual(device.name, "d1")
+            return wrong
+        }
+        XCTAssertEqual(refused, .refused(wrong))
+        let device = try await engine.device(productId: product.id, name: "d1")
+        XCTAssertFalse(device.activated)
+        XCTAssertFalse(device.online)
+        XCTAssertEqual(device.loginTime, 0)
+        await engine.shutdown()
+    }
+
+    /// A storm of logins from many threads: every login gets exactly one outcome, every device is activated
+    /// once, and the re-logins that follow do not activate again.
+    func testConcurrentLoginsEachAnsweredOnce() async throws {
+        let engine = try await openEngine()
+        let names = (0..<300).map { "dev-\($0)" }
+        let product = try await product(engine, devices: names)
+        for round in 0..<2 {
+            let outcomes = await withTaskGroup(of: DeviceLoginOutcome.self) { group in
+                for name in names {
+                    group.addTask { await engine.login(DeviceKey(productId: product.id, name: name)) }
+                }
+                var all: [DeviceLoginOutcome] = []
+                for await outcome in group { all.append(outcome) }
+                return all
+            }
+            XCTAssertEqual(outcomes.count, names.count)
+            XCTAssertEqual(outcomes.filter { $0 == .accepted(activated: round == 0) }.count, names.count, "round \(round)")
+        }
+        let devices = try await engine.devices(productId: product.id, offset: 0, limit: 1000).devices
+        XCTAssertEqual(devices.filter(\.activated).count, names.count)
+        await engine.shutdown()
+    }
+
+    func waitUntil(_ condition: () async throws -> Bool) async throws {
+        for _ in 0..<200 {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        XCTFail("condition not met within 2 s")
+    }
+}
