@@ -68,7 +68,19 @@ enum MQTTResultTable {
         let rule = "|" + widths.enumerated().map { index, width in
             (2...5).contains(index) ? String(repeating: "-", count: width + 1) + ":" : ":" + String(repeating: "-", count: width + 1)
         }.joined(separator: "|") + "|"
-        return ([line(header), rule] + rows.map(line)).joined(separator: "\n")
+        return ([line(header), rule] + rows.map(line)).joined(separator: "\n") + floorLine(results)
+    }
+
+    /// The reference line for the bare SwiftNIO server (`mqtt-floor-server`, setup "nio-floor"), if it ran.
+    private static func floorLine(_ results: [BenchResult]) -> String {
+        let storm = results.filter { $0.setup == "nio-floor" && $0.scenario == "mqtt connect storm" }
+        let idle = results.first { $0.setup == "nio-floor" && $0.scenario == "mqtt idle memory" }
+        guard let rate = median(storm.compactMap(\.perSecond)) else { return "" }
+        var parts = ["\(format(rate, 0)) connects/s"]
+        if let cpu = median(storm.compactMap(\.serverCPUMicros)) { parts.append("\(format(cpu, 1)) µs CPU/connect") }
+        if let bytes = idle?.bytesPerConnection { parts.append("\(format(bytes, 0)) bytes/idle connection") }
+        return "\n\nReference, a bare SwiftNIO server (`iothub-bench mqtt-floor-server`: one channel and one handler per connection): "
+            + parts.joined(separator: ", ") + "."
     }
 
     private static func median(_ values: [Double]) -> Double? {
