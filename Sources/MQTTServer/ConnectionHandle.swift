@@ -1,46 +1,45 @@
 public import BrokerCore
 public import MQTTCore
-import NIOConcurrencyHelpers
 public import NIOCore
+import Synchronization
 
 /// The broker's way to one connection: packets are queued in broker order (under the broker lock) and
 /// written on the connection's event loop, many per flush.
-public final class ConnectionHandle: @unchecked Sendable {
+public final class ConnectionHandle: Sendable {
     public let id: ConnectionID
     let channel: any Channel
     let version: MQTTProtocolVersion
     let maxPending: Int
-    let onDrop: @Sendable () -> Void
-    let onSent: @Sendable (Int) -> Void
+    let metrics: MQTTServerMetrics
 
-    private let lock = NIOLock()
-    private var pending: [MQTTPacket] = []
-    private var closeReason: BrokerCloseReason?
-    private var flushScheduled = false
+    private struct State {
+        var pending: [MQTTPacket] = []
+        var closeReason: BrokerCloseReason?
+        var flushScheduled = false
+    }
 
-    init(
-        id: ConnectionID, channel: any Channel, version: MQTTProtocolVersion, maxPending: Int, onDrop: @escaping @Sendable () -> Void,
-        onSent: @escaping @Sendable (Int) -> Void = { _ in }
-    ) {
-        self.onSent = onSent
+    /// Stored inline (a futex word on Linux): no lock object of its own per connection.
+    private let state = Mutex(State())
+
+    init(id: ConnectionID, channel: any Channel, version: MQTTProtocolVersion, maxPending: Int, metrics: MQTTServerMetrics) {
         self.id = id
         self.channel = channel
         self.version = version
         self.maxPending = maxPending
-        self.onDrop = onDrop
+        self.metrics = metrics
     }
 
     /// Queues a packet; schedules a flush on the event loop if none is pending.
     func enqueue(_ packet: MQTTPacket) {
-        let schedule: Bool = lock.withLock {
-            guard closeReason == nil else { return false }
-            if pending.count >= maxPending, case .publish(let publish) = packet, publish.qos == .atMostOnce {
-                onDrop()
+        let schedule: Bool = state.withLock { state in
+            guard state.closeReason == nil else { return false }
+            if state.pending.count >= maxPending, case .publish(let publish) = packet, publish.qos == .atMostOnce {
+                metrics.messageDropped("slow_consumer")
                 return false
             }
-            pending.append(packet)
-            if flushScheduled { return false }
-            flushScheduled = true
+            state.pending.append(packet)
+            if state.flushScheduled { return false }
+            state.flushScheduled = true
             return true
         }
         if schedule { channel.eventLoop.execute { self.flush() } }
@@ -48,11 +47,11 @@ public final class ConnectionHandle: @unchecked Sendable {
 
     /// Closes the connection after writing what was queued before.
     func close(_ reason: BrokerCloseReason) {
-        let schedule: Bool = lock.withLock {
-            guard closeReason == nil else { return false }
-            closeReason = reason
-            if flushScheduled { return false }
-            flushScheduled = true
+        let schedule: Bool = state.withLock { state in
+            guard state.closeReason == nil else { return false }
+            state.closeReason = reason
+            if state.flushScheduled { return false }
+            state.flushScheduled = true
             return true
         }
         if schedule { channel.eventLoop.execute { self.flush() } }
@@ -61,17 +60,18 @@ public final class ConnectionHandle: @unchecked Sendable {
     /// Writes queued packets (on the event loop). Waits for writability unless closing.
     func flush() {
         channel.eventLoop.preconditionInEventLoop()
-        let (packets, reason): ([MQTTPacket], BrokerCloseReason?) = lock.withLock {
-            if !channel.isWritable && closeReason == nil {
+        let writable = channel.isWritable
+        let (packets, reason): ([MQTTPacket], BrokerCloseReason?) = state.withLock { state in
+            if !writable && state.closeReason == nil {
                 // Resumed by channelWritabilityChanged.
-                flushScheduled = false
+                state.flushScheduled = false
                 return ([], nil)
             }
-            let packets = pending
+            let packets = state.pending
             // A busy connection keeps its queue's storage; a quiet one (an idle client after CONNACK) frees it.
-            pending.removeAll(keepingCapacity: packets.count > 1)
-            flushScheduled = false
-            return (packets, closeReason)
+            state.pending.removeAll(keepingCapacity: packets.count > 1)
+            state.flushScheduled = false
+            return (packets, state.closeReason)
         }
         if !packets.isEmpty {
             var buffer = channel.allocator.buffer(capacity: 256)
@@ -80,7 +80,7 @@ public final class ConnectionHandle: @unchecked Sendable {
                 if case .publish = packet { published += 1 }
                 MQTTPacketEncoder.encode(packet, version: version, into: &buffer)
             }
-            if published > 0 { onSent(published) }
+            if published > 0 { metrics.messagesSent(published) }
             channel.writeAndFlush(buffer, promise: nil)
         }
         if reason != nil {
@@ -90,9 +90,9 @@ public final class ConnectionHandle: @unchecked Sendable {
 
     /// Called when the socket became writable again.
     func resume() {
-        let schedule: Bool = lock.withLock {
-            guard !pending.isEmpty, !flushScheduled else { return false }
-            flushScheduled = true
+        let schedule: Bool = state.withLock { state in
+            guard !state.pending.isEmpty, !state.flushScheduled else { return false }
+            state.flushScheduled = true
             return true
         }
         if schedule { flush() }

@@ -5,13 +5,19 @@ public import NIOCore
 
 /// One MQTT connection: waits for CONNECT, authenticates it (at once or asynchronously), then feeds every packet to
 /// the broker. Writes go through the connection's `ConnectionHandle`.
+///
+/// It also splits the byte stream into packets itself (`MQTTFrameDecoder.decodeFrame`) instead of sitting
+/// behind a `ByteToMessageHandler`: that handler, its context and its buffer queue were about 400 bytes of
+/// every idle connection. Bytes of an incomplete packet wait in `partial`; a connection between packets
+/// holds no buffer of its own.
 final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = MQTTFrame
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     enum State {
         case awaitingConnect
-        case authenticating(connect: MQTTConnect, buffered: [MQTTFrame])
+        /// Boxed: a CONNECT is large, and the state of every connected client would be sized for it.
+        indirect case authenticating(connect: MQTTConnect, buffered: [MQTTFrame])
         case connected(version: MQTTProtocolVersion, identity: ClientIdentity, clientId: String)
         case closed
     }
@@ -19,7 +25,10 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     let id: ConnectionID
     let host: BrokerHost
     let authenticator: any MQTTAuthenticator
-    let configuration: MQTTServerConfiguration
+    /// From the server's configuration (kept as values: a copy of the whole configuration per connection
+    /// would be ~100 bytes of every idle connection).
+    let connectTimeoutSeconds: Int
+    let maxPendingOutbound: Int
     let webSocket: Bool
     let transportIdentity: @Sendable (any Channel) -> EventLoopFuture<TransportIdentity>
     /// The TLS-PSK identity of the handshake, on listeners with TLS-PSK.
@@ -38,9 +47,12 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private var connectingClientId = ""
     /// Bytes of the packets received behind CONNECT while authenticating.
     private var bufferedBytes = 0
+    private let framer: MQTTFrameDecoder
+    /// Received bytes of a packet not complete yet.
+    private var partial: ByteBuffer?
     /// Reading was paused while authenticating (a packet arrived behind CONNECT).
     private var readingPaused = false
-    private var maxBufferedBytes: Int { max(4 * configuration.maxPacketSize, 1 << 20) }
+    private var maxBufferedBytes: Int { max(4 * framer.maxPacketSize, 1 << 20) }
 
     init(
         id: ConnectionID,
@@ -54,9 +66,11 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         logger: Logger
     ) {
         self.id = id
+        self.framer = MQTTFrameDecoder(maxPacketSize: configuration.maxPacketSize)
+        self.connectTimeoutSeconds = configuration.connectTimeoutSeconds
+        self.maxPendingOutbound = configuration.maxPendingOutbound
         self.host = host
         self.authenticator = authenticator
-        self.configuration = configuration
         self.webSocket = webSocket
         self.transportIdentity = transportIdentity
         self.pskIdentity = pskIdentity
@@ -74,13 +88,33 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     func handlerAdded(context: ChannelHandlerContext) {
         let channel = context.channel
-        connectTimeout = context.eventLoop.scheduleTask(in: .seconds(Int64(configuration.connectTimeoutSeconds))) {
+        connectTimeout = context.eventLoop.scheduleTask(in: .seconds(Int64(connectTimeoutSeconds))) {
             channel.close(promise: nil)
         }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
+        var buffer = unwrapInboundIn(data)
+        if var pending = partial {
+            partial = nil
+            pending.writeBuffer(&buffer)
+            buffer = pending
+        }
+        do {
+            while case .some(let frame) = try framer.decodeFrame(&buffer) {
+                receiveFrame(frame, context: context)
+                if case .closed = state { return }
+            }
+        } catch {
+            // As a ByteToMessageHandler would report it: the packets before are processed (channelInactive
+            // runs them first), the connection closes.
+            errorCaught(context: context, error: error)
+            return
+        }
+        if buffer.readableBytes > 0 { partial = buffer }
+    }
+
+    private func receiveFrame(_ frame: MQTTFrame, context: ChannelHandlerContext) {
         switch state {
         case .awaitingConnect:
             receiveConnect(frame, context: context)
@@ -161,11 +195,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             metrics.connectRefused("return_code_\(returnCode)")
             refuse(context, returnCode: returnCode, version: version, reason: reason)
         case .accept(let identity):
-            let handle = ConnectionHandle(
-                id: id, channel: context.channel, version: version, maxPending: configuration.maxPendingOutbound,
-                onDrop: { [metrics] in metrics.messageDropped("slow_consumer") },
-                onSent: { [metrics] in metrics.messagesSent($0) }
-            )
+            let handle = ConnectionHandle(id: id, channel: context.channel, version: version, maxPending: maxPendingOutbound, metrics: metrics)
             self.handle = handle
             host.register(handle)
             state = .connected(version: version, identity: identity, clientId: connect.clientId)

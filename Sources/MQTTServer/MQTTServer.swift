@@ -113,11 +113,10 @@ public final class MQTTServer: Service, @unchecked Sendable {
         }
         let pskIdentity = pskContexts == nil ? nil : PSKIdentityBox()
         let mqttHandlers: [any ChannelHandler] = [
-            ByteToMessageHandler(MQTTFrameDecoder(maxPacketSize: configuration.maxPacketSize)),
             MQTTConnectionHandler(
                 id: id, host: host, authenticator: authenticator, configuration: configuration, webSocket: webSocket,
                 transportIdentity: transportIdentity, pskIdentity: pskIdentity, metrics: metrics, logger: logger
-            ),
+            )
         ]
         return channel.eventLoop.makeCompletedFuture {
             let sync = channel.pipeline.syncOperations

@@ -3,8 +3,9 @@ import Metrics
 import NIOConcurrencyHelpers
 
 /// Counters and gauges of the MQTT server (swift-metrics). Dimensions are bounded: packet types and
-/// reasons, never topics or client ids.
-public struct MQTTServerMetrics: Sendable {
+/// reasons, never topics or client ids. A class: every connection holds a reference, not a copy of the
+/// five handles.
+public final class MQTTServerMetrics: Sendable {
     private let connections = Gauge(label: "iothub_mqtt_connections")
     private let connectionCount = ManagedAtomicCounter()
     // Created once: `Counter(label:)` asks the metrics factory (a registry lookup under a lock) every time.

@@ -23,6 +23,31 @@ final class MQTTConformance02SubscribePublishTests: MQTTConformanceCase {
         }
     }
 
+    /// The server reassembles packets from any split of the byte stream: a CONNECT sent a byte at a time, a
+    /// remaining-length field cut in two, and several packets in one write with the last one cut off.
+    func testPacketsSplitAndCoalescedAcrossReads() async throws {
+        try await forEachVersion { version in
+            let clientId = uniqueId("split")
+            let client = try await open(clientId)
+            for byte in MQTTBytes.connect(version, clientId: clientId) {
+                try await client.send([byte])
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            try await client.expect(MQTTBytes.connack(version), "CONNACK after a byte-wise CONNECT")
+            let topic = "split\(version.level)/t"
+            // A 200-byte payload makes the remaining length two bytes long; cut between them.
+            let big = MQTTBytes.publish(topic, String(repeating: "x", count: 200))
+            let burst = MQTTBytes.subscribe(1, topic) + MQTTBytes.publish(topic, "one") + big
+            try await client.send(Array(burst[..<(burst.count - big.count + 2)]))
+            try await Task.sleep(for: .milliseconds(20))
+            try await client.send(Array(burst[(burst.count - big.count + 2)...]))
+            try await client.expect(MQTTBytes.suback(1, [0]), "SUBACK")
+            try await client.expect(MQTTBytes.publish(topic, "one"), "first PUBLISH")
+            try await client.expect(big, "PUBLISH reassembled from two writes")
+            try await client.ping()
+        }
+    }
+
     /// One SUBSCRIBE with several filters gets one return code per filter, in order, each the requested QoS.
     func testSubscribeSeveralFiltersGrantsRequestedQoS() async throws {
         try await forEachVersion { version in
