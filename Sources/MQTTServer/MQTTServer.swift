@@ -87,6 +87,10 @@ public final class MQTTServer: Service, @unchecked Sendable {
         let pskContexts = tlsPSKContexts
         let webSocket: Bool
         if case .webSocket = listener.transport { webSocket = true } else { webSocket = false }
+        let shared = MQTTListenerContext(
+            host: host, authenticator: authenticator, configuration: configuration, webSocket: webSocket,
+            transportIdentity: transportIdentity, metrics: metrics, logger: logger
+        )
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -96,13 +100,13 @@ public final class MQTTServer: Service, @unchecked Sendable {
             // buffer for connections that read more (up to 64 KiB).
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65_536))
             .childChannelInitializer { channel in
-                self.initialize(channel, sslContext: sslContext, pskContexts: pskContexts, webSocket: webSocket)
+                self.initialize(channel, sslContext: sslContext, pskContexts: pskContexts, listener: shared)
             }
             .bind(host: listener.host, port: listener.port)
             .get()
     }
 
-    private func initialize(_ channel: any Channel, sslContext: NIOSSLContext?, pskContexts: TLSContexts?, webSocket: Bool) -> EventLoopFuture<Void> {
+    private func initialize(_ channel: any Channel, sslContext: NIOSSLContext?, pskContexts: TLSContexts?, listener: MQTTListenerContext) -> EventLoopFuture<Void> {
         guard host.connectionCount < configuration.maxConnections else {
             metrics.connectRefused("max_connections")
             return channel.close()
@@ -112,12 +116,7 @@ public final class MQTTServer: Service, @unchecked Sendable {
             return ConnectionID($0)
         }
         let pskIdentity = pskContexts == nil ? nil : PSKIdentityBox()
-        let mqttHandlers: [any ChannelHandler] = [
-            MQTTConnectionHandler(
-                id: id, host: host, authenticator: authenticator, configuration: configuration, webSocket: webSocket,
-                transportIdentity: transportIdentity, pskIdentity: pskIdentity, metrics: metrics, logger: logger
-            )
-        ]
+        let mqttHandlers: [any ChannelHandler] = [MQTTConnectionHandler(id: id, listener: listener, pskIdentity: pskIdentity)]
         return channel.eventLoop.makeCompletedFuture {
             let sync = channel.pipeline.syncOperations
             if let sslContext {
@@ -126,7 +125,7 @@ public final class MQTTServer: Service, @unchecked Sendable {
                 // Installs the TLS handler once the ClientHello shows whether the client offers TLS-PSK.
                 try sync.addHandler(TLSClientHelloRouter(contexts: pskContexts, box: pskIdentity))
             }
-            if webSocket {
+            if listener.webSocket {
                 try WebSocketTransport.configure(channel, then: mqttHandlers)
             } else {
                 try sync.addHandlers(mqttHandlers)
