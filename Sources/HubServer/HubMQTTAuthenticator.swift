@@ -55,9 +55,16 @@ struct HubMQTTAuthenticator: MQTTAuthenticator {
         guard !username.expiry.isExpired(nowSeconds: now()) else {
             return .decided(.refuse(returnCode: 0x05, reason: "username expired"))
         }
+        // A client certificate is verified against the hub CA here, on the event loop (as the TLS handshake
+        // was), not inside the registry actor; the registry compares what it names with the device.
+        let certificate: DeviceCertificateIdentity?
+        if case .clientCertificate(let der) = context.transport {
+            certificate = try? ca.verifyDeviceCertificate(derChain: [der])
+        } else {
+            certificate = nil
+        }
         // 4, 6–8 run inside the registry, which decides this login with the others that arrive meanwhile
         // and records it (the first one activates the device).
-        let ca = self.ca
         let transport = context.transport
         let clientId = connect.clientId
         let password = connect.password
@@ -71,7 +78,10 @@ struct HubMQTTAuthenticator: MQTTAuthenticator {
                 key: DeviceKey(productId: productId, name: deviceName),
                 clientIP: clientIP,
                 check: { product, device in
-                    Self.check(product: product, device: device, transport: transport, clientId: clientId, username: usernameText, password: password, ca: ca)
+                    Self.check(
+                        product: product, device: device, transport: transport, certificate: certificate, clientId: clientId, username: usernameText,
+                        password: password
+                    )
                 },
                 completion: { outcome in
                     switch outcome {
@@ -97,10 +107,11 @@ struct HubMQTTAuthenticator: MQTTAuthenticator {
         product: Product,
         device: Device,
         transport: TransportIdentity,
+        /// The client certificate's identity if it verified against the hub CA.
+        certificate: DeviceCertificateIdentity?,
         clientId: String,
         username: String,
-        password: [UInt8]?,
-        ca: HubCA
+        password: [UInt8]?
     ) -> DeviceLoginRefusal? {
         guard !product.forbidden else { return DeviceLoginRefusal(returnCode: 0x05, reason: "product disabled") }
         guard device.enabled else { return DeviceLoginRefusal(returnCode: 0x05, reason: "device disabled") }
@@ -114,9 +125,9 @@ struct HubMQTTAuthenticator: MQTTAuthenticator {
                     return DeviceLoginRefusal(returnCode: 0x04, reason: "password mismatch")
                 }
             }
-        case (.certificate(_, _, let serial), .clientCertificate(let der)):
-            guard let identity = try? ca.verifyDeviceCertificate(derChain: [der]),
-                identity.productId == device.productId, identity.deviceName == device.name, identity.serialNumber == serial
+        case (.certificate(_, _, let serial), .clientCertificate):
+            guard let certificate, certificate.productId == device.productId, certificate.deviceName == device.name,
+                certificate.serialNumber == serial
             else {
                 return DeviceLoginRefusal(returnCode: 0x05, reason: "client certificate is not this device's current certificate")
             }
