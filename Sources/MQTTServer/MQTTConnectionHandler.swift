@@ -139,15 +139,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         let webSocket = self.webSocket
         // The TLS handshake is over once CONNECT arrives: a PSK identity, if any, is final.
         pskIdentity?.sealed = true
-        let transport: EventLoopFuture<TransportIdentity>
-        if let identity = pskIdentity?.identity {
-            transport = context.eventLoop.makeSucceededFuture(.pskIdentity(identity))
-        } else {
-            transport = listener.transportIdentity(channel)
-        }
-        // Runs at once when the transport identity is known already (plain TCP, TLS-PSK).
-        transport.whenComplete { result in
-            let transport = (try? result.get()) ?? .none
+        @Sendable func authenticate(_ transport: TransportIdentity) {
             let connectContext = MQTTConnectContext(connect: connect, remoteAddress: channel.remoteAddress, transport: transport, webSocket: webSocket)
             switch authenticator.authenticate(connectContext, eventLoop: channel.eventLoop) {
             case .decided(let decision):
@@ -158,6 +150,14 @@ final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                     loopBound.value.finishAuthentication(decision, version: version, context: contextBound.value)
                 }
             }
+        }
+        if let identity = pskIdentity?.identity {
+            authenticate(.pskIdentity(identity))
+        } else if listener.tls {
+            // A client certificate, if any (the resolver finds the TLS handler and asks it).
+            listener.transportIdentity(channel).whenComplete { authenticate((try? $0.get()) ?? .none) }
+        } else {
+            authenticate(.none)
         }
     }
 
@@ -283,6 +283,8 @@ final class MQTTListenerContext: Sendable {
     let maxPendingOutbound: Int
     let framer: MQTTFrameDecoder
     let webSocket: Bool
+    /// The listener speaks TLS: the transport may carry a client certificate.
+    let tls: Bool
     let transportIdentity: @Sendable (any Channel) -> EventLoopFuture<TransportIdentity>
     let metrics: MQTTServerMetrics
     /// The server's logger, shared: per-connection metadata is added when a line is logged, so that an idle
@@ -294,10 +296,12 @@ final class MQTTListenerContext: Sendable {
         authenticator: any MQTTAuthenticator,
         configuration: MQTTServerConfiguration,
         webSocket: Bool,
+        tls: Bool,
         transportIdentity: @escaping @Sendable (any Channel) -> EventLoopFuture<TransportIdentity>,
         metrics: MQTTServerMetrics,
         logger: Logger
     ) {
+        self.tls = tls
         self.host = host
         self.authenticator = authenticator
         self.connectTimeoutSeconds = configuration.connectTimeoutSeconds

@@ -89,18 +89,25 @@ public final class MQTTServer: Service, @unchecked Sendable {
         if case .webSocket = listener.transport { webSocket = true } else { webSocket = false }
         let shared = MQTTListenerContext(
             host: host, authenticator: authenticator, configuration: configuration, webSocket: webSocket,
-            transportIdentity: transportIdentity, metrics: metrics, logger: logger
+            tls: sslContext != nil || pskContexts != nil, transportIdentity: transportIdentity, metrics: metrics, logger: logger
         )
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            // Every channel keeps its last receive buffer for the next read. NIO's default first size is
-            // 2,048 bytes, held by every idle connection; a CONNECT fits in 256 and the allocator grows the
-            // buffer for connections that read more (up to 64 KiB).
-            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65_536))
             .childChannelInitializer { channel in
-                self.initialize(channel, sslContext: sslContext, pskContexts: pskContexts, listener: shared)
+                // Child options are set here, synchronously: as `childChannelOption`s NIO applies each through
+                // a chain of futures (about ten allocations per accepted connection).
+                do {
+                    let options = channel.syncOptions
+                    try options?.setOption(.socketOption(.tcp_nodelay), value: 1)
+                    // Every channel keeps its last receive buffer for the next read. NIO's default first size
+                    // is 2,048 bytes, held by every idle connection; a CONNECT fits in 256 and the allocator
+                    // grows the buffer for connections that read more (up to 64 KiB).
+                    try options?.setOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65_536))
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+                return self.initialize(channel, sslContext: sslContext, pskContexts: pskContexts, listener: shared)
             }
             .bind(host: listener.host, port: listener.port)
             .get()
