@@ -186,6 +186,7 @@ public actor MQTTClient {
         channel.writeAndFlush(MQTTPacket.connect(connect), promise: nil)
         var reason = "connection closed by the broker"
         var awaitingConnAck = true
+        let acks = AckWriter(channel: channel)
         do {
             for try await packet in stream {
                 if awaitingConnAck {
@@ -204,7 +205,7 @@ public actor MQTTClient {
                     didEstablish(sessionPresent: ack.sessionPresent, on: channel)
                     continue
                 }
-                try receive(packet, on: channel)
+                try receive(packet, on: channel, acks: acks)
             }
         } catch {
             reason = "\(error)"
@@ -307,7 +308,7 @@ public actor MQTTClient {
 
     // MARK: - Receiving
 
-    private func receive(_ packet: MQTTPacket, on channel: any Channel) throws {
+    private func receive(_ packet: MQTTPacket, on channel: any Channel, acks: AckWriter) throws {
         switch packet {
         case .publish(let publish):
             let message = MQTTMessage(
@@ -318,15 +319,15 @@ public actor MQTTClient {
                 deliver(message)
             case .atLeastOnce:
                 deliver(message)
-                if let id = publish.packetId { channel.writeAndFlush(MQTTPacket.puback(MQTTAck(packetId: id)), promise: nil) }
+                if let id = publish.packetId { acks.send(.puback(MQTTAck(packetId: id))) }
             case .exactlyOnce:
                 guard let id = publish.packetId else { return }
                 if incomingQoS2.insert(id).inserted { deliver(message) }
-                channel.writeAndFlush(MQTTPacket.pubrec(MQTTAck(packetId: id)), promise: nil)
+                acks.send(.pubrec(MQTTAck(packetId: id)))
             }
         case .pubrel(let ack):
             incomingQoS2.remove(ack.packetId)
-            channel.writeAndFlush(MQTTPacket.pubcomp(MQTTAck(packetId: ack.packetId)), promise: nil)
+            acks.send(.pubcomp(MQTTAck(packetId: ack.packetId)))
         case .puback(let ack):
             if let item = outgoing[ack.packetId], item.publish.qos == .atLeastOnce {
                 outgoing[ack.packetId] = nil
@@ -336,7 +337,7 @@ public actor MQTTClient {
             if outgoing[ack.packetId]?.publish.qos == .exactlyOnce {
                 outgoing[ack.packetId]?.stage = .released
             }
-            channel.writeAndFlush(MQTTPacket.pubrel(MQTTAck(packetId: ack.packetId)), promise: nil)
+            acks.send(.pubrel(MQTTAck(packetId: ack.packetId)))
         case .pubcomp(let ack):
             if let item = outgoing.removeValue(forKey: ack.packetId) {
                 item.continuation.resume()
@@ -494,5 +495,34 @@ private final class PacketStreamHandler: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         sink.finish()
+    }
+}
+
+/// The acknowledgements a session sends (PUBACK, PUBREC, PUBREL, PUBCOMP), written in order as the actor
+/// decides them and flushed once per event-loop turn: a burst of received QoS 1/2 messages costs one
+/// `writev`, not one per message.
+private final class AckWriter: Sendable {
+    private let channel: any Channel
+    /// On the channel's event loop only.
+    private let flushScheduled: NIOLoopBoundBox<Bool>
+
+    init(channel: any Channel) {
+        self.channel = channel
+        self.flushScheduled = NIOLoopBoundBox.makeBoxSendingValue(false, eventLoop: channel.eventLoop)
+    }
+
+    func send(_ packet: MQTTPacket) {
+        let channel = self.channel
+        let flushScheduled = self.flushScheduled
+        channel.eventLoop.execute {
+            channel.write(packet, promise: nil)
+            guard !flushScheduled.value else { return }
+            flushScheduled.value = true
+            // Runs after every write already queued on the event loop (tasks run in order).
+            channel.eventLoop.execute {
+                flushScheduled.value = false
+                channel.flush()
+            }
+        }
     }
 }
