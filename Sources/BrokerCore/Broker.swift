@@ -35,11 +35,9 @@ public final class Broker {
     var connections: [ConnectionID: String] = [:]
     let subscriptions = SubscriptionTree()
     var retained: RetainedStore
-    /// Filters of the topics the hub's services consume (`$shadow/operation/+/+`, …).
-    var hubFilters: [String] = []
-    /// `hubFilters` by whether they start with `$`: a topic starting with `$` can match only those, any other
-    /// topic only the rest (MQTT-4.7.2-1; a literal first level differs from the topic's), so a publish is
-    /// matched against one group.
+    /// Filters of the topics the hub's services consume (`$shadow/operation/+/+`, …), by whether they start
+    /// with `$`: a topic starting with `$` can match only those, any other topic only the rest (MQTT-4.7.2-1;
+    /// a literal first level differs from the topic's), so a publish is matched against one group.
     var hubFiltersDollar: [String] = []
     var hubFiltersOther: [String] = []
 
@@ -57,7 +55,6 @@ public final class Broker {
     /// Routes client messages on topics matching the filter to the hub (`BrokerAction.toHub`), besides any
     /// subscribers.
     public func subscribeHub(_ filter: String) {
-        hubFilters.append(filter)
         if filter.utf8.first == UInt8(ascii: "$") { hubFiltersDollar.append(filter) } else { hubFiltersOther.append(filter) }
     }
 

@@ -56,15 +56,9 @@ public struct TencentTopicACL: BrokerAuthorizer {
         let firstEnd = topic.utf8.firstIndex(of: UInt8(ascii: "/")) ?? topic.endIndex
         let firstLevel = topic[..<firstEnd]
         if isProductIdShaped(firstLevel) { return String(firstLevel) }
-        guard firstLevel.utf8.first == UInt8(ascii: "$") else { return nil }
-        let levels = topic.split(separator: "/", omittingEmptySubsequences: false)
-        guard let first = levels.first else { return nil }
-        if isProductIdShaped(first) { return String(first) }
-        if servicePrefixes.contains(first) {
-            // $shadow/operation/{pid}/{dn}, $shadow/operation/result/{pid}/{dn}, $thing/up/property/{pid}/{dn} …
-            return levels.dropFirst().first(where: isProductIdShaped).map(String.init)
-        }
-        return nil
+        guard servicePrefixes.contains(firstLevel) else { return nil }
+        // $shadow/operation/{pid}/{dn}, $shadow/operation/result/{pid}/{dn}, $thing/up/property/{pid}/{dn} …
+        return topic.split(separator: "/", omittingEmptySubsequences: false).dropFirst().first(where: isProductIdShaped).map(String.init)
     }
 
     static func isProductIdShaped(_ level: Substring) -> Bool {
@@ -93,28 +87,13 @@ public struct TencentTopicACL: BrokerAuthorizer {
             case "event": return direction == .publish
             case "data": return true
             case "+", "#": return direction == .subscribe
+            // Custom topics {pid}/{dn}/{name}: both directions until topic policies exist.
             default: return isTopicName(last)
             }
         }
+        // Everything else is a service topic ($x/…/{pid}/{dn}/…).
         let levels = topic.split(separator: "/", omittingEmptySubsequences: false)
         guard levels.count >= 2 else { return false }
-        // {pid}/{dn}/...
-        if levels[0] == productId {
-            guard levels[1] == deviceName, levels.count >= 3 else { return false }
-            if levels.count == 3 {
-                switch levels[2] {
-                case "control": return direction == .subscribe
-                case "event": return direction == .publish
-                case "data": return true
-                case "+", "#": return direction == .subscribe
-                default:
-                    // Custom topics {pid}/{dn}/{name}: both directions until topic policies exist.
-                    return isTopicName(levels[2])
-                }
-            }
-            if levels.count == 4 && levels[3] == "#" && direction == .subscribe { return false }
-            return false
-        }
         func own(_ p: Substring, _ d: Substring) -> Bool { p == productId && d == deviceName }
         switch (levels[0], levels.count) {
         case ("$shadow", 4), ("$ota", 4), ("$sys", 4), ("$config", 4), ("$log", 4), ("$gateway", 4):

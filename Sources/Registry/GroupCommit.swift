@@ -86,8 +86,7 @@ final class GroupCommitter: Sendable {
 final class CommitTicket: Sendable {
     private enum State {
         case pending
-        case waiting(CheckedContinuation<Void, any Error>)
-        case callback(@Sendable ((any Error)?) -> Void)
+        case waiting(@Sendable ((any Error)?) -> Void)
         case done((any Error)?)
     }
 
@@ -95,32 +94,23 @@ final class CommitTicket: Sendable {
 
     func wait() async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let finished: (any Error)?? = state.withLock { state in
-                switch state {
-                case .pending:
-                    state = .waiting(continuation)
-                    return nil
-                case .done(let error):
-                    return .some(error)
-                case .waiting, .callback:
-                    preconditionFailure("a commit ticket is waited on once")
-                }
+            onComplete { error in
+                if let error { continuation.resume(throwing: error) } else { continuation.resume() }
             }
-            if let finished { Self.resume(continuation, finished) }
         }
     }
 
     /// Calls `body` with the outcome once the commit is done (on the committing thread, or at once if it is
-    /// done already): for waiters that are not tasks, without a task switch.
+    /// done already): waiters that are not tasks need no task switch.
     func onComplete(_ body: @escaping @Sendable ((any Error)?) -> Void) {
         let finished: (any Error)?? = state.withLock { state in
             switch state {
             case .pending:
-                state = .callback(body)
+                state = .waiting(body)
                 return nil
             case .done(let error):
                 return .some(error)
-            case .waiting, .callback:
+            case .waiting:
                 preconditionFailure("a commit ticket is waited on once")
             }
         }
@@ -128,26 +118,11 @@ final class CommitTicket: Sendable {
     }
 
     func complete(_ error: (any Error)?) {
-        enum Waiter {
-            case continuation(CheckedContinuation<Void, any Error>)
-            case callback(@Sendable ((any Error)?) -> Void)
-        }
-        let waiter: Waiter? = state.withLock { state in
+        let waiter: (@Sendable ((any Error)?) -> Void)? = state.withLock { state in
             defer { state = .done(error) }
-            switch state {
-            case .waiting(let continuation): return .continuation(continuation)
-            case .callback(let body): return .callback(body)
-            case .pending, .done: return nil
-            }
+            if case .waiting(let body) = state { return body }
+            return nil
         }
-        switch waiter {
-        case .continuation(let continuation): Self.resume(continuation, error)
-        case .callback(let body): body(error)
-        case nil: break
-        }
-    }
-
-    private static func resume(_ continuation: CheckedContinuation<Void, any Error>, _ error: (any Error)?) {
-        if let error { continuation.resume(throwing: error) } else { continuation.resume() }
+        waiter?(error)
     }
 }

@@ -96,6 +96,7 @@ extension BenchCommand {
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
             let loop = group.next()
             let cpuBefore = mqtt.serverPid.flatMap(ProcessCPU.seconds(pid:))
+            let ownBefore = ProcessCPU.ownSeconds()
             let connector = mqtt.connector
             let settleTime = TimeAmount.nanoseconds(Int64(self.settle * 1e9))
             let inFlight = self.concurrency
@@ -104,16 +105,17 @@ extension BenchCommand {
                 MQTTConnectStorm(loop: loop, connector: connector, packets: packets, concurrency: inFlight, settle: settleTime, brokerPid: serverPid).run()
             }.get()
             let cpuAfter = mqtt.serverPid.flatMap(ProcessCPU.seconds(pid:))
+            let ownAfter = ProcessCPU.ownSeconds()
             try await group.shutdownGracefully()
 
-            var driver = DriverResult()
-            driver.completedInWindow = outcome.connected
-            driver.windowNanos = UInt64(outcome.seconds * 1e9)
-            driver.latencies = outcome.latencies
-            driver.failures = outcome.failures
-            driver.endedBy = "count"
+            let driver = DriverResult(
+                completed: outcome.connected, seconds: outcome.seconds, latencies: outcome.latencies, failures: outcome.failures, endedBy: "count"
+            )
             var storm = BenchResult(setup: mqtt.setup, scenario: "mqtt connect storm", connections: count, merged: [driver])
-            if let cpuBefore, let cpuAfter { storm.serverCPUMicros = (cpuAfter - cpuBefore) / Double(max(outcome.connected, 1)) * 1e6 }
+            // CPU per connection over the whole storm: connect, the idle time and the close.
+            let connected = Double(max(outcome.connected, 1))
+            if let cpuBefore, let cpuAfter { storm.serverCPUMicros = (cpuAfter - cpuBefore) / connected * 1e6 }
+            if let ownBefore, let ownAfter { storm.generatorCPUMicros = (ownAfter - ownBefore) / connected * 1e6 }
             try mqtt.record(storm)
             if let before = outcome.residentBefore, let after = outcome.residentAfter {
                 var idle = BenchResult(setup: mqtt.setup, scenario: "mqtt idle memory", connections: count, merged: [driver])
@@ -188,12 +190,10 @@ extension BenchCommand {
             let ownAfter = ProcessCPU.ownSeconds()
             try await group.shutdownGracefully()
 
-            var driver = DriverResult()
-            driver.completedInWindow = outcome.received
-            driver.windowNanos = UInt64(outcome.seconds * 1e9)
-            driver.latencies = outcome.latencies
-            driver.failures = outcome.failures
-            driver.endedBy = outcome.endedBy
+            let driver = DriverResult(
+                completed: outcome.received, seconds: outcome.seconds, latencies: outcome.latencies, failures: outcome.failures,
+                endedBy: outcome.endedBy
+            )
             var result = BenchResult(
                 setup: mqtt.setup, scenario: "mqtt qos\(level.rawValue) \(shape)", connections: publisherCount + subscriberCount, merged: [driver]
             )
@@ -203,5 +203,17 @@ extension BenchCommand {
             if let ownBefore, let ownAfter { result.generatorCPUMicros = (ownAfter - ownBefore) / delivered * 1e6 }
             try mqtt.record(result)
         }
+    }
+}
+
+extension DriverResult {
+    /// An MQTT scenario's outcome, in the form the result tables read.
+    init(completed: Int, seconds: Double, latencies: [UInt64], failures: [String: Int], endedBy: String) {
+        self.init()
+        completedInWindow = completed
+        windowNanos = UInt64(seconds * 1e9)
+        self.latencies = latencies
+        self.failures = failures
+        self.endedBy = endedBy
     }
 }

@@ -6,24 +6,9 @@ import XCTest
 @testable import RegistrySQLite
 
 /// MQTT logins and logouts as the registry records them (batched, the first one durable).
-final class DeviceLoginTests: XCTestCase {
-    var directory: String!
-
-    override func setUp() {
-        directory = NSTemporaryDirectory() + "registry-login-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() {
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    func openStore() async throws -> SQLiteRegistryStore {
-        try await SQLiteRegistryStore.open(path: directory + "/registry.sqlite", durability: .full, logger: Logger(label: "test"))
-    }
-
+final class DeviceLoginTests: RegistryTestCase {
     func openEngine() async throws -> RegistryEngine {
-        try await RegistryEngine.open(store: try await openStore(), issuer: RegistryEngineTests.issuer, logger: Logger(label: "test"))
+        try await openEngine(durability: .full)
     }
 
     func product(_ engine: RegistryEngine, devices names: [String]) async throws -> Product {
@@ -41,7 +26,7 @@ final class DeviceLoginTests: XCTestCase {
         XCTAssertEqual(first, .accepted(activated: true))
         // Durable when reported: a second store on the same file (the engine still open, nothing flushed
         // at shutdown) reads the activation.
-        let reader = try await openStore()
+        let reader = try await openStore(durability: .full)
         let stored = try await reader.load(auditSince: 0).devices.first { $0.name == "d1" }
         try await reader.close()
         XCTAssertNotNil(stored?.firstOnlineTime)

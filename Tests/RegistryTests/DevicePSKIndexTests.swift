@@ -8,24 +8,7 @@ import XCTest
 
 /// The synchronous ClientId → PSK index the TLS-PSK handshake reads follows every change of the
 /// device table: create, dynamic registration, secret update, registration reset, delete, reload.
-final class DevicePSKIndexTests: XCTestCase {
-    var directory: String!
-
-    override func setUp() {
-        directory = NSTemporaryDirectory() + "psk-index-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() {
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    func openEngine() async throws -> RegistryEngine {
-        let logger = Logger(label: "test")
-        let store = try await SQLiteRegistryStore.open(path: directory + "/registry.sqlite", durability: .normal, logger: logger)
-        return try await RegistryEngine.open(store: store, issuer: RegistryEngineTests.issuer, logger: logger)
-    }
-
+final class DevicePSKIndexTests: RegistryTestCase {
     func testIndexFollowsTheDeviceTable() async throws {
         var engine = try await openEngine()
         var spec = NewProduct(name: "keys")

@@ -9,24 +9,12 @@ import XCTest
 
 /// The OTA state machine of the registry (firmware, tasks, per-device entries) on a real SQLite file, with
 /// a controllable clock for the timeouts.
-final class FirmwareTaskTests: XCTestCase {
-    var directory: String!
+final class FirmwareTaskTests: RegistryTestCase {
     let clock = TestClock()
 
-    override func setUp() {
-        directory = NSTemporaryDirectory() + "registry-ota-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() {
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-
     func openEngine() async throws -> RegistryEngine {
-        let logger = Logger(label: "test")
-        let store = try await SQLiteRegistryStore.open(path: directory + "/registry.sqlite", durability: .normal, logger: logger)
         let clock = self.clock
-        return try await RegistryEngine.open(store: store, issuer: RegistryEngineTests.issuer, logger: logger, now: { clock.now() })
+        return try await openEngine(now: { clock.now() })
     }
 
     func advance(seconds: Int64) { clock.advance(milliseconds: seconds * 1000) }

@@ -7,27 +7,10 @@ import XCTest
 @testable import RegistrySQLite
 
 /// The registry engine on a real SQLite file in a temporary directory.
-final class RegistryEngineTests: XCTestCase {
-    var directory: String!
-
-    override func setUp() {
-        directory = NSTemporaryDirectory() + "registry-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() {
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-
+final class RegistryEngineTests: RegistryTestCase {
     static let issuer = CredentialIssuer(issueCertificate: { device in
         .certificate(certificatePEM: "CERT-\(device.name)", privateKeyPEM: "KEY-\(device.name)", serialNumber: UUID().uuidString)
     })
-
-    func openEngine() async throws -> RegistryEngine {
-        let logger = Logger(label: "test")
-        let store = try await SQLiteRegistryStore.open(path: directory + "/registry.sqlite", durability: .normal, logger: logger)
-        return try await RegistryEngine.open(store: store, issuer: Self.issuer, logger: logger)
-    }
 
     static func request(_ product: Product, _ name: String, secret: String? = nil, nonce: String = "1", source: String = "127.0.0.1:1") -> RegistrationRequest {
         let expected = secret ?? product.productSecret
