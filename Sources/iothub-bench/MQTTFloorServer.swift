@@ -25,10 +25,14 @@ struct MQTTFloorServer: AsyncParsableCommand {
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65_536))
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(ConnAckOnce()) }
+                // As the hub does it: options set synchronously, not through NIO's per-option future chain.
+                channel.eventLoop.makeCompletedFuture {
+                    let options = channel.syncOptions
+                    try options?.setOption(.socketOption(.tcp_nodelay), value: 1)
+                    try options?.setOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65_536))
+                    try channel.pipeline.syncOperations.addHandler(ConnAckOnce())
+                }
             }
             .bind(host: host, port: port).get()
         FileHandle.standardOutput.write(Data("listening on port \(channel.localAddress?.port ?? port)\n".utf8))

@@ -205,7 +205,7 @@ public actor MQTTClient {
                     didEstablish(sessionPresent: ack.sessionPresent, on: channel)
                     continue
                 }
-                try receive(packet, on: channel, acks: acks)
+                try receive(packet, acks: acks)
             }
         } catch {
             reason = "\(error)"
@@ -308,7 +308,7 @@ public actor MQTTClient {
 
     // MARK: - Receiving
 
-    private func receive(_ packet: MQTTPacket, on channel: any Channel, acks: AckWriter) throws {
+    private func receive(_ packet: MQTTPacket, acks: AckWriter) throws {
         switch packet {
         case .publish(let publish):
             let message = MQTTMessage(
