@@ -83,7 +83,7 @@ let package = Package(
         .target(
             name: "MQTTServer",
             dependencies: [
-                "BrokerCore", "MQTTCore",
+                "BrokerCore", "MQTTCore", "CPollShims",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -93,6 +93,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -189,6 +191,7 @@ let package = Package(
         // Heap allocation counts of the codec and the subscription tree (issue 6); the C target interposes
         // malloc and is linked into this executable only.
         .target(name: "CAllocationCounter"),
+        .target(name: "CPollShims"),
         .executableTarget(
             name: "iothub-alloc-bench",
             dependencies: [

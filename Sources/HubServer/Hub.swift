@@ -169,6 +169,7 @@ public final class Hub: Sendable {
         let listenerKinds = kinds
         var mqttConfiguration = MQTTServerConfiguration(listeners: listeners)
         mqttConfiguration.maxConnections = configuration.mqttMaxConnections
+        mqttConfiguration.tcpEngine = configuration.mqttTCPEngine
         mqttConfiguration.maxPacketSize = configuration.mqttMaxPacketSize
         mqttConfiguration.broker.maxInflightMessages = configuration.mqttMaxInflight
         mqttConfiguration.broker.maxQueuedMessages = configuration.mqttMaxQueued

@@ -1,4 +1,5 @@
 public import Logging
+public import MQTTServer
 
 /// Every setting of `iothub serve`. Each has a flag, an environment variable and a config-file key; the
 /// table `HubSetting.all` is the one place that names them.
@@ -37,6 +38,9 @@ public struct HubConfiguration: Sendable, Equatable {
     public var allowAnonymous = false
     /// Simultaneous MQTT connections. Default 100000.
     public var mqttMaxConnections = 100_000
+    /// What carries the plain-TCP MQTT listener: `poll` (the hub's own epoll transport, Linux) or `nio`
+    /// (a SwiftNIO channel per connection). Default poll on Linux.
+    public var mqttTCPEngine = MQTTServerConfiguration.defaultTCPEngine
     /// Largest MQTT packet in bytes. Default 262144.
     public var mqttMaxPacketSize = 256 * 1024
     /// Outbound QoS 1/2 messages in flight per session. Default 20.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MQTTServer
 
 /// One setting's names on the command line, in the environment and in the config file.
 public struct HubSetting: Sendable {
@@ -62,6 +63,12 @@ public struct HubSetting: Sendable {
         },
         HubSetting("mqtt-max-connections", "IOTHUB_MQTT_MAX_CONNECTIONS", "mqttMaxConnections", "Simultaneous MQTT connections. Default 100000") {
             $0.mqttMaxConnections = try positive($1)
+        },
+        HubSetting("mqtt-tcp-engine", "IOTHUB_MQTT_TCP_ENGINE", "mqttTCPEngine", "What carries plain-TCP MQTT: poll (the hub's own epoll transport, Linux) or nio. Default poll") {
+            guard let engine = MQTTServerConfiguration.TCPEngine(rawValue: $1.lowercased()) else {
+                throw HubConfigurationError("\($1) is not poll or nio")
+            }
+            $0.mqttTCPEngine = engine
         },
         HubSetting("mqtt-max-packet-size", "IOTHUB_MQTT_MAX_PACKET_SIZE", "mqttMaxPacketSize", "Largest MQTT packet in bytes. Default 262144") {
             $0.mqttMaxPacketSize = try positive($1)

@@ -3,11 +3,30 @@ public import MQTTCore
 public import NIOCore
 import Synchronization
 
+/// What carries a connection's bytes out.
+enum ConnectionOutput: Sendable {
+    /// A SwiftNIO channel.
+    case channel(any Channel)
+    #if os(Linux)
+    /// The hub's own plain-TCP transport.
+    case poll(PollConnection)
+    #endif
+
+    var eventLoop: any EventLoop {
+        switch self {
+        case .channel(let channel): channel.eventLoop
+        #if os(Linux)
+        case .poll(let connection): connection.loop
+        #endif
+        }
+    }
+}
+
 /// The broker's way to one connection: packets are queued in broker order (under the broker lock) and
 /// written on the connection's event loop, many per flush.
 public final class ConnectionHandle: Sendable {
     public let id: ConnectionID
-    let channel: any Channel
+    let output: ConnectionOutput
     let version: MQTTProtocolVersion
     let maxPending: Int
     let metrics: MQTTServerMetrics
@@ -21,9 +40,9 @@ public final class ConnectionHandle: Sendable {
     /// Stored inline (a futex word on Linux): no lock object of its own per connection.
     private let state = Mutex(State())
 
-    init(id: ConnectionID, channel: any Channel, version: MQTTProtocolVersion, maxPending: Int, metrics: MQTTServerMetrics) {
+    init(id: ConnectionID, output: ConnectionOutput, version: MQTTProtocolVersion, maxPending: Int, metrics: MQTTServerMetrics) {
         self.id = id
-        self.channel = channel
+        self.output = output
         self.version = version
         self.maxPending = maxPending
         self.metrics = metrics
@@ -42,7 +61,7 @@ public final class ConnectionHandle: Sendable {
             state.flushScheduled = true
             return true
         }
-        if schedule { channel.eventLoop.execute { self.flush() } }
+        if schedule { output.eventLoop.execute { self.flush() } }
     }
 
     /// Closes the connection after writing what was queued before.
@@ -54,16 +73,41 @@ public final class ConnectionHandle: Sendable {
             state.flushScheduled = true
             return true
         }
-        if schedule { channel.eventLoop.execute { self.flush() } }
+        if schedule { output.eventLoop.execute { self.flush() } }
     }
 
     /// Writes queued packets (on the event loop). Waits for writability unless closing.
     func flush() {
-        channel.eventLoop.preconditionInEventLoop()
-        let writable = channel.isWritable
-        let (packets, reason): ([MQTTPacket], BrokerCloseReason?) = state.withLock { state in
+        switch output {
+        case .channel(let channel):
+            channel.eventLoop.preconditionInEventLoop()
+            let (packets, reason) = take(writable: channel.isWritable)
+            if !packets.isEmpty {
+                var buffer = channel.allocator.buffer(capacity: 256)
+                encode(packets, into: &buffer)
+                channel.writeAndFlush(buffer, promise: nil)
+            }
+            if reason != nil {
+                channel.close(promise: nil)
+            }
+        #if os(Linux)
+        case .poll(let connection):
+            let (packets, reason) = take(writable: connection.isWritable)
+            if !packets.isEmpty {
+                connection.send { self.encode(packets, into: &$0) }
+            }
+            if reason != nil {
+                connection.closeTransport()
+            }
+        #endif
+        }
+    }
+
+    /// The packets to write now and whether to close after them.
+    private func take(writable: Bool) -> ([MQTTPacket], BrokerCloseReason?) {
+        state.withLock { state in
             if !writable && state.closeReason == nil {
-                // Resumed by channelWritabilityChanged.
+                // Resumed by `resume()` once the socket is writable.
                 state.flushScheduled = false
                 return ([], nil)
             }
@@ -73,19 +117,15 @@ public final class ConnectionHandle: Sendable {
             state.flushScheduled = false
             return (packets, state.closeReason)
         }
-        if !packets.isEmpty {
-            var buffer = channel.allocator.buffer(capacity: 256)
-            var published = 0
-            for packet in packets {
-                if case .publish = packet { published += 1 }
-                MQTTPacketEncoder.encode(packet, version: version, into: &buffer)
-            }
-            if published > 0 { metrics.messagesSent(published) }
-            channel.writeAndFlush(buffer, promise: nil)
+    }
+
+    private func encode(_ packets: [MQTTPacket], into buffer: inout ByteBuffer) {
+        var published = 0
+        for packet in packets {
+            if case .publish = packet { published += 1 }
+            MQTTPacketEncoder.encode(packet, version: version, into: &buffer)
         }
-        if reason != nil {
-            channel.close(promise: nil)
-        }
+        if published > 0 { metrics.messagesSent(published) }
     }
 
     /// Called when the socket became writable again.

@@ -1,315 +1,101 @@
 import BrokerCore
-public import Logging
 import MQTTCore
-public import NIOCore
+import NIOCore
 
-/// One MQTT connection: waits for CONNECT, authenticates it (at once or asynchronously), then feeds every packet to
-/// the broker. Writes go through the connection's `ConnectionHandle`.
-///
-/// It also splits the byte stream into packets itself (`MQTTFrameDecoder.decodeFrame`) instead of sitting
-/// behind a `ByteToMessageHandler`: that handler, its context and its buffer queue were about 400 bytes of
-/// every idle connection. Bytes of an incomplete packet wait in `partial`; a connection between packets
-/// holds no buffer of its own.
-final class MQTTConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+/// An MQTT connection carried by a SwiftNIO channel (TLS, TLS-PSK, WebSocket, and plain TCP when
+/// `MQTTServerConfiguration.tcpEngine` is `.nio`): the last handler of the pipeline, feeding the channel's
+/// bytes to `MQTTConnectionCore`.
+final class MQTTConnectionHandler: MQTTConnectionCore, ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    enum State {
-        case awaitingConnect
-        /// Boxed: a CONNECT is large, and the state of every connected client would be sized for it.
-        indirect case authenticating(connect: MQTTConnect, buffered: [MQTTFrame])
-        case connected(version: MQTTProtocolVersion, identity: ClientIdentity, clientId: String)
-        case closed
-    }
-
-    let id: ConnectionID
-    /// What every connection of the listener shares, held by one reference (the fields were ~170 bytes of
-    /// every idle connection).
-    let listener: MQTTListenerContext
     /// The TLS-PSK identity of the handshake, on listeners with TLS-PSK.
     let pskIdentity: PSKIdentityBox?
-
-    var host: BrokerHost { listener.host }
-    var authenticator: any MQTTAuthenticator { listener.authenticator }
-    var webSocket: Bool { listener.webSocket }
-    var metrics: MQTTServerMetrics { listener.metrics }
-    var logger: Logger { listener.logger }
-    var framer: MQTTFrameDecoder { listener.framer }
-
-    private var state = State.awaitingConnect
-    /// Packets of the current read burst, not yet given to the broker.
-    private var received: [MQTTPacket] = []
-    private var handle: ConnectionHandle?
+    /// Set while the handler is in a pipeline.
+    private var context: ChannelHandlerContext?
     private var connectTimeout: Scheduled<Void>?
-    /// The client id of the CONNECT being authenticated (for undoing a login if the connection closes first).
-    private var connectingClientId = ""
-    /// Bytes of the packets received behind CONNECT while authenticating.
-    private var bufferedBytes = 0
-    /// Received bytes of a packet not complete yet.
-    private var partial: ByteBuffer?
-    /// Reading was paused while authenticating (a packet arrived behind CONNECT).
-    private var readingPaused = false
-    private var maxBufferedBytes: Int { max(4 * framer.maxPacketSize, 1 << 20) }
 
     init(id: ConnectionID, listener: MQTTListenerContext, pskIdentity: PSKIdentityBox? = nil) {
-        self.id = id
-        self.listener = listener
         self.pskIdentity = pskIdentity
+        super.init(id: id, listener: listener)
     }
 
-    /// `extra` with the connection's id and, once connected, its client id.
-    private func metadata(_ extra: Logger.Metadata) -> Logger.Metadata {
-        var metadata = extra
-        metadata["mqtt.connection"] = "\(id)"
-        if case .connected(_, _, let clientId) = state { metadata["mqtt.client_id"] = "\(clientId)" }
-        return metadata
+    // MARK: transport operations
+
+    override var eventLoop: any EventLoop { context!.eventLoop }
+    override var remoteAddress: SocketAddress? { context?.channel.remoteAddress }
+
+    override func resolveTransportIdentity(_ body: @escaping @Sendable (TransportIdentity) -> Void) {
+        // The TLS handshake is over once CONNECT arrives: a PSK identity, if any, is final.
+        pskIdentity?.sealed = true
+        if let identity = pskIdentity?.identity {
+            body(.pskIdentity(identity))
+        } else if listener.tls, let channel = context?.channel {
+            // A client certificate, if any (the resolver finds the TLS handler and asks it).
+            listener.transportIdentity(channel).whenComplete { body((try? $0.get()) ?? .none) }
+        } else {
+            body(.none)
+        }
     }
+
+    override func setReading(_ enabled: Bool) {
+        try? context?.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: enabled)
+    }
+
+    override func sendThenClose(_ buffer: ByteBuffer) {
+        guard let context else { return }
+        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }
+    }
+
+    override func closeTransport() {
+        context?.close(promise: nil)
+    }
+
+    override func makeOutput() -> ConnectionOutput {
+        .channel(context!.channel)
+    }
+
+    override func connectReceived() {
+        connectTimeout?.cancel()
+        connectTimeout = nil
+    }
+
+    // MARK: channel events
 
     func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
         let channel = context.channel
         connectTimeout = context.eventLoop.scheduleTask(in: .seconds(Int64(listener.connectTimeoutSeconds))) {
             channel.close(promise: nil)
         }
     }
 
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var buffer = unwrapInboundIn(data)
-        if var pending = partial {
-            partial = nil
-            pending.writeBuffer(&buffer)
-            buffer = pending
-        }
-        do {
-            while case .some(let frame) = try framer.decodeFrame(&buffer) {
-                receiveFrame(frame, context: context)
-                if case .closed = state { return }
-            }
-        } catch {
-            // As a ByteToMessageHandler would report it: the packets before are processed (channelInactive
-            // runs them first), the connection closes.
-            errorCaught(context: context, error: error)
-            return
-        }
-        if buffer.readableBytes > 0 { partial = buffer }
-    }
-
-    private func receiveFrame(_ frame: MQTTFrame, context: ChannelHandlerContext) {
-        switch state {
-        case .awaitingConnect:
-            receiveConnect(frame, context: context)
-        case .authenticating(let connect, var buffered):
-            // Clients need not wait for CONNACK (MQTT 3.1.1 §3.1.4). Backpressure instead of a packet limit:
-            // reading pauses at the first packet behind CONNECT (most clients send none, and then reading
-            // never pauses), so only what was already read arrives here; the cap is a safety net.
-            if !readingPaused {
-                readingPaused = true
-                setReading(false, context: context)
-            }
-            bufferedBytes += frame.packetSize
-            guard bufferedBytes <= maxBufferedBytes else { return close(context, "too much data before CONNACK") }
-            buffered.append(frame)
-            state = .authenticating(connect: connect, buffered: buffered)
-        case .connected(let version, _, _):
-            receive(frame, version: version, context: context)
-        case .closed:
-            break
-        }
-    }
-
-    private func receiveConnect(_ frame: MQTTFrame, context: ChannelHandlerContext) {
-        // MQTT-3.1.0-1: the first packet must be CONNECT.
-        guard frame.typeAndFlags >> 4 == MQTTPacketType.connect.rawValue,
-            case .connect(let connect)? = try? MQTTPacketDecoder.decode(frame, version: .v3_1_1)
-        else {
-            return close(context, "first packet is not a valid CONNECT")
-        }
-        connectTimeout?.cancel()
-        connectTimeout = nil
-        guard let version = MQTTProtocolVersion(protocolName: connect.protocolName, protocolLevel: connect.protocolLevel), version != .v5 else {
-            // MQTT-3.1.2-2: unacceptable protocol level → CONNACK 1, then close.
-            metrics.connectRefused("unacceptable_protocol")
-            return refuse(context, returnCode: 0x01, version: .v3_1_1, reason: "unacceptable protocol \(connect.protocolName)/\(connect.protocolLevel)")
-        }
-        state = .authenticating(connect: connect, buffered: [])
-        connectingClientId = connect.clientId
-        let channel = context.channel
-        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let contextBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        let authenticator = self.authenticator
-        let webSocket = self.webSocket
-        // The TLS handshake is over once CONNECT arrives: a PSK identity, if any, is final.
-        pskIdentity?.sealed = true
-        @Sendable func authenticate(_ transport: TransportIdentity) {
-            let connectContext = MQTTConnectContext(connect: connect, remoteAddress: channel.remoteAddress, transport: transport, webSocket: webSocket)
-            switch authenticator.authenticate(connectContext, eventLoop: channel.eventLoop) {
-            case .decided(let decision):
-                loopBound.value.finishAuthentication(decision, version: version, context: contextBound.value)
-            case .deferred(let future):
-                future.hop(to: channel.eventLoop).whenComplete { result in
-                    let decision = (try? result.get()) ?? .refuse(returnCode: 0x03, reason: "authentication failed")
-                    loopBound.value.finishAuthentication(decision, version: version, context: contextBound.value)
-                }
-            }
-        }
-        if let identity = pskIdentity?.identity {
-            authenticate(.pskIdentity(identity))
-        } else if listener.tls {
-            // A client certificate, if any (the resolver finds the TLS handler and asks it).
-            listener.transportIdentity(channel).whenComplete { authenticate((try? $0.get()) ?? .none) }
-        } else {
-            authenticate(.none)
-        }
-    }
-
-    private func finishAuthentication(_ decision: MQTTAuthDecision, version: MQTTProtocolVersion, context: ChannelHandlerContext) {
-        guard case .authenticating(let connect, let buffered) = state else {
-            // The connection closed while authenticating: undo the login.
-            if case .accept(let identity) = decision {
-                authenticator.connectionClosed(identity, clientId: connectingClientId)
-            }
-            return
-        }
-        switch decision {
-        case .refuse(let returnCode, let reason):
-            metrics.connectRefused("return_code_\(returnCode)")
-            refuse(context, returnCode: returnCode, version: version, reason: reason)
-        case .accept(let identity):
-            let handle = ConnectionHandle(id: id, channel: context.channel, version: version, maxPending: listener.maxPendingOutbound, metrics: metrics)
-            self.handle = handle
-            host.register(handle)
-            state = .connected(version: version, identity: identity, clientId: connect.clientId)
-            logger.debug("client connected", metadata: metadata(["hub.identity": "\(identity)"]))
-            metrics.connected()
-            let id = self.id
-            host.perform { broker, now in broker.connect(id, connect, identity: identity, now: now) }
-            for frame in buffered {
-                guard case .connected = state else { break }
-                receive(frame, version: version, context: context)
-            }
-            performReceived()
-            bufferedBytes = 0
-            if readingPaused, case .connected = state {
-                readingPaused = false
-                setReading(true, context: context)
-            }
-        }
-    }
-
-    /// Pauses or resumes reading from the socket (resuming also issues a read).
-    private func setReading(_ enabled: Bool, context: ChannelHandlerContext) {
-        try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: enabled)
-    }
-
-    private func receive(_ frame: MQTTFrame, version: MQTTProtocolVersion, context: ChannelHandlerContext) {
-        let packet: MQTTPacket
-        do {
-            packet = try MQTTPacketDecoder.decode(frame, version: version)
-        } catch {
-            metrics.protocolError()
-            return close(context, "malformed packet: \(error)")
-        }
-        metrics.packetReceived(packet)
-        received.append(packet)
-    }
-
-    /// Runs the packets decoded so far through the broker, in order, under one acquisition of the broker lock
-    /// (at the end of each read burst, instead of once per packet).
-    private func performReceived() {
-        guard !received.isEmpty else { return }
-        let packets = received
-        received.removeAll(keepingCapacity: packets.count > 1)
-        let id = self.id
-        host.perform { broker, now in
-            if packets.count == 1 { return broker.receive(id, packets[0], now: now) }
-            var actions: [BrokerAction] = []
-            for packet in packets { actions += broker.receive(id, packet, now: now) }
-            return actions
-        }
+        bytesReceived(unwrapInboundIn(data))
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        performReceived()
+        readComplete()
         context.fireChannelReadComplete()
     }
 
-    private func refuse(_ context: ChannelHandlerContext, returnCode: UInt8, version: MQTTProtocolVersion, reason: String) {
-        logger.info("connection refused", metadata: metadata(["mqtt.return_code": "\(returnCode)", "hub.reason": "\(reason)"]))
-        state = .closed
-        var buffer = context.channel.allocator.buffer(capacity: 4)
-        MQTTPacketEncoder.encode(.connack(MQTTConnAck(sessionPresent: false, returnCode: returnCode)), version: version, into: &buffer)
-        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }
-    }
-
-    private func close(_ context: ChannelHandlerContext, _ reason: String) {
-        logger.info("closing connection", metadata: metadata(["hub.reason": "\(reason)"]))
-        context.close(promise: nil)
-    }
-
     func channelInactive(context: ChannelHandlerContext) {
-        // What arrived before the connection closed is processed first, as it would have been packet by packet.
-        if case .connected = state { performReceived() }
         connectTimeout?.cancel()
-        let previous = state
-        state = .closed
-        if case .connected(_, let identity, let clientId) = previous {
-            let id = self.id
-            host.perform { broker, now in broker.connectionLost(id, now: now) }
-            host.unregister(id)
-            metrics.disconnected()
-            // A takeover already moved the client to another connection: that one is the client's presence.
-            let stillConnected = host.inspect { $0.isConnected(clientId: clientId) }
-            if !stillConnected { authenticator.connectionClosed(identity, clientId: clientId) }
-        }
+        connectTimeout = nil
+        transportClosed()
         context.fireChannelInactive()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { handle?.resume() }
+        if context.channel.isWritable { writable() }
         context.fireChannelWritabilityChanged()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if error is MQTTCodecError { metrics.protocolError() }
-        logger.debug("connection error", metadata: metadata(["error": "\(error)"]))
-        context.close(promise: nil)
-    }
-}
-
-/// What the connections of one listener share.
-final class MQTTListenerContext: Sendable {
-    let host: BrokerHost
-    let authenticator: any MQTTAuthenticator
-    let connectTimeoutSeconds: Int
-    let maxPendingOutbound: Int
-    let framer: MQTTFrameDecoder
-    let webSocket: Bool
-    /// The listener speaks TLS: the transport may carry a client certificate.
-    let tls: Bool
-    let transportIdentity: @Sendable (any Channel) -> EventLoopFuture<TransportIdentity>
-    let metrics: MQTTServerMetrics
-    /// The server's logger, shared: per-connection metadata is added when a line is logged, so that an idle
-    /// connection carries no metadata dictionary of its own.
-    let logger: Logger
-
-    init(
-        host: BrokerHost,
-        authenticator: any MQTTAuthenticator,
-        configuration: MQTTServerConfiguration,
-        webSocket: Bool,
-        tls: Bool,
-        transportIdentity: @escaping @Sendable (any Channel) -> EventLoopFuture<TransportIdentity>,
-        metrics: MQTTServerMetrics,
-        logger: Logger
-    ) {
-        self.tls = tls
-        self.host = host
-        self.authenticator = authenticator
-        self.connectTimeoutSeconds = configuration.connectTimeoutSeconds
-        self.maxPendingOutbound = configuration.maxPendingOutbound
-        self.framer = MQTTFrameDecoder(maxPacketSize: configuration.maxPacketSize)
-        self.webSocket = webSocket
-        self.transportIdentity = transportIdentity
-        self.metrics = metrics
-        self.logger = logger
+        transportFailed(error)
     }
 }

@@ -43,16 +43,23 @@ public final class MQTTServer: Service, @unchecked Sendable {
 
     public func run() async throws {
         var channels: [any Channel] = []
+        let poll = PollTransport()
         do {
             for (index, listener) in configuration.listeners.enumerated() {
-                let channel = try await bind(listener)
-                channels.append(channel)
-                let port = channel.localAddress?.port ?? listener.port
+                let port: Int
+                if case .tcp = listener.transport, configuration.tcpEngine == .poll {
+                    port = try await poll.bind(listener, server: self)
+                } else {
+                    let channel = try await bind(listener)
+                    channels.append(channel)
+                    port = channel.localAddress?.port ?? listener.port
+                }
                 logger.info("MQTT listener started", metadata: ["mqtt.listener": "\(listener.transport.name)", "mqtt.port": "\(port)"])
                 await onBound(index, port)
             }
         } catch {
             for channel in channels { try? await channel.close() }
+            await poll.shutdown()
             throw error
         }
         // Keep-alive checks once a second until shutdown.
@@ -67,9 +74,27 @@ public final class MQTTServer: Service, @unchecked Sendable {
         ticker.cancel()
         logger.info("MQTT server shutting down")
         for channel in channels { try? await channel.close() }
+        await poll.closeListeners()
         host.perform { broker, _ in broker.shutdown() }
         // Give the connections a moment to flush and close.
         try? await Task.sleep(for: .milliseconds(100))
+        await poll.shutdown()
+    }
+
+    /// The next connection id.
+    func nextConnectionID() -> ConnectionID {
+        nextConnection.withLockedValue {
+            $0 += 1
+            return ConnectionID($0)
+        }
+    }
+
+    /// What the connections of a listener share.
+    func listenerContext(webSocket: Bool, tls: Bool) -> MQTTListenerContext {
+        MQTTListenerContext(
+            host: host, authenticator: authenticator, configuration: configuration, webSocket: webSocket,
+            tls: tls, transportIdentity: transportIdentity, metrics: metrics, logger: logger
+        )
     }
 
     private func bind(_ listener: MQTTServerConfiguration.Listener) async throws -> any Channel {
@@ -87,10 +112,7 @@ public final class MQTTServer: Service, @unchecked Sendable {
         let pskContexts = tlsPSKContexts
         let webSocket: Bool
         if case .webSocket = listener.transport { webSocket = true } else { webSocket = false }
-        let shared = MQTTListenerContext(
-            host: host, authenticator: authenticator, configuration: configuration, webSocket: webSocket,
-            tls: sslContext != nil || pskContexts != nil, transportIdentity: transportIdentity, metrics: metrics, logger: logger
-        )
+        let shared = listenerContext(webSocket: webSocket, tls: sslContext != nil || pskContexts != nil)
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -118,10 +140,7 @@ public final class MQTTServer: Service, @unchecked Sendable {
             metrics.connectRefused("max_connections")
             return channel.close()
         }
-        let id = nextConnection.withLockedValue {
-            $0 += 1
-            return ConnectionID($0)
-        }
+        let id = nextConnectionID()
         let pskIdentity = pskContexts == nil ? nil : PSKIdentityBox()
         let mqttHandlers: [any ChannelHandler] = [MQTTConnectionHandler(id: id, listener: listener, pskIdentity: pskIdentity)]
         return channel.eventLoop.makeCompletedFuture {

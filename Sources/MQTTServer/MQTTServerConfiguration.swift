@@ -1,5 +1,6 @@
 public import BrokerCore
 public import NIOSSL
+import NIOCore
 
 /// Listeners and limits of the MQTT server. Every field documents its default.
 public struct MQTTServerConfiguration: Sendable {
@@ -25,7 +26,25 @@ public struct MQTTServerConfiguration: Sendable {
         }
     }
 
+    /// What carries plain-TCP listeners.
+    public enum TCPEngine: String, Sendable, CaseIterable {
+        /// The hub's own epoll transport (`PollLoop`): a few hundred bytes per connection. Linux only.
+        case poll
+        /// A SwiftNIO channel per connection, as TLS and WebSocket listeners use.
+        case nio
+    }
+
     public var listeners: [Listener]
+    /// The engine of plain-TCP listeners. Default `.poll` on Linux, `.nio` elsewhere.
+    public var tcpEngine: TCPEngine = Self.defaultTCPEngine
+    /// Threads of the poll engine. Default: one per core.
+    public var pollThreads = System.coreCount
+
+    #if os(Linux)
+    public static let defaultTCPEngine = TCPEngine.poll
+    #else
+    public static let defaultTCPEngine = TCPEngine.nio
+    #endif
     /// Simultaneous connections; further ones are closed at once. Default 100000.
     public var maxConnections = 100_000
     /// Largest MQTT packet accepted, checked before buffering. Default 256 KiB.

@@ -1,0 +1,81 @@
+#if os(Linux)
+import BrokerCore
+import CPollShims
+import Glibc
+import Logging
+import NIOCore
+import Synchronization
+
+/// A listening plain-TCP socket of the poll transport. Every loop of the group waits on it (EPOLLEXCLUSIVE);
+/// the loop that accepts a connection keeps it.
+final class PollListener: @unchecked Sendable {
+    let fd: Int32
+    let port: Int
+    let context: MQTTListenerContext
+    private let maxConnections: Int
+    private let nextID: @Sendable () -> ConnectionID
+
+    /// Binds and listens (backlog 1024, SO_REUSEADDR, non-blocking).
+    init(host: String, port: Int, context: MQTTListenerContext, maxConnections: Int, nextID: @escaping @Sendable () -> ConnectionID) throws {
+        let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
+        let family: Int32 = address.protocol == .inet6 ? AF_INET6 : AF_INET
+        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw PollError.system("socket", errno) }
+        do {
+            var one: Int32 = 1
+            guard setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
+                throw PollError.system("setsockopt", errno)
+            }
+            let bound = address.withSockAddr { pointer, length in bind(fd, pointer, socklen_t(length)) }
+            guard bound == 0 else { throw PollError.system("bind \(host):\(port)", errno) }
+            guard listen(fd, 1024) == 0 else { throw PollError.system("listen", errno) }
+            guard let local = SocketAddress(socket: fd, peer: false), let localPort = local.port else {
+                throw PollError.system("getsockname", errno)
+            }
+            self.port = localPort
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+        self.fd = fd
+        self.context = context
+        self.maxConnections = maxConnections
+        self.nextID = nextID
+    }
+
+    /// Accepts waiting connections onto `loop` (a bounded number per wake-up, so that other loops and this
+    /// loop's connections get their turn during a storm).
+    func acceptReady(on loop: PollLoop) {
+        for _ in 0..<64 {
+            let client = cpoll_accept(fd)
+            if client < 0 {
+                let error = errno
+                if error == EINTR || error == ECONNABORTED { continue }
+                if error == EMFILE || error == ENFILE {
+                    context.logger.warning("accept failed: out of file descriptors", metadata: ["error": "\(error)"])
+                }
+                return
+            }
+            guard context.host.connectionCount < maxConnections else {
+                context.metrics.connectRefused("max_connections")
+                Glibc.close(client)
+                continue
+            }
+            var one: Int32 = 1
+            _ = setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            let connection = PollConnection(fd: client, id: nextID(), listener: context, loop: loop)
+            do {
+                try loop.register(connection)
+            } catch {
+                Glibc.close(client)
+                continue
+            }
+            loop.awaitConnect(connection, timeoutSeconds: context.connectTimeoutSeconds)
+        }
+    }
+
+    func close() {
+        Glibc.close(fd)
+    }
+}
+#endif
