@@ -203,7 +203,7 @@ let package = Package(
         .target(
             name: "HubTesting",
             dependencies: [
-                "HubServer", "CloudAPI", "DeviceAuth",
+                "HubServer", "MQTTServer", "CloudAPI", "DeviceAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

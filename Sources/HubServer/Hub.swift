@@ -170,6 +170,7 @@ public final class Hub: Sendable {
         var mqttConfiguration = MQTTServerConfiguration(listeners: listeners)
         mqttConfiguration.maxConnections = configuration.mqttMaxConnections
         mqttConfiguration.tcpEngine = configuration.mqttTCPEngine
+        mqttConfiguration.connectTimeoutSeconds = configuration.mqttConnectTimeout
         mqttConfiguration.maxPacketSize = configuration.mqttMaxPacketSize
         mqttConfiguration.broker.maxInflightMessages = configuration.mqttMaxInflight
         mqttConfiguration.broker.maxQueuedMessages = configuration.mqttMaxQueued

@@ -41,6 +41,8 @@ public struct HubConfiguration: Sendable, Equatable {
     /// What carries the plain-TCP MQTT listener: `poll` (the hub's own epoll transport, Linux) or `nio`
     /// (a SwiftNIO channel per connection). Default poll on Linux.
     public var mqttTCPEngine = MQTTServerConfiguration.defaultTCPEngine
+    /// Seconds a new MQTT connection may take to send CONNECT before it is closed. Default 10.
+    public var mqttConnectTimeout = 10
     /// Largest MQTT packet in bytes. Default 262144.
     public var mqttMaxPacketSize = 256 * 1024
     /// Outbound QoS 1/2 messages in flight per session. Default 20.

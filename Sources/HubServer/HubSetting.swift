@@ -70,6 +70,9 @@ public struct HubSetting: Sendable {
             }
             $0.mqttTCPEngine = engine
         },
+        HubSetting("mqtt-connect-timeout", "IOTHUB_MQTT_CONNECT_TIMEOUT", "mqttConnectTimeout", "Seconds a new MQTT connection may take to send CONNECT. Default 10") {
+            $0.mqttConnectTimeout = try positive($1)
+        },
         HubSetting("mqtt-max-packet-size", "IOTHUB_MQTT_MAX_PACKET_SIZE", "mqttMaxPacketSize", "Largest MQTT packet in bytes. Default 262144") {
             $0.mqttMaxPacketSize = try positive($1)
         },

@@ -30,10 +30,19 @@ public final class RawMQTTClient: Sendable {
     }
 
     /// Opens a TCP connection to a loopback port.
-    public static func connect(port: Int, host: String = "127.0.0.1", name: String = "client") async throws -> RawMQTTClient {
+    /// With `reading: false` nothing is read from the socket until `resumeReading()` (a client that stopped
+    /// reading: the server's writes back up); `receiveBuffer` sets SO_RCVBUF (small: they back up sooner).
+    public static func connect(
+        port: Int, host: String = "127.0.0.1", name: String = "client", reading: Bool = true, receiveBuffer: Int? = nil
+    ) async throws -> RawMQTTClient {
         let inbox = Inbox()
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.autoRead, value: reading)
+        if let receiveBuffer {
+            bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBuffer))
+        }
+        let channel = try await bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(Collector(inbox: inbox))
@@ -42,6 +51,12 @@ public final class RawMQTTClient: Sendable {
             .connect(host: host, port: port)
             .get()
         return RawMQTTClient(channel: channel, inbox: inbox, name: name)
+    }
+
+    /// Starts reading again (after `connect(reading: false)`).
+    public func resumeReading() async throws {
+        try await channel.setOption(.autoRead, value: true)
+        channel.read()
     }
 
     // MARK: sending

@@ -1,5 +1,6 @@
 import Foundation
 public import HubServer
+import MQTTServer
 import Logging
 import ServiceLifecycle
 
@@ -39,6 +40,13 @@ public final class TestHub: Sendable {
         configuration.mqttPort = 0
         configuration.mqttsPort = 0
         configuration.wsPort = 0
+        // scripts/test runs the MQTT conformance suite a second time with the plain-TCP listener on NIO.
+        if let engine = ProcessInfo.processInfo.environment["IOTHUB_TEST_MQTT_TCP_ENGINE"] {
+            guard let value = MQTTServerConfiguration.TCPEngine(rawValue: engine) else {
+                preconditionFailure("IOTHUB_TEST_MQTT_TCP_ENGINE=\(engine) is not poll or nio")
+            }
+            configuration.mqttTCPEngine = value
+        }
         configure(&configuration)
         var logger = Logger(label: "test-hub")
         logger.logLevel = logLevel

@@ -37,6 +37,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("allow-anonymous"), help: help("allow-anonymous")) var allowAnonymous: String?
     @Option(name: .customLong("mqtt-max-connections"), help: help("mqtt-max-connections")) var mqttMaxConnections: String?
     @Option(name: .customLong("mqtt-tcp-engine"), help: help("mqtt-tcp-engine")) var mqttTCPEngine: String?
+    @Option(name: .customLong("mqtt-connect-timeout"), help: help("mqtt-connect-timeout")) var mqttConnectTimeout: String?
     @Option(name: .customLong("mqtt-max-packet-size"), help: help("mqtt-max-packet-size")) var mqttMaxPacketSize: String?
     @Option(name: .customLong("mqtt-max-inflight"), help: help("mqtt-max-inflight")) var mqttMaxInflight: String?
     @Option(name: .customLong("mqtt-max-queued"), help: help("mqtt-max-queued")) var mqttMaxQueued: String?
@@ -55,7 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("tls-cert-file", tlsCertFile), ("tls-key-file", tlsKeyFile), ("api-host", apiHost), ("api-port", apiPort),
             ("public-host", publicHost), ("sqlite-synchronous", sqliteSynchronous), ("max-body-size", maxBodySize),
             ("mqtt-host", mqttHost), ("mqtt-port", mqttPort), ("mqtts-port", mqttsPort), ("ws-port", wsPort),
-            ("allow-anonymous", allowAnonymous), ("mqtt-max-connections", mqttMaxConnections), ("mqtt-tcp-engine", mqttTCPEngine),
+            ("allow-anonymous", allowAnonymous), ("mqtt-max-connections", mqttMaxConnections), ("mqtt-tcp-engine", mqttTCPEngine), ("mqtt-connect-timeout", mqttConnectTimeout),
             ("mqtt-max-packet-size", mqttMaxPacketSize), ("mqtt-max-inflight", mqttMaxInflight), ("mqtt-max-queued", mqttMaxQueued),
             ("mqtt-max-subscriptions", mqttMaxSubscriptions), ("mqtt-max-topic-levels", mqttMaxTopicLevels),
             ("log-level", logLevel),

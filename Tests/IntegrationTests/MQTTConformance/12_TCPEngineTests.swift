@@ -1,0 +1,139 @@
+import Dispatch
+import HubServer
+import HubTesting
+@testable import MQTTServer
+import NIOConcurrencyHelpers
+import NIOCore
+import XCTest
+
+/// 12: what the plain-TCP engines (the poll transport, the default on Linux, and NIO) must do beyond the
+/// protocol itself: connect timeout, connection limit, a subscriber that stops reading, both engines.
+final class MQTTConformance12TCPEngineTests: MQTTConformanceCase {
+    /// A connection that sends no CONNECT within the timeout is closed; one that did is not.
+    func testSilentConnectionsAreClosedAfterTheConnectTimeout() async throws {
+        _ = try await hub { $0.mqttConnectTimeout = 1 }
+        let silent = try await open("silent")
+        let talker = try await connected(.v3_1_1, uniqueId("talker"))
+        try await silent.expectClose(timeout: .seconds(10), "no CONNECT within 1 s")
+        try await talker.expectSilence(for: .milliseconds(1500), "a connected client outlives the connect timeout")
+        try await talker.ping("still connected after the connect timeout")
+    }
+
+    /// Beyond `mqttMaxConnections` connected clients, a new connection is closed at once; a freed place is
+    /// taken again.
+    func testConnectionLimit() async throws {
+        _ = try await hub { $0.mqttMaxConnections = 2 }
+        let first = try await connected(.v3_1_1, uniqueId("first"))
+        _ = try await connected(.v3_1_1, uniqueId("second"))
+        let third = try await open("third")
+        try await third.send(MQTTBytes.connect(.v3_1_1, clientId: uniqueId("third")))
+        try await third.expectClose("third connection over a limit of 2")
+        try await first.send(MQTTBytes.disconnect)
+        try await first.expectClose("after DISCONNECT")
+        var admitted = false
+        for _ in 0..<50 where !admitted {
+            let again = try await open("again")
+            try await again.send(MQTTBytes.connect(.v3_1_1, clientId: uniqueId("again")))
+            admitted = (try? await again.expect(MQTTBytes.connack(.v3_1_1), timeout: .seconds(1))) != nil
+            if !admitted { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        XCTAssertTrue(admitted, "a place freed by DISCONNECT is taken by a new client")
+    }
+
+    /// A subscriber that stops reading: the hub's writes back up (socket full, bytes kept, writability
+    /// awaited) and, once it reads again, every message arrives, complete and in order.
+    func testSubscriberThatStopsReadingGetsEverythingInOrder() async throws {
+        let port = try await hub().port(.mqtt)
+        let subscriberId = uniqueId("slow")
+        let slow = try await RawMQTTClient.connect(port: port, name: "slow", reading: false, receiveBuffer: 4096)
+        try await slow.send(MQTTBytes.connect(.v3_1_1, clientId: subscriberId))
+        try await slow.send(MQTTBytes.subscribe(1, "flood/#", qos: 0))
+        let publisher = try await connected(.v3_1_1, uniqueId("publisher"))
+        // 300 × 32 KiB = 9.6 MB: far more than the socket buffers hold, less than the handle's queue of
+        // 1,000 packets (beyond which QoS 0 messages would be dropped, by design).
+        let count = 300
+        let payloadSize = 32 * 1024
+        for index in 0..<count {
+            var payload = [UInt8](repeating: UInt8(truncatingIfNeeded: index), count: payloadSize)
+            payload[0] = UInt8(index >> 8)
+            payload[1] = UInt8(index & 0xFF)
+            try await publisher.send(MQTTBytes.publish("flood/\(index % 7)", payload))
+        }
+        // The publisher's messages have all been routed once its PINGRESP comes back.
+        try await publisher.ping("after the flood")
+        try await slow.resumeReading()
+        try await slow.expect(MQTTBytes.connack(.v3_1_1), timeout: .seconds(10), "CONNACK")
+        try await slow.expect(MQTTBytes.suback(1, [0]), timeout: .seconds(10), "SUBACK")
+        for index in 0..<count {
+            let packet = try await slow.readPacket(timeout: .seconds(20), "message \(index)")
+            var expected = [UInt8](repeating: UInt8(truncatingIfNeeded: index), count: payloadSize)
+            expected[0] = UInt8(index >> 8)
+            expected[1] = UInt8(index & 0xFF)
+            guard packet == MQTTBytes.publish("flood/\(index % 7)", expected) else {
+                return XCTFail("message \(index) differs (\(packet.count) bytes)")
+            }
+        }
+        try await slow.ping("connection still healthy after the backlog")
+    }
+
+    /// The NIO engine for plain TCP (`--mqtt-tcp-engine nio`) serves a whole session too (scripts/test runs
+    /// the conformance suite on it as well).
+    func testNIOEngineServesASession() async throws {
+        _ = try await hub { $0.mqttTCPEngine = .nio }
+        let subscriber = try await connected(.v3_1_1, uniqueId("sub"))
+        try await subscribe(subscriber, "engine/nio", qos: 1)
+        let publisher = try await connected(.v3_1, uniqueId("pub"))
+        try await publisher.send(MQTTBytes.publish("engine/nio", "hello", qos: 1, packetId: 7))
+        try await publisher.expect(MQTTBytes.puback(7), "PUBACK")
+        let delivery = try await subscriber.readPacket()
+        XCTAssertEqual(delivery.first.map { $0 & 0xF0 }, 0x30, "a PUBLISH")
+        XCTAssertEqual(Array(delivery.suffix(5)), Array("hello".utf8))
+    }
+}
+
+/// The poll transport's event loop is a complete NIO `EventLoop`: the authenticator's futures and
+/// `NIOLoopBound` rely on it.
+final class PollLoopTests: XCTestCase {
+    func testTasksTimersAndCancellation() async throws {
+        #if os(Linux)
+        let loop = try PollLoop(index: 9)
+        loop.start()
+        XCTAssertFalse(loop.inEventLoop)
+        // Tasks from another thread run in order, on the loop.
+        let order = NIOLockedValueBox<[Int]>([])
+        for index in 0..<100 {
+            loop.execute {
+                precondition(loop.inEventLoop)
+                order.withLockedValue { $0.append(index) }
+            }
+        }
+        let onLoop = try await loop.submit { loop.inEventLoop }.get()
+        XCTAssertTrue(onLoop)
+        XCTAssertEqual(order.withLockedValue { $0 }, Array(0..<100))
+        // Timers fire by deadline, not by the order they were scheduled in; a cancelled one never runs.
+        let fired = NIOLockedValueBox<[String]>([])
+        let late = loop.scheduleTask(in: .milliseconds(60)) { fired.withLockedValue { $0.append("late") } }
+        let early = loop.scheduleTask(in: .milliseconds(20)) { fired.withLockedValue { $0.append("early") } }
+        let cancelled = loop.scheduleTask(in: .milliseconds(40)) { fired.withLockedValue { $0.append("cancelled") } }
+        cancelled.cancel()
+        try await late.futureResult.get()
+        try await early.futureResult.get()
+        do {
+            try await cancelled.futureResult.get()
+            XCTFail("a cancelled task's future fails")
+        } catch {}
+        XCTAssertEqual(fired.withLockedValue { $0 }, ["early", "late"])
+        // A promise completed from another thread runs its callbacks on the loop.
+        let promise = loop.makePromise(of: Int.self)
+        DispatchQueue.global().async { promise.succeed(42) }
+        let value = try await promise.futureResult.map { value -> Int in
+            precondition(loop.inEventLoop)
+            return value + 1
+        }.get()
+        XCTAssertEqual(value, 43)
+        try await loop.shutdownGracefully()
+        #else
+        throw XCTSkip("the poll transport is Linux only")
+        #endif
+    }
+}
