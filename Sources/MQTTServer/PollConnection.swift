@@ -47,6 +47,12 @@ final class PollConnection: MQTTConnectionCore, @unchecked Sendable {
     override func sendThenClose(_ buffer: ByteBuffer) {
         guard !closed else { return }
         var buffer = buffer
+        if outbound != nil {
+            // Behind bytes still waiting: in order, then close.
+            outbound!.writeBuffer(&buffer)
+            closeWhenWritten = true
+            return
+        }
         switch writeSome(&buffer) {
         case .done, .failed:
             closeTransport()
