@@ -35,6 +35,11 @@ public final class MQTTServerMetrics: Sendable {
         Counter(label: "iothub_mqtt_messages_dropped_total", dimensions: [("reason", reason)]).increment()
     }
 
+    /// A listening socket could not accept (out of file descriptors, out of memory): accepting pauses.
+    func acceptFailed(_ reason: String) {
+        Counter(label: "iothub_mqtt_accept_errors_total", dimensions: [("reason", reason)]).increment()
+    }
+
     func protocolError() {
         Counter(label: "iothub_mqtt_protocol_errors_total").increment()
     }

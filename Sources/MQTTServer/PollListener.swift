@@ -12,6 +12,9 @@ final class PollListener: @unchecked Sendable {
     let fd: Int32
     let port: Int
     let context: MQTTListenerContext
+    /// Set before the loops forget the socket: a paused loop must not take it up again.
+    let closed = Atomic<Bool>(false)
+    static let acceptPauseMilliseconds: Int64 = 250
     private let maxConnections: Int
     private let nextID: @Sendable () -> ConnectionID
 
@@ -51,8 +54,15 @@ final class PollListener: @unchecked Sendable {
             if client < 0 {
                 let error = errno
                 if error == EINTR || error == ECONNABORTED { continue }
-                if error == EMFILE || error == ENFILE {
-                    context.logger.warning("accept failed: out of file descriptors", metadata: ["error": "\(error)"])
+                if error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM {
+                    // The listening socket stays readable while connections wait, so a loop that kept waiting
+                    // on it would spin; it stops accepting for a moment instead (as NIO's accept backoff).
+                    context.metrics.acceptFailed(error == ENOBUFS || error == ENOMEM ? "out_of_memory" : "out_of_descriptors")
+                    context.logger.warning(
+                        "MQTT accept failed; pausing accepts for \(Self.acceptPauseMilliseconds) ms",
+                        metadata: ["error": "\(String(cString: strerror(error)))"]
+                    )
+                    loop.pauseAccepting(self, for: .milliseconds(Self.acceptPauseMilliseconds))
                 }
                 return
             }
@@ -75,6 +85,7 @@ final class PollListener: @unchecked Sendable {
     }
 
     func close() {
+        precondition(closed.load(ordering: .relaxed), "every loop forgets a listener before it is closed")
         Glibc.close(fd)
     }
 }

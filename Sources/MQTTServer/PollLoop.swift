@@ -174,6 +174,16 @@ final class PollLoop: EventLoop, @unchecked Sendable {
         listeners[listener.fd] = listener
     }
 
+    /// Stops accepting on a listener for a while (it failed for lack of descriptors or memory).
+    func pauseAccepting(_ listener: PollListener, for delay: TimeAmount) {
+        guard listeners[listener.fd] === listener else { return }
+        unregister(listener)
+        _ = scheduleTask(in: delay) { [unowned self] in
+            guard !listener.closed.load(ordering: .relaxed), listeners[listener.fd] == nil else { return }
+            try? register(listener)
+        }
+    }
+
     func unregister(_ listener: PollListener) {
         _ = cpoll_ctl(epoll, Int32(CPOLL_DEL), listener.fd, 0, 0)
         listeners[listener.fd] = nil

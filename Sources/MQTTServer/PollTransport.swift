@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import Synchronization
 #if os(Linux)
 import Glibc
 #endif
@@ -41,6 +42,7 @@ final class PollTransport: Sendable {
             defer { state.listeners = [] }
             return (state.loops, state.listeners)
         }
+        for listener in listeners { listener.closed.store(true, ordering: .relaxed) }
         for loop in loops {
             try? await loop.submit { for listener in listeners { loop.unregister(listener) } }.get()
         }

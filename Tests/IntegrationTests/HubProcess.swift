@@ -7,6 +7,7 @@ final class HubProcess {
     let output = Pipe()
     private(set) var httpPort = 0
     private(set) var apiPort = 0
+    private(set) var mqttPort = 0
 
     /// The `iothub` binary next to the test bundle (`swift build` builds it with the tests).
     static func executable() throws -> URL {
@@ -21,12 +22,20 @@ final class HubProcess {
         throw XCTSkip("iothub executable not built; run `swift build` (scripts/test does)")
     }
 
-    init(dataDirectory: String) throws {
-        process.executableURL = try Self.executable()
-        process.arguments = [
+    /// `arguments` are added to `serve`'s; `descriptorLimit` runs the hub under `prlimit --nofile`.
+    init(dataDirectory: String, arguments: [String] = [], descriptorLimit: Int? = nil) throws {
+        let hub = try Self.executable()
+        let serve = [
             "serve", "--data-dir", dataDirectory, "--http-host", "127.0.0.1", "--http-port", "0", "--api-port", "0", "--mqtt-host", "127.0.0.1",
             "--mqtt-port", "0", "--mqtts-port", "0", "--ws-port", "0", "--log-level", "warning",
-        ]
+        ] + arguments
+        if let descriptorLimit {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+            process.arguments = ["--nofile=\(descriptorLimit):\(descriptorLimit)", "--", hub.path] + serve
+        } else {
+            process.executableURL = hub
+            process.arguments = serve
+        }
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
     }
@@ -45,6 +54,7 @@ final class HubProcess {
                 // "IoTHub ready: device HTTP on port N, management API on 127.0.0.1:M, ..."
                 httpPort = Int(line.components(separatedBy: "port ")[1].prefix { $0.isNumber }) ?? 0
                 apiPort = Int(line.components(separatedBy: "127.0.0.1:")[1].prefix { $0.isNumber }) ?? 0
+                if line.contains("MQTT ") { mqttPort = Int(line.components(separatedBy: "MQTT ")[1].prefix { $0.isNumber }) ?? 0 }
                 return
             }
         }
