@@ -19,6 +19,8 @@ public final class MQTTServer: Service, @unchecked Sendable {
     let metrics = MQTTServerMetrics()
     private let nextConnection = NIOLockedValueBox<UInt64>(0)
     private let boundPorts = NIOLockedValueBox<[Int]>([])
+    /// The plain-TCP listeners' own transport (when `tcpEngine` is `.poll`).
+    let poll = PollTransport()
     /// Called with each listener's index and bound port.
     let onBound: @Sendable (Int, Int) async -> Void
 
@@ -43,7 +45,6 @@ public final class MQTTServer: Service, @unchecked Sendable {
 
     public func run() async throws {
         var channels: [any Channel] = []
-        let poll = PollTransport()
         do {
             for (index, listener) in configuration.listeners.enumerated() {
                 let port: Int

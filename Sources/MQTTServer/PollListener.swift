@@ -7,7 +7,9 @@ import NIOCore
 import Synchronization
 
 /// A listening plain-TCP socket of the poll transport. Every loop of the group waits on it (EPOLLEXCLUSIVE);
-/// the loop that accepts a connection keeps it.
+/// the loop that accepts hands the connections out round-robin over all loops. (EPOLLEXCLUSIVE wakes the
+/// first idle loop in registration order, so the loop that accepts is mostly the first one: without the
+/// hand-out, one loop would hold most connections.)
 final class PollListener: @unchecked Sendable {
     let fd: Int32
     let port: Int
@@ -16,10 +18,15 @@ final class PollListener: @unchecked Sendable {
     let closed = Atomic<Bool>(false)
     static let acceptPauseMilliseconds: Int64 = 250
     private let maxConnections: Int
+    private let loops: [PollLoop]
+    private let nextLoop = Atomic<Int>(0)
     private let nextID: @Sendable () -> ConnectionID
 
     /// Binds and listens (backlog 1024, SO_REUSEADDR, non-blocking).
-    init(host: String, port: Int, context: MQTTListenerContext, maxConnections: Int, nextID: @escaping @Sendable () -> ConnectionID) throws {
+    init(
+        host: String, port: Int, context: MQTTListenerContext, loops: [PollLoop], maxConnections: Int,
+        nextID: @escaping @Sendable () -> ConnectionID
+    ) throws {
         let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
         let family: Int32 = address.protocol == .inet6 ? AF_INET6 : AF_INET
         let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -43,6 +50,7 @@ final class PollListener: @unchecked Sendable {
         self.fd = fd
         self.context = context
         self.maxConnections = maxConnections
+        self.loops = loops
         self.nextID = nextID
     }
 
@@ -73,15 +81,26 @@ final class PollListener: @unchecked Sendable {
             }
             var one: Int32 = 1
             _ = setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            let connection = PollConnection(fd: client, id: nextID(), listener: context, loop: loop)
-            do {
-                try loop.register(connection)
-            } catch {
-                Glibc.close(client)
-                continue
+            let id = nextID()
+            let target = loops[nextLoop.wrappingAdd(1, ordering: .relaxed).oldValue % loops.count]
+            if target === loop {
+                adopt(client, id: id, on: loop)
+            } else {
+                target.execute { self.adopt(client, id: id, on: target) }
             }
-            loop.awaitConnect(connection, timeoutSeconds: context.connectTimeoutSeconds)
         }
+    }
+
+    /// Makes an accepted socket a connection of `loop` (on that loop).
+    private func adopt(_ client: Int32, id: ConnectionID, on loop: PollLoop) {
+        let connection = PollConnection(fd: client, id: id, listener: context, loop: loop)
+        do {
+            try loop.register(connection)
+        } catch {
+            Glibc.close(client)
+            return
+        }
+        loop.awaitConnect(connection, timeoutSeconds: context.connectTimeoutSeconds)
     }
 
     func close() {

@@ -22,7 +22,7 @@ final class PollTransport: Sendable {
             state.withLockedValue { $0.loops = loops }
         }
         let socket = try PollListener(
-            host: listener.host, port: listener.port, context: server.listenerContext(webSocket: false, tls: false),
+            host: listener.host, port: listener.port, context: server.listenerContext(webSocket: false, tls: false), loops: loops,
             maxConnections: server.configuration.maxConnections, nextID: { [unowned server] in server.nextConnectionID() }
         )
         state.withLockedValue { $0.listeners.append(socket) }
@@ -47,6 +47,19 @@ final class PollTransport: Sendable {
             try? await loop.submit { for listener in listeners { loop.unregister(listener) } }.get()
         }
         for listener in listeners { listener.close() }
+        #endif
+    }
+
+    /// The number of connections on each loop (for tests).
+    func connectionsPerLoop() async throws -> [Int] {
+        #if os(Linux)
+        var counts: [Int] = []
+        for loop in state.withLockedValue({ $0.loops }) {
+            counts.append(try await loop.submit { loop.allConnections.count }.get())
+        }
+        return counts
+        #else
+        return []
         #endif
     }
 

@@ -1,9 +1,12 @@
 import Dispatch
 import HubServer
+import BrokerCore
 import HubTesting
+import Logging
 @testable import MQTTServer
 import NIOConcurrencyHelpers
 import NIOCore
+import ServiceLifecycle
 import XCTest
 
 /// 12: what the plain-TCP engines (the poll transport, the default on Linux, and NIO) must do beyond the
@@ -132,6 +135,42 @@ final class PollLoopTests: XCTestCase {
         }.get()
         XCTAssertEqual(value, 43)
         try await loop.shutdownGracefully()
+        #else
+        throw XCTSkip("the poll transport is Linux only")
+        #endif
+    }
+}
+
+/// The poll transport spreads connections over its loops (the loop that accepts is nearly always the first:
+/// without the round-robin hand-out one loop would serve almost every connection).
+final class PollTransportBalanceTests: XCTestCase {
+    func testConnectionsAreSpreadOverTheLoops() async throws {
+        #if os(Linux)
+        var configuration = MQTTServerConfiguration(listeners: [.init(host: "127.0.0.1", port: 0, transport: .tcp)])
+        configuration.tcpEngine = .poll
+        configuration.pollThreads = 2
+        let bound = AsyncStream<Int>.makeStream()
+        let server = MQTTServer(
+            configuration: configuration, broker: Broker(), authenticator: AnonymousAuthenticator(), logger: Logger(label: "balance"),
+            onBound: { _, port in bound.continuation.yield(port) }
+        )
+        let group = ServiceGroup(configuration: .init(services: [server], logger: Logger(label: "balance")))
+        let running = Task { try await group.run() }
+        var ports = bound.stream.makeAsyncIterator()
+        let next = await ports.next()
+        let port = try XCTUnwrap(next, "the listener bound")
+        var clients: [RawMQTTClient] = []
+        for index in 0..<20 {
+            let client = try await RawMQTTClient.connect(port: port, name: "c\(index)")
+            try await client.send(MQTTBytes.connect(.v3_1_1, clientId: "balance-\(index)"))
+            try await client.expect(MQTTBytes.connack(.v3_1_1), "CONNACK \(index)")
+            clients.append(client)
+        }
+        let perLoop = try await server.poll.connectionsPerLoop()
+        XCTAssertEqual(perLoop, [10, 10], "20 connections, round-robin over 2 loops")
+        for client in clients { await client.close() }
+        await group.triggerGracefulShutdown()
+        try await running.value
         #else
         throw XCTSkip("the poll transport is Linux only")
         #endif
