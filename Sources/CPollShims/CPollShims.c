@@ -55,7 +55,14 @@ int cpoll_address(int fd, int peer, char *host, size_t hostLength, int *port) {
     return -1;
 }
 
-void cpoll_name_thread(const char *name) { pthread_setname_np(pthread_self(), name); }
+void cpoll_name_thread(const char *name) {
+    // Linux keeps at most 15 characters and refuses longer names (ERANGE): cut them.
+    char shortName[16];
+    size_t i = 0;
+    for (; i < sizeof(shortName) - 1 && name[i] != 0; i++) shortName[i] = name[i];
+    shortName[i] = 0;
+    pthread_setname_np(pthread_self(), shortName);
+}
 #else
 int cpoll_create(void) { errno = ENOSYS; return -1; }
 int cpoll_ctl(int epfd, int operation, int fd, uint32_t events, uint64_t data) { errno = ENOSYS; return -1; }

@@ -110,6 +110,8 @@ class MQTTConnectionCore {
         if case .connected = state { performReceived() }
         let previous = state
         state = .closed
+        // The handle refers back to its connection (the poll transport's output is the connection itself).
+        handle = nil
         if case .connected(_, let identity, let clientId) = previous {
             let id = self.id
             host.perform { broker, now in broker.connectionLost(id, now: now) }

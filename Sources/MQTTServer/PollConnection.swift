@@ -4,6 +4,7 @@ import CPollShims
 import Glibc
 import Logging
 import NIOCore
+import Synchronization
 
 /// A plain-TCP MQTT connection of the hub's own transport (`PollLoop`): a non-blocking socket and the MQTT
 /// state of `MQTTConnectionCore`, confined to its loop.
@@ -24,11 +25,25 @@ final class PollConnection: MQTTConnectionCore, @unchecked Sendable {
     private var closeWhenWritten = false
     private var closed = false
 
+    #if DEBUG
+    /// Connections alive (debug builds, for the tests that check connections are freed).
+    static let alive = Atomic<Int>(0)
+    #endif
+
     init(fd: Int32, id: ConnectionID, listener: MQTTListenerContext, loop: PollLoop) {
         self.fd = fd
         self.loop = loop
         super.init(id: id, listener: listener)
+        #if DEBUG
+        Self.alive.add(1, ordering: .relaxed)
+        #endif
     }
+
+    #if DEBUG
+    deinit {
+        Self.alive.subtract(1, ordering: .relaxed)
+    }
+    #endif
 
     var isWritable: Bool { (outbound?.readableBytes ?? 0) < Self.highWatermark }
 
@@ -88,6 +103,7 @@ final class PollConnection: MQTTConnectionCore, @unchecked Sendable {
         }
         loop.writeBuffer.clear()
         encode(&loop.writeBuffer)
+        defer { loop.trimWriteBuffer() }
         switch writeSome(&loop.writeBuffer) {
         case .done:
             break
@@ -131,7 +147,9 @@ final class PollConnection: MQTTConnectionCore, @unchecked Sendable {
         outbound = nil
         switch writeSome(&pending) {
         case .blocked:
-            pending.discardReadBytes()
+            // Reclaim written bytes only once there are many of them: moving the rest on every partial write
+            // would copy a large backlog over and over.
+            if pending.readerIndex >= Self.highWatermark { pending.discardReadBytes() }
             outbound = pending
         case .failed:
             closeTransport()
@@ -146,7 +164,11 @@ final class PollConnection: MQTTConnectionCore, @unchecked Sendable {
         var events: UInt32 = 0
         if readingEnabled { events |= PollEvents.input }
         if outbound != nil { events |= PollEvents.output }
-        loop.update(self, events: events)
+        if !loop.update(self, events: events) {
+            // Not waiting for what it needs, the connection would stall for good.
+            logger.warning("closing connection: epoll_ctl failed", metadata: metadata([:]))
+            closeTransport()
+        }
     }
 
     // MARK: readiness
@@ -155,6 +177,12 @@ final class PollConnection: MQTTConnectionCore, @unchecked Sendable {
     func ready(_ events: UInt32) {
         if events & PollEvents.output != 0 { writeOutbound() }
         if closed { return }
+        if events & (PollEvents.error | PollEvents.hangUp) != 0 && !readingEnabled {
+            // epoll reports errors and hang-ups whatever the connection waits for: with reading paused they
+            // would be reported again at once, forever. The connection is gone; what was read is processed.
+            readComplete()
+            return closeTransport()
+        }
         if events & (PollEvents.input | PollEvents.error | PollEvents.hangUp) != 0 { readAvailable() }
     }
 

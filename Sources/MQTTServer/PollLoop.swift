@@ -1,4 +1,5 @@
 #if os(Linux)
+import BrokerCore
 import CPollShims
 import Dispatch
 import Glibc
@@ -44,7 +45,9 @@ final class PollLoop: EventLoop, @unchecked Sendable {
     private var listeners: [Int32: PollListener] = [:]
     /// Connections that have not sent CONNECT yet, oldest first, with their deadlines (one timer for all of
     /// them instead of one per connection).
-    private var awaitingConnect = Deque<(connection: PollConnection, deadline: UInt64)>()
+    /// Entries name the connection by descriptor and id rather than holding it, so that a connection that
+    /// closed early is freed at once.
+    private var awaitingConnect = Deque<(fd: Int32, id: ConnectionID, deadline: UInt64)>()
     private var connectSweepScheduled = false
     /// Where every read of this loop lands before it is copied into a buffer of the exact size read (so that
     /// messages kept by the broker pin a buffer of their own size, not this one).
@@ -156,9 +159,15 @@ final class PollLoop: EventLoop, @unchecked Sendable {
         }
     }
 
-    /// Changes what the loop waits for on a connection.
-    func update(_ connection: PollConnection, events: UInt32) {
-        try? control(Int32(CPOLL_MOD), connection.fd, events: events, kind: .connection)
+    /// Changes what the loop waits for on a connection; false if epoll refused.
+    func update(_ connection: PollConnection, events: UInt32) -> Bool {
+        (try? control(Int32(CPOLL_MOD), connection.fd, events: events, kind: .connection)) != nil
+    }
+
+    /// Replaces the shared write buffer after a flush that grew it beyond 1 MiB (one large flush would
+    /// otherwise keep its size for the loop's lifetime).
+    func trimWriteBuffer() {
+        if writeBuffer.capacity > 1 << 20 { writeBuffer = ByteBufferAllocator().buffer(capacity: 16 * 1024) }
     }
 
     /// Forgets a connection (before its descriptor is closed).
@@ -192,7 +201,7 @@ final class PollLoop: EventLoop, @unchecked Sendable {
     /// Closes the connection unless it sent CONNECT within the timeout.
     func awaitConnect(_ connection: PollConnection, timeoutSeconds: Int) {
         let deadline = NIODeadline.now().uptimeNanoseconds + UInt64(timeoutSeconds) * 1_000_000_000
-        awaitingConnect.append((connection, deadline))
+        awaitingConnect.append((connection.fd, connection.id, deadline))
         if !connectSweepScheduled {
             connectSweepScheduled = true
             scheduleConnectSweep(at: deadline)
@@ -208,9 +217,11 @@ final class PollLoop: EventLoop, @unchecked Sendable {
         let now = NIODeadline.now().uptimeNanoseconds
         while let first = awaitingConnect.first, first.deadline <= now {
             awaitingConnect.removeFirst()
-            if case .awaitingConnect = first.connection.state {
-                first.connection.logger.debug("closing connection", metadata: first.connection.metadata(["hub.reason": "no CONNECT in time"]))
-                first.connection.closeTransport()
+            let slot = Int(first.fd)
+            guard slot < connections.count, let connection = connections[slot], connection.id == first.id else { continue }
+            if case .awaitingConnect = connection.state {
+                connection.logger.debug("closing connection", metadata: connection.metadata(["hub.reason": "no CONNECT in time"]))
+                connection.closeTransport()
             }
         }
         if let first = awaitingConnect.first {
@@ -269,6 +280,8 @@ final class PollLoop: EventLoop, @unchecked Sendable {
         // Stopped: close what is left.
         for connection in allConnections { connection.closeTransport() }
         for listener in listeners.values { unregister(listener) }
+        // pthread_t values are reused: an exited loop's must not make another thread count as this loop.
+        threadID.store(0, ordering: .relaxed)
         let callbacks = inbox.withLock { $0.onStopped }
         for (queue, callback) in callbacks { queue.async { callback(nil) } }
     }

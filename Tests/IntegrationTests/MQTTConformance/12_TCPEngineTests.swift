@@ -7,6 +7,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 import XCTest
 
 /// 12: what the plain-TCP engines (the poll transport, the default on Linux, and NIO) must do beyond the
@@ -159,6 +160,7 @@ final class PollTransportBalanceTests: XCTestCase {
         var ports = bound.stream.makeAsyncIterator()
         let next = await ports.next()
         let port = try XCTUnwrap(next, "the listener bound")
+        let aliveBefore = PollConnection.alive.load(ordering: .relaxed)
         var clients: [RawMQTTClient] = []
         for index in 0..<20 {
             let client = try await RawMQTTClient.connect(port: port, name: "c\(index)")
@@ -168,7 +170,21 @@ final class PollTransportBalanceTests: XCTestCase {
         }
         let perLoop = try await server.poll.connectionsPerLoop()
         XCTAssertEqual(perLoop, [10, 10], "20 connections, round-robin over 2 loops")
+        // A connection that closes before CONNECT (still awaiting its connect timeout) and one that is refused.
+        let early = try await RawMQTTClient.connect(port: port, name: "early")
+        await early.close()
+        let refused = try await RawMQTTClient.connect(port: port, name: "refused")
+        try await refused.send(MQTTBytes.connect(protocolName: "MQTT", level: 9, clientId: "x"))
+        try await refused.expect(MQTTBytes.connack(.v3_1_1, returnCode: 1), "CONNACK 1")
         for client in clients { await client.close() }
+        // Every connection is freed once closed (a connection and its write handle refer to each other until
+        // the close breaks the cycle; pending connect timeouts do not hold connections).
+        var alive = PollConnection.alive.load(ordering: .relaxed)
+        for _ in 0..<250 where alive > aliveBefore {
+            try await Task.sleep(for: .milliseconds(20))
+            alive = PollConnection.alive.load(ordering: .relaxed)
+        }
+        XCTAssertLessThanOrEqual(alive, aliveBefore, "connections still alive after closing")
         await group.triggerGracefulShutdown()
         try await running.value
         #else
