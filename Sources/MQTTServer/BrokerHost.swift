@@ -24,23 +24,35 @@ public final class BrokerHost: @unchecked Sendable {
         lock.withLock { handles[handle.id] = handle }
     }
 
-    func unregister(_ id: ConnectionID) {
-        lock.withLock { _ = handles.removeValue(forKey: id) }
-    }
-
     /// Runs an event through the broker and dispatches its actions.
     @discardableResult
     public func perform(_ event: (Broker, UInt64) -> [BrokerAction]) -> Int {
         lock.withLock {
             let actions = event(broker, Self.now())
-            for action in actions {
-                switch action {
-                case .send(let id, let packet): handles[id]?.enqueue(packet)
-                case .close(let id, let reason): handles[id]?.close(reason)
-                case .toHub(let message, let identity): hubSink(message, identity)
-                }
-            }
+            dispatch(actions)
             return actions.count
+        }
+    }
+
+    /// A connected client's connection closed: the broker learns it (wills, session end) and its handle is
+    /// forgotten, under one acquisition of the lock. Returns whether the client id is connected on another
+    /// connection (a takeover moved it there).
+    func connectionClosed(_ id: ConnectionID, clientId: String) -> Bool {
+        lock.withLock {
+            dispatch(broker.connectionLost(id, now: Self.now()))
+            handles.removeValue(forKey: id)
+            return broker.isConnected(clientId: clientId)
+        }
+    }
+
+    /// Hands actions to the connections' queues and the hub (under the lock).
+    private func dispatch(_ actions: [BrokerAction]) {
+        for action in actions {
+            switch action {
+            case .send(let id, let packet): handles[id]?.enqueue(packet)
+            case .close(let id, let reason): handles[id]?.close(reason)
+            case .toHub(let message, let identity): hubSink(message, identity)
+            }
         }
     }
 

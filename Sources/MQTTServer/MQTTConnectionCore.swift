@@ -113,12 +113,9 @@ class MQTTConnectionCore {
         // The handle refers back to its connection (the poll transport's output is the connection itself).
         handle = nil
         if case .connected(_, let identity, let clientId) = previous {
-            let id = self.id
-            host.perform { broker, now in broker.connectionLost(id, now: now) }
-            host.unregister(id)
+            let stillConnected = host.connectionClosed(id, clientId: clientId)
             metrics.disconnected()
             // A takeover already moved the client to another connection: that one is the client's presence.
-            let stillConnected = host.inspect { $0.isConnected(clientId: clientId) }
             if !stillConnected { authenticator.connectionClosed(identity, clientId: clientId) }
         }
     }

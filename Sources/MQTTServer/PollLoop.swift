@@ -170,9 +170,9 @@ final class PollLoop: EventLoop, @unchecked Sendable {
         if writeBuffer.capacity > 1 << 20 { writeBuffer = ByteBufferAllocator().buffer(capacity: 16 * 1024) }
     }
 
-    /// Forgets a connection (before its descriptor is closed).
+    /// Forgets a connection (before its descriptor is closed). No EPOLL_CTL_DEL: closing the descriptor removes
+    /// it from the epoll set, since it is never duplicated (SOCK_CLOEXEC; the hub does not dup sockets).
     func unregister(_ connection: PollConnection) {
-        _ = cpoll_ctl(epoll, Int32(CPOLL_DEL), connection.fd, 0, 0)
         let fd = Int(connection.fd)
         if fd < connections.count, connections[fd] === connection { connections[fd] = nil }
     }

@@ -50,6 +50,25 @@ final class PollTransport: Sendable {
         #endif
     }
 
+    /// Whether every connection's socket has TCP_NODELAY set (for tests).
+    func allConnectionsHaveNoDelay() async throws -> Bool {
+        #if os(Linux)
+        for loop in state.withLockedValue({ $0.loops }) {
+            let ok = try await loop.submit {
+                loop.allConnections.allSatisfy { connection in
+                    var value: Int32 = 0
+                    var length = socklen_t(MemoryLayout<Int32>.size)
+                    return getsockopt(connection.fd, Int32(IPPROTO_TCP), TCP_NODELAY, &value, &length) == 0 && value != 0
+                }
+            }.get()
+            if !ok { return false }
+        }
+        return true
+        #else
+        return false
+        #endif
+    }
+
     /// The number of connections on each loop (for tests).
     func connectionsPerLoop() async throws -> [Int] {
         #if os(Linux)

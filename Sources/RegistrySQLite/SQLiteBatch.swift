@@ -95,8 +95,10 @@ enum SQLiteBatch {
                 binds: binds
             )
         case .device:
+            // Field by field, as in registration batches: batches over `registrationBatchRows` (the logouts of
+            // a storm of closing connections) come this way.
             for case .upsertDevice(let device) in chunk {
-                binds += [.text(device.productId), .text(device.name), .text(try json(device, encoder))]
+                binds += [.text(device.productId), .text(device.name), .text(try StoredJSON.encode(device: device, fallback: encoder))]
             }
             return Statement(
                 sql: "INSERT INTO devices (product_id, name, data) VALUES " + placeholders(rows: chunk.count, columns: 3)

@@ -170,6 +170,8 @@ final class PollTransportBalanceTests: XCTestCase {
         }
         let perLoop = try await server.poll.connectionsPerLoop()
         XCTAssertEqual(perLoop, [10, 10], "20 connections, round-robin over 2 loops")
+        let noDelay = try await server.poll.allConnectionsHaveNoDelay()
+        XCTAssertTrue(noDelay, "accepted sockets have TCP_NODELAY (inherited from the listening socket)")
         // A connection that closes before CONNECT (still awaiting its connect timeout) and one that is refused.
         let early = try await RawMQTTClient.connect(port: port, name: "early")
         await early.close()
