@@ -96,7 +96,8 @@ struct HubMQTTAuthenticator: MQTTAuthenticator {
                         promise.succeed(.refuse(returnCode: 0x03, reason: "registry unavailable"))
                     }
                 }
-            )
+            ),
+            schedule: { eventLoop.execute($0) }
         )
         return .deferred(promise.futureResult)
     }
@@ -150,9 +151,9 @@ struct HubMQTTAuthenticator: MQTTAuthenticator {
         return MQTTPassword.verify(password: text, username: username, devicePSK: psk) == .ok
     }
 
-    func connectionClosed(_ identity: ClientIdentity, clientId: String) {
+    func connectionClosed(_ identity: ClientIdentity, clientId: String, eventLoop: any EventLoop) {
         guard case .device(let productId, let deviceName) = identity else { return }
-        registry.submitLogout(DeviceKey(productId: productId, name: deviceName))
+        registry.submitLogout(DeviceKey(productId: productId, name: deviceName), schedule: { eventLoop.execute($0) })
         webhooks?.lifecycle("offline", productId: productId, deviceName: deviceName)
     }
 }

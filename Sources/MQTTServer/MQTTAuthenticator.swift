@@ -50,13 +50,13 @@ public enum MQTTAuthOutcome: Sendable {
 /// on without waiting.
 public protocol MQTTAuthenticator: Sendable {
     func authenticate(_ context: MQTTConnectContext, eventLoop: any EventLoop) -> MQTTAuthOutcome
-    /// The connection of an accepted client closed.
-    func connectionClosed(_ identity: ClientIdentity, clientId: String)
+    /// The connection of an accepted client closed (called on the connection's event loop).
+    func connectionClosed(_ identity: ClientIdentity, clientId: String, eventLoop: any EventLoop)
 }
 
 /// Accepts every client as anonymous: for trusted setups and tests.
 public struct AnonymousAuthenticator: MQTTAuthenticator {
     public init() {}
     public func authenticate(_ context: MQTTConnectContext, eventLoop: any EventLoop) -> MQTTAuthOutcome { .decided(.accept(.anonymous)) }
-    public func connectionClosed(_ identity: ClientIdentity, clientId: String) {}
+    public func connectionClosed(_ identity: ClientIdentity, clientId: String, eventLoop: any EventLoop) {}
 }

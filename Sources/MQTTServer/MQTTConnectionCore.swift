@@ -116,7 +116,7 @@ class MQTTConnectionCore {
             let stillConnected = host.connectionClosed(id, clientId: clientId)
             metrics.disconnected()
             // A takeover already moved the client to another connection: that one is the client's presence.
-            if !stillConnected { authenticator.connectionClosed(identity, clientId: clientId) }
+            if !stillConnected { authenticator.connectionClosed(identity, clientId: clientId, eventLoop: eventLoop) }
         }
     }
 
@@ -203,7 +203,7 @@ class MQTTConnectionCore {
         guard case .authenticating(let connect, let buffered) = state else {
             // The connection closed while authenticating: undo the login.
             if case .accept(let identity) = decision {
-                authenticator.connectionClosed(identity, clientId: connectingClientId)
+                authenticator.connectionClosed(identity, clientId: connectingClientId, eventLoop: eventLoop)
             }
             return
         }

@@ -14,6 +14,9 @@ final class MQTTConnectionHandler: MQTTConnectionCore, ChannelInboundHandler, Re
     /// Set while the handler is in a pipeline.
     private var context: ChannelHandlerContext?
     private var connectTimeout: Scheduled<Void>?
+    /// The channel's event loop, kept after the handler leaves the pipeline (an authentication that completes
+    /// after the close still undoes its login on it).
+    private var loop: (any EventLoop)?
 
     init(id: ConnectionID, listener: MQTTListenerContext, pskIdentity: PSKIdentityBox? = nil) {
         self.pskIdentity = pskIdentity
@@ -22,7 +25,7 @@ final class MQTTConnectionHandler: MQTTConnectionCore, ChannelInboundHandler, Re
 
     // MARK: transport operations
 
-    override var eventLoop: any EventLoop { context!.eventLoop }
+    override var eventLoop: any EventLoop { loop! }
     override var remoteAddress: SocketAddress? { context?.channel.remoteAddress }
 
     override func resolveTransportIdentity(_ body: @escaping @Sendable (TransportIdentity) -> Void) {
@@ -64,6 +67,7 @@ final class MQTTConnectionHandler: MQTTConnectionCore, ChannelInboundHandler, Re
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        loop = context.eventLoop
         let channel = context.channel
         connectTimeout = context.eventLoop.scheduleTask(in: .seconds(Int64(listener.connectTimeoutSeconds))) {
             channel.close(promise: nil)

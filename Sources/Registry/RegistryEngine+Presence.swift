@@ -3,8 +3,13 @@ extension RegistryEngine {
     /// `login.completion`. The first accepted login activates the device and is reported once durable; a
     /// later one once it is applied in memory (its LoginTime and online state are written in the background:
     /// a crash may lose the last few milliseconds of them, never an activation).
-    public nonisolated func submitLogin(_ login: DeviceLogin) {
-        if presence.append(.login(login)) { startPresenceDrain() }
+    ///
+    /// `schedule` starts the drain when this login is the first of a burst: at once by default. An MQTT event
+    /// loop passes its own `execute`, so that the drain starts after the loop's current pass over its ready
+    /// sockets, and the logins of that pass (and of the other loops meanwhile) are decided as one batch
+    /// instead of one task each.
+    public nonisolated func submitLogin(_ login: DeviceLogin, schedule: (@escaping @Sendable () -> Void) -> Void = { $0() }) {
+        if presence.append(.login(login)) { schedule { self.startPresenceDrain() } }
     }
 
     /// ``submitLogin(_:)``, waiting for the outcome.
@@ -18,9 +23,9 @@ extension RegistryEngine {
         }
     }
 
-    /// Records the end of a device's MQTT session (in the background).
-    public nonisolated func submitLogout(_ key: DeviceKey) {
-        if presence.append(.logout(key)) { startPresenceDrain() }
+    /// Records the end of a device's MQTT session (in the background); `schedule` as for ``submitLogin(_:schedule:)``.
+    public nonisolated func submitLogout(_ key: DeviceKey, schedule: (@escaping @Sendable () -> Void) -> Void = { $0() }) {
+        if presence.append(.logout(key)) { schedule { self.startPresenceDrain() } }
     }
 
     private nonisolated func startPresenceDrain() {
