@@ -38,7 +38,7 @@ extension RegistryEngine {
     private func recoverFromCommitFailure() async {
         available = false
         do {
-            try await reload()
+            try await reload(keepingPresence: true)
             available = true
         } catch {
             logger.critical("registry reload failed; refusing changes", metadata: ["error": "\(error)"])

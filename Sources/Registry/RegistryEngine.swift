@@ -65,8 +65,11 @@ public actor RegistryEngine {
 
     var nowSeconds: Int64 { now() / 1000 }
 
-    func reload() async throws {
+    /// Loads everything from the store. Presence: at start no device is connected; after a failed commit
+    /// (`keepingPresence`) the devices online in memory stay online (their connections are still open).
+    func reload(keepingPresence: Bool = false) async throws {
         let snapshot = try await store.load(auditSince: now() - ReplayWindow.windowMillis)
+        let online: Set<DeviceKey> = keepingPresence ? Set(devices.values.filter { $0.online }.map { $0.key }) : []
         products = [:]
         productOrder = []
         productIdByName = [:]
@@ -79,7 +82,11 @@ public actor RegistryEngine {
         for product in snapshot.products.sorted(by: { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }) {
             insert(product)
         }
-        for device in snapshot.devices.sorted(by: { ($0.createdAt, $0.name) < ($1.createdAt, $1.name) }) {
+        for var device in snapshot.devices.sorted(by: { ($0.createdAt, $0.name) < ($1.createdAt, $1.name) }) {
+            // No device is connected to a registry that is just starting: one stored as online lost its
+            // logout in a crash (logouts are written in the background). Corrected in memory; the stored
+            // document follows with the device's next change.
+            device.online = online.contains(device.key)
             insert(device)
         }
         ota = OTAState(snapshot)

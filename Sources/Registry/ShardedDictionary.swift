@@ -42,6 +42,9 @@ struct ShardedDictionary<Key: Hashable, Value>: ExpressibleByDictionaryLiteral {
     var count: Int { shards.reduce(0) { $0 + $1.count } }
 
     var isEmpty: Bool { shards.allSatisfy(\.isEmpty) }
+
+    /// Every value, shard by shard (no particular order).
+    var values: some Sequence<Value> { shards.lazy.flatMap(\.values) }
 }
 
 extension ShardedDictionary: Sendable where Key: Sendable, Value: Sendable {}

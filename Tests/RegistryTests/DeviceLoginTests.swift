@@ -56,6 +56,30 @@ final class DeviceLoginTests: RegistryTestCase {
         await reopened.shutdown()
     }
 
+    /// A crash loses logouts written in the background: a device stored as online is offline once the
+    /// registry loads again (nothing is connected to a registry that is just starting).
+    func testDevicesStoredOnlineAreOfflineAfterARestart() async throws {
+        let engine = try await openEngine()
+        let product = try await product(engine, devices: ["d1", "d2"])
+        let key = DeviceKey(productId: product.id, name: "d1")
+        let outcome = await engine.login(key, clientIP: "127.0.0.9")
+        XCTAssertEqual(outcome, .accepted(activated: true))
+        // The activation is durable, and it stored the device as online; the engine is not shut down (no
+        // logout is ever written), as after kill -9.
+        let reader = try await openStore(durability: .full)
+        let stored = try await reader.load(auditSince: 0).devices.first { $0.name == "d1" }
+        try await reader.close()
+        XCTAssertEqual(stored?.online, true)
+
+        let restarted = try await openEngine()
+        let device = try await restarted.device(productId: product.id, name: "d1")
+        XCTAssertFalse(device.online, "no device is online before any connection")
+        XCTAssertNotNil(device.firstOnlineTime, "the activation survives")
+        XCTAssertEqual(device.clientIP, "127.0.0.9")
+        await restarted.shutdown()
+        await engine.shutdown()
+    }
+
     func testRefusalsChangeNothing() async throws {
         let engine = try await openEngine()
         let product = try await product(engine, devices: ["d1"])
