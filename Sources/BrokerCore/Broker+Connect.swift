@@ -64,6 +64,9 @@ extension Broker {
         session.will = packet.will
         session.connection = connection
         connections[connection] = clientId
+        if packet.keepAlive > 0 {
+            keepAlive.schedule(connection, after: now + UInt64(packet.keepAlive) * 1500)
+        }
 
         // MQTT 3.1 has no session-present flag: the first CONNACK byte is reserved and stays 0.
         let connack = MQTTConnAck(sessionPresent: sessionPresent && version != .v3_1, returnCode: 0, properties: MQTTProperties())

@@ -31,14 +31,21 @@ extension Broker {
         )
     }
 
-    /// Closes connections silent for more than 1.5 × their keep-alive (MQTT-3.1.2-24).
+    /// Closes connections silent for more than 1.5 × their keep-alive (MQTT-3.1.2-24). Looks only at the
+    /// connections whose deadline may have passed (`KeepAliveSchedule`).
     public func tick(now: UInt64) -> [BrokerAction] {
         var actions: [BrokerAction] = []
-        for (connection, clientId) in connections {
-            guard let session = sessions[clientId], session.keepAlive > 0 else { continue }
-            let limit = UInt64(session.keepAlive) * 1500
-            if now > session.lastActivity && now - session.lastActivity > limit {
+        for connection in keepAlive.takeDue(now: now) {
+            guard let clientId = connections[connection], let session = sessions[clientId], session.connection == connection,
+                session.keepAlive > 0
+            else { continue }
+            let deadline = session.lastActivity + UInt64(session.keepAlive) * 1500
+            if now > deadline {
                 actions.append(.close(connection, .keepAliveTimeout))
+                // Looked at again in 5 s, should the connection still be there.
+                keepAlive.schedule(connection, after: now + 5000)
+            } else {
+                keepAlive.schedule(connection, after: deadline)
             }
         }
         return actions

@@ -33,6 +33,7 @@ public final class Broker {
 
     var sessions: [String: Session] = [:]
     var connections: [ConnectionID: String] = [:]
+    var keepAlive = KeepAliveSchedule()
     let subscriptions = SubscriptionTree()
     var retained: RetainedStore
     /// Filters of the topics the hub's services consume (`$shadow/operation/+/+`, …), by whether they start

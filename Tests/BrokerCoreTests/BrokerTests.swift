@@ -147,6 +147,50 @@ final class BrokerTests: XCTestCase {
         XCTAssertEqual(rest.map(\.text), ["m4", "q0"])
     }
 
+    /// The keep-alive schedule closes exactly the connections the rule names (silent for more than 1.5 × their
+    /// keep-alive), at the first tick after their deadline, whatever their keep-alive and activity: 300 clients,
+    /// keep-alives 0–30 s, pings at their own periods until their own stop times, a tick every 250 ms, checked
+    /// against the rule applied to every connection at every tick.
+    func testKeepAliveScheduleClosesExactlyWhatTheRuleNames() {
+        let broker = Broker()
+        var keepAlive: [ConnectionID: UInt64] = [:]
+        var lastActivity: [ConnectionID: UInt64] = [:]
+        var period: [ConnectionID: UInt64] = [:]
+        var stop: [ConnectionID: UInt64] = [:]
+        var open: Set<ConnectionID> = []
+        for index in 0..<300 {
+            let id = ConnectionID(UInt64(1000 + index))
+            let seconds = UInt16((index * 7) % 31)
+            _ = broker.connect(id, P.connect("k\(index)", keepAlive: seconds), identity: .anonymous, now: UInt64(index))
+            keepAlive[id] = UInt64(seconds)
+            lastActivity[id] = UInt64(index)
+            period[id] = UInt64(index % 13 + 1) * 700
+            stop[id] = UInt64(index * 997 % 120_000)
+            open.insert(id)
+        }
+        var closedCount = 0
+        var now: UInt64 = 0
+        while now < 180_000 {
+            now += 250
+            for id in open where now < stop[id]! && now % period[id]! < 250 {
+                _ = broker.receive(id, .pingreq, now: now)
+                lastActivity[id] = now
+            }
+            let closed = Set(broker.tick(now: now).closes().filter { $0.1 == .keepAliveTimeout }.map(\.0))
+            let expected = Set(open.filter { keepAlive[$0]! > 0 && now > lastActivity[$0]! + keepAlive[$0]! * 1500 })
+            XCTAssertEqual(closed, expected, "keep-alive closes at \(now) ms")
+            for id in closed {
+                _ = broker.connectionLost(id, now: now)
+                open.remove(id)
+            }
+            closedCount += closed.count
+        }
+        // Every client with a keep-alive stopped pinging before 120 s: all of them are closed by 180 s; the
+        // ones without keep-alive stay.
+        XCTAssertEqual(closedCount, keepAlive.values.filter { $0 > 0 }.count)
+        XCTAssertEqual(open.count, keepAlive.values.filter { $0 == 0 }.count)
+    }
+
     func testKeepAliveTakeoverAndProtocolViolations() {
         let broker = Broker()
         _ = broker.connect(a, P.connect("A", keepAlive: 10), identity: .anonymous, now: 0)
