@@ -57,6 +57,15 @@ final class DeviceUsernameTests: XCTestCase {
         }
         // sdkappid is opaque.
         XCTAssertEqual(DeviceUsername(parsing: "ABCDEFGHIJdev001;;abcde;1")?.sdkAppId, "")
+        // Fields are cut at the bytes of `;`, multi-byte characters around them included; a Substring parses
+        // as its String does.
+        let accented = DeviceUsername(parsing: "Ä€😀;sdk;é;7")
+        XCTAssertEqual(accented?.clientId, "Ä€😀")
+        XCTAssertEqual(accented?.connId, "é")
+        XCTAssertEqual(accented?.expiry, .at(7))
+        let text = "xxABCDEFGHIJdev001;21010406;abcde;1700003600"
+        XCTAssertEqual(DeviceUsername(parsing: text.dropFirst(2)), DeviceUsername(parsing: String(text.dropFirst(2))))
+        XCTAssertEqual(DeviceUsername(parsing: text.dropFirst(2))?.clientId, "ABCDEFGHIJdev001")
     }
 
     func testMakeAndDescription() {

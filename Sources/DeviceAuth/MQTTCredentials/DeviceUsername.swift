@@ -13,15 +13,27 @@ public struct DeviceUsername: Sendable, Hashable, CustomStringConvertible {
 
         /// Parses 1–20 ASCII digits. A value above `UInt64.max` is ``never``.
         public init?(parsing text: some StringProtocol) {
-            let utf8 = text.utf8
-            guard (1...20).contains(utf8.count),
-                utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
-            else { return nil }
-            if let value = UInt64(text) {
-                self = .at(value)
-            } else {
-                self = .never
+            self.init(digits: text.utf8)
+        }
+
+        /// The bytes of 1–20 ASCII digits, read in one pass (no `Character` iteration: this runs for every
+        /// device CONNECT).
+        init?(digits utf8: some Collection<UInt8>) {
+            var count = 0
+            var value: UInt64 = 0
+            var overflowed = false
+            for byte in utf8 {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                count += 1
+                guard count <= 20 else { return nil }
+                if !overflowed {
+                    let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+                    let (sum, o2) = times10.addingReportingOverflow(UInt64(byte - UInt8(ascii: "0")))
+                    if o1 || o2 { overflowed = true } else { value = sum }
+                }
             }
+            guard count > 0 else { return nil }
+            self = overflowed ? .never : .at(value)
         }
 
         /// Expired only if strictly before `nowSeconds` (equal is still valid).
@@ -66,11 +78,37 @@ public struct DeviceUsername: Sendable, Hashable, CustomStringConvertible {
     /// Verify the password over the username text as received, not over ``description``
     /// (which normalises, e.g., leading zeros of the expiry).
     public init?(parsing text: some StringProtocol) {
-        let fields = text.split(separator: ";", omittingEmptySubsequences: false)
-        guard fields.count == 4, !fields[0].isEmpty, !fields[2].isEmpty,
-            let expiry = Expiry(parsing: fields[3])
+        self.init(parsing: String(text))
+    }
+
+    /// ``init(parsing:)`` for a `String`: the fields are found by scanning the UTF-8 bytes for `;` (a generic
+    /// `split` over `Character`s was 4 % of the hub's CPU in a storm of device connects).
+    public init?(parsing text: String) {
+        let utf8 = text.utf8
+        var separators = (utf8.startIndex, utf8.startIndex, utf8.startIndex)
+        var found = 0
+        var index = utf8.startIndex
+        while index != utf8.endIndex {
+            if utf8[index] == UInt8(ascii: ";") {
+                switch found {
+                case 0: separators.0 = index
+                case 1: separators.1 = index
+                case 2: separators.2 = index
+                default: return nil
+                }
+                found += 1
+            }
+            utf8.formIndex(after: &index)
+        }
+        // `;` is ASCII, so every separator index is also a `String` index.
+        guard found == 3 else { return nil }
+        let clientId = text[..<separators.0]
+        let sdkAppId = text[utf8.index(after: separators.0)..<separators.1]
+        let connId = text[utf8.index(after: separators.1)..<separators.2]
+        guard !clientId.isEmpty, !connId.isEmpty,
+            let expiry = Expiry(digits: utf8[utf8.index(after: separators.2)...])
         else { return nil }
-        self.init(clientId: String(fields[0]), sdkAppId: String(fields[1]), connId: String(fields[2]), expiry: expiry)
+        self.init(clientId: String(clientId), sdkAppId: String(sdkAppId), connId: String(connId), expiry: expiry)
     }
 
     /// The username text.
