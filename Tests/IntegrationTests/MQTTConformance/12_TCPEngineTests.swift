@@ -194,3 +194,94 @@ final class PollTransportBalanceTests: XCTestCase {
         #endif
     }
 }
+
+/// A connection reset while its login is still being decided, with a packet behind its CONNECT (so reading
+/// is paused): epoll reports the reset whatever the connection waits for, and the poll transport must close
+/// the connection then (a loop that only read on such events would be woken for it again and again until
+/// the login was decided).
+final class PollTransportResetWhilePausedTests: XCTestCase {
+    /// Decides every login only when the test says so.
+    final class HeldAuthenticator: MQTTAuthenticator, @unchecked Sendable {
+        let pending = NIOLockedValueBox<[EventLoopPromise<MQTTAuthDecision>]>([])
+        let closed = NIOLockedValueBox<Int>(0)
+
+        func authenticate(_ context: MQTTConnectContext, eventLoop: any EventLoop) -> MQTTAuthOutcome {
+            let promise = eventLoop.makePromise(of: MQTTAuthDecision.self)
+            pending.withLockedValue { $0.append(promise) }
+            return .deferred(promise.futureResult)
+        }
+
+        func connectionClosed(_ identity: ClientIdentity, clientId: String, eventLoop: any EventLoop) {
+            closed.withLockedValue { $0 += 1 }
+        }
+    }
+
+    func testResetWhileReadingIsPausedClosesTheConnection() async throws {
+        #if os(Linux)
+        var configuration = MQTTServerConfiguration(listeners: [.init(host: "127.0.0.1", port: 0, transport: .tcp)])
+        configuration.tcpEngine = .poll
+        configuration.pollThreads = 1
+        let authenticator = HeldAuthenticator()
+        let bound = AsyncStream<Int>.makeStream()
+        let server = MQTTServer(
+            configuration: configuration, broker: Broker(), authenticator: authenticator, logger: Logger(label: "reset"),
+            onBound: { _, port in bound.continuation.yield(port) }
+        )
+        let group = ServiceGroup(configuration: .init(services: [server], logger: Logger(label: "reset")))
+        let running = Task { try await group.run() }
+        var ports = bound.stream.makeAsyncIterator()
+        let next = await ports.next()
+        let port = try XCTUnwrap(next, "the listener bound")
+
+        // A plain socket: CONNECT and a PINGREQ behind it in one write, then a reset (SO_LINGER 0).
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        XCTAssertEqual(connected, 0)
+        let bytes = MQTTBytes.connect(.v3_1_1, clientId: "reset-me") + MQTTBytes.pingreq
+        XCTAssertEqual(bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }, bytes.count)
+        // The login is pending: the connection exists on the loop.
+        var waited = 0
+        while authenticator.pending.withLockedValue({ $0.isEmpty }), waited < 250 {
+            try await Task.sleep(for: .milliseconds(20))
+            waited += 1
+        }
+        XCTAssertEqual(authenticator.pending.withLockedValue { $0.count }, 1, "the login is being decided")
+        var perLoop = try await server.poll.connectionsPerLoop()
+        XCTAssertEqual(perLoop, [1])
+        var linger = linger(l_onoff: 1, l_linger: 0)
+        XCTAssertEqual(setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<linger>.size)), 0)
+        close(fd)
+
+        // Closed at the reset, while the login is still undecided.
+        waited = 0
+        repeat {
+            try await Task.sleep(for: .milliseconds(20))
+            perLoop = try await server.poll.connectionsPerLoop()
+            waited += 1
+        } while perLoop != [0] && waited < 250
+        XCTAssertEqual(perLoop, [0], "the reset connection is closed before its login is decided")
+
+        // Accepting the login now undoes it at once (the connection is gone).
+        for promise in authenticator.pending.withLockedValue({ $0 }) {
+            promise.succeed(.accept(.anonymous))
+        }
+        waited = 0
+        while authenticator.closed.withLockedValue({ $0 }) == 0, waited < 250 {
+            try await Task.sleep(for: .milliseconds(20))
+            waited += 1
+        }
+        XCTAssertEqual(authenticator.closed.withLockedValue { $0 }, 1, "a login accepted after the close is undone")
+        await group.triggerGracefulShutdown()
+        try await running.value
+        #else
+        throw XCTSkip("the poll transport is Linux only")
+        #endif
+    }
+}
