@@ -17,6 +17,15 @@ final class DeviceLoginTests: RegistryTestCase {
         return product
     }
 
+    /// The device as a second store on the same file reads it (the engine still open, nothing flushed at
+    /// shutdown): what is durable.
+    func storedDevice(_ name: String) async throws -> Device? {
+        let reader = try await openStore(durability: .full)
+        let stored = try await reader.load(auditSince: 0).devices.first { $0.name == name }
+        try await reader.close()
+        return stored
+    }
+
     func testFirstLoginActivatesDurablyLaterOnesDoNotWait() async throws {
         let engine = try await openEngine()
         let product = try await product(engine, devices: ["d1"])
@@ -26,9 +35,7 @@ final class DeviceLoginTests: RegistryTestCase {
         XCTAssertEqual(first, .accepted(activated: true))
         // Durable when reported: a second store on the same file (the engine still open, nothing flushed
         // at shutdown) reads the activation.
-        let reader = try await openStore(durability: .full)
-        let stored = try await reader.load(auditSince: 0).devices.first { $0.name == "d1" }
-        try await reader.close()
+        let stored = try await storedDevice("d1")
         XCTAssertNotNil(stored?.firstOnlineTime)
         XCTAssertEqual(stored?.clientIP, "127.0.0.7")
 
@@ -66,9 +73,7 @@ final class DeviceLoginTests: RegistryTestCase {
         XCTAssertEqual(outcome, .accepted(activated: true))
         // The activation is durable, and it stored the device as online; the engine is not shut down (no
         // logout is ever written), as after kill -9.
-        let reader = try await openStore(durability: .full)
-        let stored = try await reader.load(auditSince: 0).devices.first { $0.name == "d1" }
-        try await reader.close()
+        let stored = try await storedDevice("d1")
         XCTAssertEqual(stored?.online, true)
 
         let restarted = try await openEngine()

@@ -147,19 +147,8 @@ final class PollLoopTests: XCTestCase {
 final class PollTransportBalanceTests: XCTestCase {
     func testConnectionsAreSpreadOverTheLoops() async throws {
         #if os(Linux)
-        var configuration = MQTTServerConfiguration(listeners: [.init(host: "127.0.0.1", port: 0, transport: .tcp)])
-        configuration.tcpEngine = .poll
-        configuration.pollThreads = 2
-        let bound = AsyncStream<Int>.makeStream()
-        let server = MQTTServer(
-            configuration: configuration, broker: Broker(), authenticator: AnonymousAuthenticator(), logger: Logger(label: "balance"),
-            onBound: { _, port in bound.continuation.yield(port) }
-        )
-        let group = ServiceGroup(configuration: .init(services: [server], logger: Logger(label: "balance")))
-        let running = Task { try await group.run() }
-        var ports = bound.stream.makeAsyncIterator()
-        let next = await ports.next()
-        let port = try XCTUnwrap(next, "the listener bound")
+        let running = try await PollServer.start(threads: 2, authenticator: AnonymousAuthenticator())
+        let (server, port) = (running.server, running.port)
         let aliveBefore = PollConnection.alive.load(ordering: .relaxed)
         var clients: [RawMQTTClient] = []
         for index in 0..<20 {
@@ -187,8 +176,7 @@ final class PollTransportBalanceTests: XCTestCase {
             alive = PollConnection.alive.load(ordering: .relaxed)
         }
         XCTAssertLessThanOrEqual(alive, aliveBefore, "connections still alive after closing")
-        await group.triggerGracefulShutdown()
-        try await running.value
+        try await running.stop()
         #else
         throw XCTSkip("the poll transport is Linux only")
         #endif
@@ -218,20 +206,9 @@ final class PollTransportResetWhilePausedTests: XCTestCase {
 
     func testResetWhileReadingIsPausedClosesTheConnection() async throws {
         #if os(Linux)
-        var configuration = MQTTServerConfiguration(listeners: [.init(host: "127.0.0.1", port: 0, transport: .tcp)])
-        configuration.tcpEngine = .poll
-        configuration.pollThreads = 1
         let authenticator = HeldAuthenticator()
-        let bound = AsyncStream<Int>.makeStream()
-        let server = MQTTServer(
-            configuration: configuration, broker: Broker(), authenticator: authenticator, logger: Logger(label: "reset"),
-            onBound: { _, port in bound.continuation.yield(port) }
-        )
-        let group = ServiceGroup(configuration: .init(services: [server], logger: Logger(label: "reset")))
-        let running = Task { try await group.run() }
-        var ports = bound.stream.makeAsyncIterator()
-        let next = await ports.next()
-        let port = try XCTUnwrap(next, "the listener bound")
+        let running = try await PollServer.start(threads: 1, authenticator: authenticator)
+        let (server, port) = (running.server, running.port)
 
         // A plain socket: CONNECT and a PINGREQ behind it in one write, then a reset (SO_LINGER 0).
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -278,10 +255,39 @@ final class PollTransportResetWhilePausedTests: XCTestCase {
             waited += 1
         }
         XCTAssertEqual(authenticator.closed.withLockedValue { $0 }, 1, "a login accepted after the close is undone")
-        await group.triggerGracefulShutdown()
-        try await running.value
+        try await running.stop()
         #else
         throw XCTSkip("the poll transport is Linux only")
         #endif
+    }
+}
+
+/// An `MQTTServer` with one plain-TCP listener on the poll transport, on a loopback port, run by a
+/// `ServiceGroup` (for tests that look inside the transport).
+struct PollServer {
+    let server: MQTTServer
+    let port: Int
+    let group: ServiceGroup
+    let running: Task<Void, any Error>
+
+    static func start(threads: Int, authenticator: any MQTTAuthenticator) async throws -> PollServer {
+        var configuration = MQTTServerConfiguration(listeners: [.init(host: "127.0.0.1", port: 0, transport: .tcp)])
+        configuration.tcpEngine = .poll
+        configuration.pollThreads = threads
+        let bound = AsyncStream<Int>.makeStream()
+        let server = MQTTServer(
+            configuration: configuration, broker: Broker(), authenticator: authenticator, logger: Logger(label: "poll-test"),
+            onBound: { _, port in bound.continuation.yield(port) }
+        )
+        let group = ServiceGroup(configuration: .init(services: [server], logger: Logger(label: "poll-test")))
+        let running = Task { try await group.run() }
+        var ports = bound.stream.makeAsyncIterator()
+        let next = await ports.next()
+        return PollServer(server: server, port: try XCTUnwrap(next, "the listener bound"), group: group, running: running)
+    }
+
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await running.value
     }
 }
