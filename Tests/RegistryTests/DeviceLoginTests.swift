@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import XCTest
 
 @testable import Registry
@@ -82,6 +83,56 @@ final class DeviceLoginTests: RegistryTestCase {
         XCTAssertNotNil(device.firstOnlineTime, "the activation survives")
         XCTAssertEqual(device.clientIP, "127.0.0.9")
         await restarted.shutdown()
+        await engine.shutdown()
+    }
+
+    /// The real SQLite store with one write made to fail: what a full disk or an I/O error does.
+    final class FaultyStore: RegistryStore, @unchecked Sendable {
+        let store: SQLiteRegistryStore
+        let failNextApply = Mutex(false)
+
+        init(_ store: SQLiteRegistryStore) { self.store = store }
+
+        func load(auditSince: Int64) async throws -> RegistrySnapshot { try await store.load(auditSince: auditSince) }
+        func apply(_ mutations: [RegistryMutation]) async throws {
+            let fail = failNextApply.withLock { fail in
+                defer { fail = false }
+                return fail
+            }
+            if fail { throw RegistryError(.storageFailure, "injected write failure") }
+            try await store.apply(mutations)
+        }
+        func queryAudit(_ query: AuditQuery) async throws -> (total: Int, attempts: [RegistrationAttempt]) { try await store.queryAudit(query) }
+        func close() async throws { try await store.close() }
+    }
+
+    /// After a failed write the registry reloads from the store; the devices connected meanwhile stay online
+    /// (their connections are open), the failed change is gone, and writes work again.
+    func testReloadAfterAFailedWriteKeepsWhoIsOnline() async throws {
+        let faulty = FaultyStore(try await openStore(durability: .full))
+        let engine = try await RegistryEngine.open(store: faulty, issuer: RegistryEngineTests.issuer, logger: Logger(label: "test"))
+        let product = try await product(engine, devices: ["d1"])
+        let outcome = await engine.login(DeviceKey(productId: product.id, name: "d1"), clientIP: "127.0.0.10")
+        XCTAssertEqual(outcome, .accepted(activated: true))
+
+        faulty.failNextApply.withLock { $0 = true }
+        do {
+            _ = try await engine.createDevice(productId: product.id, name: "d2")
+            XCTFail("the write fails")
+        } catch let error as RegistryError {
+            XCTAssertEqual(error.code, .storageFailure)
+        }
+        // Recovered: the failed device is not there, d1 is still online, and writes work again.
+        var created: Device?
+        for _ in 0..<250 where created == nil {
+            created = try? await engine.createDevice(productId: product.id, name: "d3")
+            if created == nil { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        XCTAssertNotNil(created, "the registry accepts writes after recovering")
+        let d1 = try await engine.device(productId: product.id, name: "d1")
+        XCTAssertTrue(d1.online, "a device connected before the failure is still online after the reload")
+        let missing = try? await engine.device(productId: product.id, name: "d2")
+        XCTAssertNil(missing, "the failed change is not in memory")
         await engine.shutdown()
     }
 
