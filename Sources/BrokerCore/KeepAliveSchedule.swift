@@ -38,7 +38,4 @@ struct KeepAliveSchedule {
         }
         return due
     }
-
-    /// Connections filed (stale entries included).
-    var count: Int { buckets.values.reduce(0) { $0 + $1.count } }
 }

@@ -18,7 +18,6 @@ public final class MQTTServer: Service, @unchecked Sendable {
     let logger: Logger
     let metrics = MQTTServerMetrics()
     private let nextConnection = NIOLockedValueBox<UInt64>(0)
-    private let boundPorts = NIOLockedValueBox<[Int]>([])
     /// The plain-TCP listeners' own transport (when `tcpEngine` is `.poll`).
     let poll = PollTransport()
     /// Called with each listener's index and bound port.

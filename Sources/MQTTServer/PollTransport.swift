@@ -50,33 +50,14 @@ final class PollTransport: Sendable {
         #endif
     }
 
-    /// Whether every connection's socket has TCP_NODELAY set (for tests).
-    func allConnectionsHaveNoDelay() async throws -> Bool {
+    /// The descriptors of each loop's connections (for tests).
+    func connectionDescriptors() async throws -> [[Int32]] {
         #if os(Linux)
+        var result: [[Int32]] = []
         for loop in state.withLockedValue({ $0.loops }) {
-            let ok = try await loop.submit {
-                loop.allConnections.allSatisfy { connection in
-                    var value: Int32 = 0
-                    var length = socklen_t(MemoryLayout<Int32>.size)
-                    return getsockopt(connection.fd, Int32(IPPROTO_TCP), TCP_NODELAY, &value, &length) == 0 && value != 0
-                }
-            }.get()
-            if !ok { return false }
+            result.append(try await loop.submit { loop.allConnections.map(\.fd) }.get())
         }
-        return true
-        #else
-        return false
-        #endif
-    }
-
-    /// The number of connections on each loop (for tests).
-    func connectionsPerLoop() async throws -> [Int] {
-        #if os(Linux)
-        var counts: [Int] = []
-        for loop in state.withLockedValue({ $0.loops }) {
-            counts.append(try await loop.submit { loop.allConnections.count }.get())
-        }
-        return counts
+        return result
         #else
         return []
         #endif

@@ -157,9 +157,13 @@ final class PollTransportBalanceTests: XCTestCase {
             try await client.expect(MQTTBytes.connack(.v3_1_1), "CONNACK \(index)")
             clients.append(client)
         }
-        let perLoop = try await server.poll.connectionsPerLoop()
-        XCTAssertEqual(perLoop, [10, 10], "20 connections, round-robin over 2 loops")
-        let noDelay = try await server.poll.allConnectionsHaveNoDelay()
+        let descriptors = try await server.poll.connectionDescriptors()
+        XCTAssertEqual(descriptors.map(\.count), [10, 10], "20 connections, round-robin over 2 loops")
+        let noDelay = descriptors.joined().allSatisfy { fd in
+            var value: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            return getsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &value, &length) == 0 && value != 0
+        }
         XCTAssertTrue(noDelay, "accepted sockets have TCP_NODELAY (inherited from the listening socket)")
         // A connection that closes before CONNECT (still awaiting its connect timeout) and one that is refused.
         let early = try await RawMQTTClient.connect(port: port, name: "early")
@@ -230,7 +234,7 @@ final class PollTransportResetWhilePausedTests: XCTestCase {
             waited += 1
         }
         XCTAssertEqual(authenticator.pending.withLockedValue { $0.count }, 1, "the login is being decided")
-        var perLoop = try await server.poll.connectionsPerLoop()
+        var perLoop = try await server.poll.connectionDescriptors().map(\.count)
         XCTAssertEqual(perLoop, [1])
         var linger = linger(l_onoff: 1, l_linger: 0)
         XCTAssertEqual(setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<linger>.size)), 0)
@@ -240,7 +244,7 @@ final class PollTransportResetWhilePausedTests: XCTestCase {
         waited = 0
         repeat {
             try await Task.sleep(for: .milliseconds(20))
-            perLoop = try await server.poll.connectionsPerLoop()
+            perLoop = try await server.poll.connectionDescriptors().map(\.count)
             waited += 1
         } while perLoop != [0] && waited < 250
         XCTAssertEqual(perLoop, [0], "the reset connection is closed before its login is decided")
