@@ -71,12 +71,6 @@ extension RegistryEngine {
         return device
     }
 
-    /// Looks a device up without throwing (broker authentication path).
-    public func lookup(_ key: DeviceKey) -> (Product, Device)? {
-        guard let product = products[key.productId], let device = devices[key] else { return nil }
-        return (product, device)
-    }
-
     /// Devices of a product in creation order, filtered.
     public func devices(productId: String, filter: DeviceFilter = DeviceFilter(), offset: Int, limit: Int) throws -> (total: Int, devices: [Device]) {
         _ = try product(productId)

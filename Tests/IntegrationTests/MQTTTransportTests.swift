@@ -165,8 +165,7 @@ final class MQTTTransportCertificateTests: XCTestCase {
         XCTAssertEqual(tls12["tls_version"] as? String, "TLSv1.2")
 
         // The first login activated the device and erased the hub's copy of its private key.
-        let found = await fixture.hub.hub.registry.lookup(DeviceKey(productId: productId, name: "sensor1"))
-        let (_, device) = try XCTUnwrap(found)
+        let device = try await fixture.hub.hub.registry.device(productId: productId, name: "sensor1")
         XCTAssertNotNil(device.firstOnlineTime)
         guard case .certificate(_, nil, _) = device.credential else { return XCTFail("private key kept: \(device.credential)") }
     }
@@ -343,8 +342,7 @@ final class MQTTTransportPSKTests: XCTestCase {
             )
             XCTAssertEqual(connackCode(answer), 0, "\(cipher): \(answer)")
         }
-        let found = await fixture.hub.hub.registry.lookup(DeviceKey(productId: productId, name: "psk1"))
-        let (_, device) = try XCTUnwrap(found)
+        let device = try await fixture.hub.hub.registry.device(productId: productId, name: "psk1")
         XCTAssertNotNil(device.firstOnlineTime, "the TLS-PSK login activates the device")
     }
 
