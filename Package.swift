@@ -1,9 +1,11 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
+    // A warning in the package's own code fails the build (dependencies keep their warnings to themselves).
+    .treatAllWarnings(as: .error),
 ]
 
 let package = Package(
@@ -190,8 +192,8 @@ let package = Package(
         ),
         // Heap allocation counts of the codec and the subscription tree (issue 6); the C target interposes
         // malloc and is linked into this executable only.
-        .target(name: "CAllocationCounter"),
-        .target(name: "CPollShims"),
+        .target(name: "CAllocationCounter", cSettings: [.treatAllWarnings(as: .error)]),
+        .target(name: "CPollShims", cSettings: [.treatAllWarnings(as: .error)]),
         .executableTarget(
             name: "iothub-alloc-bench",
             dependencies: [

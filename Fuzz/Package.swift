@@ -1,6 +1,8 @@
 // swift-tools-version:6.1
-// Coverage-guided fuzzing of MQTTCore with libFuzzer (Linux). A package of its own so the main package never
-// builds it; `Sources/MQTTCore` is a symbolic link to the real module. See README.md.
+// Coverage-guided fuzzing with libFuzzer (Linux): the MQTT codec, and the decoders behind the HTTP listeners
+// (registration bodies and headers, the management API's request decoder, JSON and form parsing). A package of its
+// own so the main package never builds it; `Sources/MQTTCore`, `Sources/CloudAPI` and `Sources/DeviceAuth` are
+// symbolic links to the real modules. See README.md; `scripts/test` runs both fuzzers briefly.
 import PackageDescription
 
 let package = Package(
@@ -8,16 +10,32 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .target(
             name: "MQTTCore",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
+        .target(
+            name: "CloudAPI",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "DeviceAuth",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .target(name: "CFuzzEntry"),
         .executableTarget(
             name: "FuzzMQTTCodec",
             dependencies: ["MQTTCore", "CFuzzEntry", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .executableTarget(
+            name: "FuzzHTTPDecoders",
+            dependencies: ["CloudAPI", "DeviceAuth", "CFuzzEntry"]
         ),
     ]
 )

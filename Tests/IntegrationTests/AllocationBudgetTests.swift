@@ -8,7 +8,10 @@ import XCTest
 /// regressions are caught without wall-clock timing.
 final class AllocationBudgetTests: XCTestCase {
     func testCodecAndSubscriptionTreeStayWithinTheirAllocationBudgets() async throws {
-        let executable = try HubProcess.executable().deletingLastPathComponent().appendingPathComponent("iothub-alloc-bench")
+        // scripts/test runs this test a second time with IOTHUB_ALLOC_BENCH naming a release build, whose limits
+        // are the ones that matter for the hub as shipped.
+        let executable = try ProcessInfo.processInfo.environment["IOTHUB_ALLOC_BENCH"].map { URL(fileURLWithPath: $0) }
+            ?? HubProcess.executable().deletingLastPathComponent().appendingPathComponent("iothub-alloc-bench")
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             try ExternalTools.missing("iothub-alloc-bench is not built next to the tests (swift build builds it)")
         }

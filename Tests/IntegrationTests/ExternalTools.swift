@@ -3,7 +3,7 @@ import Foundation
 import XCTest
 
 /// External clients the MQTT transport tests drive (mosquitto_pub/sub, openssl, Python with paho-mqtt).
-/// `scripts/test` installs them; without them a test skips locally and FAILS in CI (`CI=true`).
+/// `scripts/test` installs them; without them a test fails (never skips: a skipped test proves nothing).
 enum ExternalTools {
     static var packageRoot: URL {
         URL(fileURLWithPath: #filePath)
@@ -14,14 +14,11 @@ enum ExternalTools {
 
     static var pythonScripts: URL { packageRoot.appendingPathComponent("Tests/Python") }
 
-    /// Fails (CI) or skips (locally) the test because a tool is missing.
+    /// Fails the test because a tool is missing.
     static func missing(_ message: String, file: StaticString = #filePath, line: UInt = #line) throws -> Never {
         let text = message + " (scripts/test installs it)"
-        if ProcessInfo.processInfo.environment["CI"] == "true" {
-            XCTFail(text, file: file, line: line)
-            throw MissingTool(description: text)
-        }
-        throw XCTSkip(text)
+        XCTFail(text, file: file, line: line)
+        throw MissingTool(description: text)
     }
 
     /// An executable found in `PATH` (or an absolute path).

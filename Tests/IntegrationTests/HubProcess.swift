@@ -16,10 +16,7 @@ final class HubProcess {
             let url = candidate.appendingPathComponent("iothub")
             if FileManager.default.isExecutableFile(atPath: url.path) { return url }
         }
-        if ProcessInfo.processInfo.environment["CI"] == "true" {
-            XCTFail("the iothub executable was not built next to the tests (\(directory.path)); run scripts/test")
-        }
-        throw XCTSkip("iothub executable not built; run `swift build` (scripts/test does)")
+        throw HubProcessFailure(description: "the iothub executable was not built next to the tests (\(directory.path)); run scripts/test")
     }
 
     /// `arguments` are added to `serve`'s; `descriptorLimit` runs the hub under `prlimit --nofile`.
@@ -58,7 +55,7 @@ final class HubProcess {
                 return
             }
         }
-        throw XCTSkip("hub did not start: \(text)")
+        throw HubProcessFailure(description: "hub did not start: \(text)")
     }
 
     func kill9() {
@@ -85,4 +82,9 @@ extension HubProcess {
         merged.merge(environment) { $1 }
         return try await ExternalTools.run(url.path, arguments, environment: merged, timeout: 180)
     }
+}
+
+/// A hub process that could not be run: always a test failure, never a skip.
+struct HubProcessFailure: Error, CustomStringConvertible {
+    var description: String
 }
