@@ -2,7 +2,7 @@ public import MQTTCore
 
 extension Broker {
     /// The connection closed (by the client, the network or the server). Publishes the will unless the
-    /// client sent DISCONNECT; ends a clean session, keeps a persistent one.
+    /// client sent DISCONNECT; ends a clean session, keeps a persistent one until it expires.
     public func connectionLost(_ connection: ConnectionID, now: UInt64) -> [BrokerAction] {
         guard let clientId = connections.removeValue(forKey: connection), let session = sessions[clientId], session.connection == connection else {
             return []
@@ -10,8 +10,12 @@ extension Broker {
         session.connection = nil
         var actions: [BrokerAction] = []
         publishWill(of: session, into: &actions)
-        if session.cleanSession {
+        if session.expiryMillis == 0 {
             discard(session)
+        } else {
+            let deadline = now + session.expiryMillis
+            session.expiresAt = deadline
+            expirySchedule.schedule(clientId, after: deadline)
         }
         return actions
     }
@@ -31,9 +35,11 @@ extension Broker {
         )
     }
 
-    /// Closes connections silent for more than 1.5 × their keep-alive (MQTT-3.1.2-24). Looks only at the
-    /// connections whose deadline may have passed (`KeepAliveSchedule`).
+    /// Closes connections silent for more than 1.5 × their keep-alive (MQTT-3.1.2-24) and discards the
+    /// persistent sessions disconnected for longer than their expiry. Looks only at the connections and
+    /// sessions whose deadline may have passed (`DeadlineSchedule`).
     public func tick(now: UInt64) -> [BrokerAction] {
+        expireSessions(now: now)
         var actions: [BrokerAction] = []
         for connection in keepAlive.takeDue(now: now) {
             guard let clientId = connections[connection], let session = sessions[clientId], session.connection == connection,
@@ -49,6 +55,21 @@ extension Broker {
             }
         }
         return actions
+    }
+
+    /// Discards the disconnected sessions whose expiry has passed, with their queued messages (counted).
+    func expireSessions(now: UInt64) {
+        for clientId in expirySchedule.takeDue(now: now) {
+            // An entry of a session since resumed, discarded, replaced or disconnected again is stale.
+            guard let session = sessions[clientId], session.connection == nil, let expiresAt = session.expiresAt else { continue }
+            guard now >= expiresAt else {
+                expirySchedule.schedule(clientId, after: expiresAt)
+                continue
+            }
+            expiredSessions += 1
+            observer.sessionExpired(queuedMessages: session.queue.count)
+            discard(session)
+        }
     }
 
     /// Closes the live connections of the clients matching a predicate (device disabled, reset, deleted).
