@@ -15,7 +15,8 @@ extension Broker {
         } else {
             let deadline = now + session.expiryMillis
             session.expiresAt = deadline
-            expirySchedule.schedule(clientId, after: deadline)
+            // Filed once: an entry under an earlier deadline refiles itself when it comes up.
+            if session.expiryFiledAt.map({ deadline < $0 }) ?? true { fileExpiry(of: session, at: deadline) }
         }
         return actions
     }
@@ -59,11 +60,14 @@ extension Broker {
 
     /// Discards the disconnected sessions whose expiry has passed, with their queued messages (counted).
     func expireSessions(now: UInt64) {
-        for clientId in expirySchedule.takeDue(now: now) {
-            // An entry of a session since resumed, discarded, replaced or disconnected again is stale.
-            guard let session = sessions[clientId], session.connection == nil, let expiresAt = session.expiresAt else { continue }
+        for (clientId, deadline) in expirySchedule.takeDue(now: now) {
+            // An entry of a session since discarded or replaced, or superseded by an earlier deadline, is stale.
+            guard let session = sessions[clientId], session.expiryFiledAt == deadline else { continue }
+            session.expiryFiledAt = nil
+            // Resumed since: filed again at its next disconnection.
+            guard session.connection == nil, let expiresAt = session.expiresAt else { continue }
             guard now >= expiresAt else {
-                expirySchedule.schedule(clientId, after: expiresAt)
+                fileExpiry(of: session, at: expiresAt)
                 continue
             }
             expiredSessions += 1
@@ -71,6 +75,14 @@ extension Broker {
             discard(session)
         }
     }
+
+    func fileExpiry(of session: Session, at deadline: UInt64) {
+        session.expiryFiledAt = deadline
+        expirySchedule.schedule((session.clientId, deadline), after: deadline)
+    }
+
+    /// The entries in the expiry schedule (live and stale), for tests.
+    public var expiryScheduleCount: Int { expirySchedule.count }
 
     /// Closes the live connections of the clients matching a predicate (device disabled, reset, deleted).
     public func kick(where predicate: (ClientIdentity) -> Bool) -> [BrokerAction] {

@@ -40,8 +40,8 @@ public final class Broker {
     var sessions: [String: Session] = [:]
     var connections: [ConnectionID: String] = [:]
     var keepAlive = KeepAliveSchedule()
-    /// Disconnected persistent sessions (client ids) by the second they may expire.
-    var expirySchedule = DeadlineSchedule<String>()
+    /// Disconnected persistent sessions (client id, the deadline filed) by the second they may expire.
+    var expirySchedule = DeadlineSchedule<(clientId: String, deadline: UInt64)>()
     /// Sessions (connected or persistent) per application id, for `maxSessionsPerApplication`.
     var sessionsPerApplication: [String: Int] = [:]
     /// Persistent sessions discarded because they expired, since the broker started.

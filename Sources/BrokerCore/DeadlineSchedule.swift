@@ -16,6 +16,9 @@ struct DeadlineSchedule<Entry> {
     /// later in the same second are filed there again and looked at by the next tick).
     private var open: UInt64 = 0
 
+    /// Entries filed.
+    var count: Int { buckets.values.reduce(0) { $0 + $1.count } }
+
     /// Files an entry to be looked at once `deadline` (milliseconds) has passed.
     mutating func schedule(_ entry: Entry, after deadline: UInt64) {
         let second = max((deadline &+ 1) / 1000, open)

@@ -45,6 +45,10 @@ final class Session {
     var expiryMillis: UInt64 = 0
     /// Broker clock (milliseconds) at which a disconnected session expires; nil while connected.
     var expiresAt: UInt64?
+    /// The deadline under which the session is filed in the broker's expiry schedule, if it is: one entry
+    /// per session, not one per disconnection (a device reconnecting every minute would otherwise leave
+    /// 120 entries behind in two hours).
+    var expiryFiledAt: UInt64?
     /// Inbound QoS 2 packet ids received and not yet released (exactly-once dedup).
     var inboundQoS2: Set<UInt16> = []
     private var lastPacketId: UInt16 = 0

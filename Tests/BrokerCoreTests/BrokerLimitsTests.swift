@@ -113,6 +113,35 @@ final class BrokerLimitsTests: XCTestCase {
         XCTAssertFalse(broker.hasSession(clientId: "s"))
     }
 
+    /// A client that disconnects again and again leaves one entry in the expiry schedule, not one per
+    /// disconnection; a shorter (MQTT 5) expiry after a longer one still takes effect.
+    func testExpiryScheduleHoldsOneEntryPerSession() {
+        var configuration = BrokerConfiguration()
+        configuration.sessionExpirySeconds = 60
+        let broker = Broker(configuration: configuration)
+        for i in 0..<100 {
+            let connection = ConnectionID(UInt64(10 + i))
+            _ = broker.connect(connection, P.connect("s", clean: false), identity: .anonymous, now: UInt64(i) * 100)
+            _ = broker.connectionLost(connection, now: UInt64(i) * 100 + 50)
+        }
+        XCTAssertEqual(broker.expiryScheduleCount, 1)
+        _ = broker.tick(now: 60_100)
+        XCTAssertTrue(broker.hasSession(clientId: "s"), "refiled under its last disconnection's deadline")
+        XCTAssertEqual(broker.expiryScheduleCount, 1)
+        _ = broker.tick(now: 69_951)
+        XCTAssertFalse(broker.hasSession(clientId: "s"))
+        XCTAssertEqual(broker.expiryScheduleCount, 0)
+
+        _ = broker.connect(a, P.connect("v5", clean: false), identity: .anonymous, now: 100_000)
+        _ = broker.connectionLost(a, now: 100_000)
+        var short = P.connect("v5", clean: false, level: 5)
+        short.properties.append(MQTTProperties.Identifier.sessionExpiryInterval, .fourByteInt(5))
+        _ = broker.connect(b, short, identity: .anonymous, now: 101_000)
+        _ = broker.connectionLost(b, now: 101_000)
+        _ = broker.tick(now: 106_500)
+        XCTAssertFalse(broker.hasSession(clientId: "v5"))
+    }
+
     func testMQTT5SessionExpiryIntervalIsRespectedAndCapped() {
         var configuration = BrokerConfiguration()
         configuration.sessionExpirySeconds = 60
