@@ -13,7 +13,11 @@ extension Broker {
     /// Stores a retained message if asked, then hands a copy to every matching session.
     func route(_ publish: MQTTPublish, into actions: inout [BrokerAction]) {
         if publish.retain {
-            if retained.store(publish) == .refusedFull { observer.messageDropped(reason: "retained_store_full") }
+            switch retained.store(publish) {
+            case .refusedFull: observer.messageDropped(reason: "retained_store_full")
+            case .refusedTooLarge: observer.messageDropped(reason: "retained_too_large")
+            case .stored, .deleted: break
+            }
         }
         let matches = subscriptions.subscribers(matching: publish.topic)
         guard !matches.isEmpty else { return }
@@ -40,12 +44,14 @@ extension Broker {
         if session.connection == nil && message.qos == .atMostOnce && !configuration.queueQoS0WhenOffline {
             return
         }
-        guard session.queue.count < configuration.maxQueuedMessages else {
+        guard session.queue.count < configuration.maxQueuedMessages,
+            session.queuedBytes + Session.size(of: message) <= configuration.maxQueuedBytes
+        else {
             session.dropped += 1
             observer.messageDropped(reason: "queue_full")
             return
         }
-        session.queue.append(message)
+        session.enqueue(message)
     }
 
     /// Sends queued messages while the in-flight window allows, in order.
@@ -53,7 +59,7 @@ extension Broker {
         guard let connection = session.connection else { return }
         while let next = session.queue.first {
             if next.qos != .atMostOnce && session.inflight.count >= configuration.maxInflightMessages { break }
-            session.queue.removeFirst()
+            _ = session.dequeue()
             send(next, to: session, on: connection, into: &actions)
         }
     }

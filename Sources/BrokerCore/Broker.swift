@@ -6,12 +6,18 @@ public protocol BrokerObserver: Sendable {
     func messageDropped(reason: String)
     func publishDenied()
     func subscribeDenied()
+    /// A disconnected persistent session expired and was discarded with its queued messages.
+    func sessionExpired(queuedMessages: Int)
+    /// A CONNECT was refused because its application credential holds its maximum of sessions.
+    func sessionQuotaExceeded()
 }
 
 extension BrokerObserver {
     public func messageDropped(reason: String) {}
     public func publishDenied() {}
     public func subscribeDenied() {}
+    public func sessionExpired(queuedMessages: Int) {}
+    public func sessionQuotaExceeded() {}
 }
 
 public struct NoBrokerObserver: BrokerObserver {
@@ -34,6 +40,12 @@ public final class Broker {
     var sessions: [String: Session] = [:]
     var connections: [ConnectionID: String] = [:]
     var keepAlive = KeepAliveSchedule()
+    /// Disconnected persistent sessions (client id, the deadline filed) by the second they may expire.
+    var expirySchedule = DeadlineSchedule<(clientId: String, deadline: UInt64)>()
+    /// Sessions (connected or persistent) per application id, for `maxSessionsPerApplication`.
+    var sessionsPerApplication: [String: Int] = [:]
+    /// Persistent sessions discarded because they expired, since the broker started.
+    public internal(set) var expiredSessions = 0
     let subscriptions = SubscriptionTree()
     var retained: RetainedStore
     /// Filters of the topics the hub's services consume (`$shadow/operation/+/+`, …), by whether they start
@@ -50,7 +62,9 @@ public final class Broker {
         self.configuration = configuration
         self.authorizer = authorizer
         self.observer = observer
-        self.retained = RetainedStore(limit: configuration.maxRetainedMessages)
+        self.retained = RetainedStore(
+            limit: configuration.maxRetainedMessages, maxBytes: configuration.maxRetainedBytes, maxMessageBytes: configuration.maxRetainedMessageBytes
+        )
     }
 
     /// Routes client messages on topics matching the filter to the hub (`BrokerAction.toHub`), besides any
@@ -64,6 +78,10 @@ public final class Broker {
     public var connectionCount: Int { connections.count }
     public var sessionCount: Int { sessions.count }
     public var retainedCount: Int { retained.messages.count }
+    public var retainedBytes: Int { retained.bytes }
+
+    /// Sessions (connected or persistent) an application credential holds.
+    public func sessionCount(application id: String) -> Int { sessionsPerApplication[id, default: 0] }
 
     /// The client id connected on a connection.
     public func clientId(of connection: ConnectionID) -> String? { connections[connection] }
@@ -82,6 +100,12 @@ public final class Broker {
 
     /// Messages queued for a session.
     public func queuedMessages(clientId: String) -> Int? { sessions[clientId]?.queue.count }
+
+    /// Bytes (topic + payload) queued for a session.
+    public func queuedBytes(clientId: String) -> Int? { sessions[clientId]?.queuedBytes }
+
+    /// Whether the broker holds a session (connected or not) for a client id.
+    public func hasSession(clientId: String) -> Bool { sessions[clientId] != nil }
 
     /// Client ids of the live connections whose identity satisfies a predicate.
     public func connectedClients(where predicate: (ClientIdentity) -> Bool) -> [(clientId: String, connection: ConnectionID)] {

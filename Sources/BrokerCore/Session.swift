@@ -1,4 +1,5 @@
 import DequeModule
+import NIOCore
 public import MQTTCore
 
 /// An outbound QoS 1/2 message waiting for its acknowledgement.
@@ -34,9 +35,20 @@ final class Session {
     var inflight: [UInt16: InflightMessage] = [:]
     var inflightOrder: Deque<UInt16> = []
     /// Messages waiting for the in-flight window or for the client to come back.
-    var queue: Deque<MQTTPublish> = []
+    private(set) var queue: Deque<MQTTPublish> = []
+    /// Bytes (topic + payload) of the queued messages.
+    private(set) var queuedBytes = 0
     /// Messages dropped because the queue was full.
     var dropped = 0
+    /// Milliseconds the session is kept after its connection ends: 0 ends it with the connection (MQTT 3.x
+    /// CleanSession 1, MQTT 5 Session Expiry Interval 0).
+    var expiryMillis: UInt64 = 0
+    /// Broker clock (milliseconds) at which a disconnected session expires; nil while connected.
+    var expiresAt: UInt64?
+    /// The deadline under which the session is filed in the broker's expiry schedule, if it is: one entry
+    /// per session, not one per disconnection (a device reconnecting every minute would otherwise leave
+    /// 120 entries behind in two hours).
+    var expiryFiledAt: UInt64?
     /// Inbound QoS 2 packet ids received and not yet released (exactly-once dedup).
     var inboundQoS2: Set<UInt16> = []
     private var lastPacketId: UInt16 = 0
@@ -48,6 +60,20 @@ final class Session {
         self.version = version
         self.keepAlive = keepAlive
         self.lastActivity = now
+    }
+
+    /// What a queued message costs the session's byte budget.
+    static func size(of message: MQTTPublish) -> Int { message.topic.utf8.count + message.payload.readableBytes }
+
+    func enqueue(_ message: MQTTPublish) {
+        queue.append(message)
+        queuedBytes += Self.size(of: message)
+    }
+
+    func dequeue() -> MQTTPublish? {
+        guard let message = queue.popFirst() else { return nil }
+        queuedBytes -= Self.size(of: message)
+        return message
     }
 
     /// The next free packet identifier (1…65535, skipping ids in flight).

@@ -3,8 +3,12 @@ import MQTTServer
 import Registry
 import ServiceLifecycle
 
-/// Closes live MQTT sessions when the registry revokes, disables, resets or deletes a device, or disables
-/// a product.
+/// Closes live MQTT sessions when the registry revokes, disables, resets or deletes a device, disables a
+/// product or deletes an application.
+///
+/// The registry's event queue never drops an event (it coalesces duplicates instead), so every revocation
+/// takes effect however far this service lags. Events that arrived meanwhile are handled together: one pass
+/// over the broker's connections for the whole burst, not one per event.
 struct BrokerKickService: Service {
     let registry: RegistryEngine
     let host: BrokerHost
@@ -12,25 +16,37 @@ struct BrokerKickService: Service {
     func run() async throws {
         await withGracefulShutdownHandler {
             for await event in registry.events.cancelOnGracefulShutdown() {
-                switch event {
-                case .credentialRevoked(let key), .deviceDisabled(let key), .deviceDeleted(let key), .connectionReset(let key):
-                    host.perform { broker, _ in broker.kick { $0 == .device(productId: key.productId, deviceName: key.name) } }
-                case .applicationDeleted(let id):
-                    host.perform { broker, _ in
-                        broker.kick {
-                            if case .application(let appId, _) = $0 { return appId == id }
-                            return false
-                        }
-                    }
-                case .productDisabled(let productId):
-                    host.perform { broker, _ in
-                        broker.kick {
-                            if case .device(let p, _) = $0 { return p == productId }
-                            return false
-                        }
-                    }
-                }
+                kick([event] + registry.events.takePending())
             }
         } onGracefulShutdown: {}
+    }
+
+    /// Closes the connections of every client the events name, under one acquisition of the broker lock.
+    func kick(_ events: [RegistryEvent]) {
+        var devices: Set<DeviceKey> = []
+        var products: Set<String> = []
+        var applications: Set<String> = []
+        for event in events {
+            switch event {
+            case .credentialRevoked(let key), .deviceDisabled(let key), .deviceDeleted(let key), .connectionReset(let key):
+                devices.insert(key)
+            case .productDisabled(let productId):
+                products.insert(productId)
+            case .applicationDeleted(let id):
+                applications.insert(id)
+            }
+        }
+        host.perform { broker, _ in
+            broker.kick { identity in
+                switch identity {
+                case .device(let productId, let deviceName):
+                    products.contains(productId) || devices.contains(DeviceKey(productId: productId, name: deviceName))
+                case .application(let id, _):
+                    applications.contains(id)
+                case .anonymous, .hub:
+                    false
+                }
+            }
+        }
     }
 }

@@ -68,7 +68,7 @@ public final class Hub: Sendable {
         let registry = try await RegistryEngine.open(store: store, issuer: issuer, logger: logger)
         logger.info("data directory ready", metadata: ["hub.data_dir": "\(directory)"])
         let outbox = try await WebhookOutbox.open(path: (directory as NSString).appendingPathComponent("webhooks.sqlite"), logger: logger)
-        let webhooks = WebhookService(registry: registry, outbox: outbox, logger: logger)
+        let webhooks = WebhookService(registry: registry, outbox: outbox, logger: logger, queueBytes: configuration.webhookQueueBytes)
         return Hub(
             configuration: configuration, registry: registry, ca: ca, credentials: credentials, metrics: metrics, webhooks: webhooks, logger: logger
         )
@@ -110,7 +110,7 @@ public final class Hub: Sendable {
             )
         }
         services.append(webhooks)
-        let deviceServices = HubServices(registry: registry, webhooks: webhooks, logger: logger)
+        let deviceServices = HubServices(registry: registry, webhooks: webhooks, logger: logger, queueBytes: configuration.servicesQueueBytes)
         let mqtt = try mqttServer(services: deviceServices)
         deviceServices.host = mqtt.host
         services.append(mqtt)
@@ -174,9 +174,15 @@ public final class Hub: Sendable {
         mqttConfiguration.maxPacketSize = configuration.mqttMaxPacketSize
         mqttConfiguration.broker.maxInflightMessages = configuration.mqttMaxInflight
         mqttConfiguration.broker.maxQueuedMessages = configuration.mqttMaxQueued
+        mqttConfiguration.broker.maxQueuedBytes = configuration.mqttMaxQueuedBytes
+        mqttConfiguration.broker.maxRetainedMessages = configuration.mqttMaxRetained
+        mqttConfiguration.broker.maxRetainedBytes = configuration.mqttMaxRetainedBytes
+        mqttConfiguration.broker.maxRetainedMessageBytes = configuration.mqttMaxRetainedMessageBytes
+        mqttConfiguration.broker.sessionExpirySeconds = UInt32(clamping: configuration.mqttSessionExpiry)
+        mqttConfiguration.broker.maxSessionsPerApplication = configuration.mqttMaxSessionsPerApp
         mqttConfiguration.broker.maxSubscriptionsPerClient = configuration.mqttMaxSubscriptions
         mqttConfiguration.broker.maxTopicLevels = configuration.mqttMaxTopicLevels
-        let broker = Broker(configuration: mqttConfiguration.broker, authorizer: TencentTopicACL(), observer: BrokerMetricsObserver())
+        let broker = Broker(configuration: mqttConfiguration.broker, authorizer: TencentTopicACL(), observer: BrokerMetricsObserver(drops: DropLog(logger: logger)))
         for filter in HubServices.filters { broker.subscribeHub(filter) }
         let authenticator = HubMQTTAuthenticator(
             registry: registry, ca: ca, allowAnonymous: configuration.allowAnonymous, webhooks: webhooks, logger: logger
@@ -188,13 +194,13 @@ public final class Hub: Sendable {
             logger: logger,
             transportIdentity: TransportIdentityResolver.resolve,
             onBound: { [ports] index, port in await ports.bound(listenerKinds[index], port) },
-            hubSink: { [sink = services.sink, webhooks] message, identity in
+            hubSink: { [services, webhooks] message, identity in
                 // Device traffic in its own namespace only matters to products with a webhook: keep the
                 // rest of the telemetry off the services' queue (this runs on the broker's hot path).
                 if message.topic.utf8.first != UInt8(ascii: "$") {
                     guard case .device(let productId, _) = identity, webhooks.forwards(productId) else { return }
                 }
-                sink.yield((message, identity))
+                services.offer(message, from: identity)
             }
         )
     }

@@ -49,6 +49,22 @@ public struct HubConfiguration: Sendable, Equatable {
     public var mqttMaxInflight = 20
     /// Messages queued per session (offline or window full). Default 1000.
     public var mqttMaxQueued = 1000
+    /// Bytes (topic + payload) queued per session. Default 1 MiB.
+    public var mqttMaxQueuedBytes = 1024 * 1024
+    /// Retained messages held. Default 100000.
+    public var mqttMaxRetained = 100_000
+    /// Bytes (topic + payload) of all retained messages. Default 64 MiB.
+    public var mqttMaxRetainedBytes = 64 * 1024 * 1024
+    /// Largest retained message (topic + payload) in bytes. Default 64 KiB.
+    public var mqttMaxRetainedMessageBytes = 64 * 1024
+    /// Seconds a disconnected persistent session is kept. Default 7200.
+    public var mqttSessionExpiry = 7200
+    /// Sessions (connected or persistent) per application credential. Default 100.
+    public var mqttMaxSessionsPerApp = 100
+    /// Bytes of device messages waiting for the hub's services (shadow, OTA, …, webhooks). Default 16 MiB.
+    public var servicesQueueBytes = 16 * 1024 * 1024
+    /// Bytes of webhook events waiting to be written to the outbox (producers wait beyond). Default 4 MiB.
+    public var webhookQueueBytes = 4 * 1024 * 1024
     /// Subscriptions per client. Default 100.
     public var mqttMaxSubscriptions = 100
     /// Levels of a topic. Default 32.

@@ -3,6 +3,7 @@ import CloudAPI
 import DeviceServices
 import Foundation
 import Logging
+import Metrics
 import MQTTCore
 import MQTTServer
 import NIOCore
@@ -25,28 +26,44 @@ final class HubServices: Service, @unchecked Sendable {
     let webhooks: WebhookService
     let logger: Logger
     let rrpc = RRPCWaiters()
-    private let stream: AsyncStream<(MQTTPublish, ClientIdentity)>
-    let sink: AsyncStream<(MQTTPublish, ClientIdentity)>.Continuation
+    /// Device messages from the broker waiting for the services, budgeted in bytes (topic + payload).
+    let queue: ByteBudgetQueue<(MQTTPublish, ClientIdentity)>
+    private let drops: DropLog
+    private let dropCounter = Counter(label: "iothub_queue_dropped_total", dimensions: [("queue", "device_services")])
     /// Set once the MQTT server exists.
     var host: BrokerHost?
 
-    init(registry: RegistryEngine, webhooks: WebhookService, logger: Logger) {
+    /// Default budget of the queue: 16 MiB.
+    static let defaultQueueBytes = 16 * 1024 * 1024
+
+    init(registry: RegistryEngine, webhooks: WebhookService, logger: Logger, queueBytes: Int = HubServices.defaultQueueBytes) {
         self.registry = registry
         self.webhooks = webhooks
         self.logger = logger
-        (stream, sink) = AsyncStream.makeStream(of: (MQTTPublish, ClientIdentity).self, bufferingPolicy: .bufferingNewest(100_000))
+        self.queue = ByteBudgetQueue(budget: queueBytes)
+        self.drops = DropLog(logger: logger)
+    }
+
+    /// A device message for the services, from the broker's hot path (under its lock): never waits; over
+    /// the budget the message is dropped and counted.
+    func offer(_ message: MQTTPublish, from identity: ClientIdentity) {
+        guard queue.offer((message, identity), size: message.topic.utf8.count + message.payload.readableBytes) else {
+            dropCounter.increment()
+            drops.dropped("device_services")
+            return
+        }
     }
 
     static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 
     func run() async throws {
         await withGracefulShutdownHandler {
-            for await (message, identity) in stream.cancelOnGracefulShutdown() {
+            while let (message, identity) = await queue.next() {
                 guard case .device(let productId, let deviceName) = identity else { continue }
                 await handle(message, key: DeviceKey(productId: productId, name: deviceName))
             }
-        } onGracefulShutdown: { [sink] in
-            sink.finish()
+        } onGracefulShutdown: { [queue] in
+            queue.finish()
         }
     }
 
@@ -82,7 +99,7 @@ final class HubServices: Service, @unchecked Sendable {
         case ("$rrpc", 5):
             await rrpc.reply(key: key, processId: String(levels[4]), payload: payload)
         case (key.productId?, _):
-            webhooks.message(productId: key.productId, deviceName: key.name, topic: message.topic, payload: payload, qos: Int(message.qos.rawValue))
+            await webhooks.message(productId: key.productId, deviceName: key.name, topic: message.topic, payload: payload, qos: Int(message.qos.rawValue))
         default:
             break
         }

@@ -82,6 +82,30 @@ public struct HubSetting: Sendable {
         HubSetting("mqtt-max-queued", "IOTHUB_MQTT_MAX_QUEUED", "mqttMaxQueued", "Messages queued per session. Default 1000") {
             $0.mqttMaxQueued = try positive($1)
         },
+        HubSetting("mqtt-max-queued-bytes", "IOTHUB_MQTT_MAX_QUEUED_BYTES", "mqttMaxQueuedBytes", "Bytes (topic + payload) queued per session; beyond, messages are dropped and counted. Default 1048576") {
+            $0.mqttMaxQueuedBytes = try positive($1)
+        },
+        HubSetting("mqtt-max-retained", "IOTHUB_MQTT_MAX_RETAINED", "mqttMaxRetained", "Retained messages held. Default 100000") {
+            $0.mqttMaxRetained = try positive($1)
+        },
+        HubSetting("mqtt-max-retained-bytes", "IOTHUB_MQTT_MAX_RETAINED_BYTES", "mqttMaxRetainedBytes", "Bytes (topic + payload) of all retained messages. Default 67108864") {
+            $0.mqttMaxRetainedBytes = try positive($1)
+        },
+        HubSetting("mqtt-max-retained-message-size", "IOTHUB_MQTT_MAX_RETAINED_MESSAGE_SIZE", "mqttMaxRetainedMessageSize", "Largest retained message (topic + payload) in bytes; larger ones are not retained. Default 65536") {
+            $0.mqttMaxRetainedMessageBytes = try positive($1)
+        },
+        HubSetting("mqtt-session-expiry", "IOTHUB_MQTT_SESSION_EXPIRY", "mqttSessionExpiry", "Seconds a disconnected persistent session is kept (caps MQTT 5 Session Expiry Interval). Default 7200") {
+            $0.mqttSessionExpiry = try positive($1)
+        },
+        HubSetting("mqtt-max-sessions-per-app", "IOTHUB_MQTT_MAX_SESSIONS_PER_APP", "mqttMaxSessionsPerApp", "Sessions (connected or persistent) per application credential; over it CONNACK 3. Default 100") {
+            $0.mqttMaxSessionsPerApp = try positive($1)
+        },
+        HubSetting("services-queue-bytes", "IOTHUB_SERVICES_QUEUE_BYTES", "servicesQueueBytes", "Bytes of device messages waiting for the hub's services; beyond, dropped and counted. Default 16777216") {
+            $0.servicesQueueBytes = try positive($1)
+        },
+        HubSetting("webhook-queue-bytes", "IOTHUB_WEBHOOK_QUEUE_BYTES", "webhookQueueBytes", "Bytes of webhook events waiting for the outbox; beyond, producers wait. Default 4194304") {
+            $0.webhookQueueBytes = try positive($1)
+        },
         HubSetting("mqtt-max-subscriptions", "IOTHUB_MQTT_MAX_SUBSCRIPTIONS", "mqttMaxSubscriptions", "Subscriptions per client. Default 100") {
             $0.mqttMaxSubscriptions = try positive($1)
         },

@@ -40,15 +40,33 @@ actor WebhookOutbox {
     }
 
     func append(productId: String, body: String) async throws {
-        if pending[productId, default: 0] >= maxBacklog {
-            _ = try await db.query(
-                "DELETE FROM outbox WHERE id = (SELECT MIN(id) FROM outbox WHERE product_id = ?)", [.text(productId)]
-            )
-            pending[productId, default: 0] -= 1
-            dropped[productId, default: 0] += 1
+        try await append([(productId, body)])
+    }
+
+    /// Appends events (product id, body) in order, in one transaction.
+    /// The counts change as rows are written (deliveries may interleave at the awaits); after a failed
+    /// transaction they are read again from the file.
+    func append(_ events: [(String, String)]) async throws {
+        _ = try await db.query("BEGIN IMMEDIATE", [])
+        do {
+            for (productId, body) in events {
+                if pending[productId, default: 0] >= maxBacklog {
+                    _ = try await db.query(
+                        "DELETE FROM outbox WHERE id = (SELECT MIN(id) FROM outbox WHERE product_id = ?)", [.text(productId)]
+                    )
+                    pending[productId, default: 0] -= 1
+                    dropped[productId, default: 0] += 1
+                }
+                _ = try await db.query("INSERT INTO outbox (product_id, body) VALUES (?, ?)", [.text(productId), .text(body)])
+                pending[productId, default: 0] += 1
+            }
+            _ = try await db.query("COMMIT", [])
+        } catch {
+            _ = try? await db.query("ROLLBACK", [])
+            pending = [:]
+            try? await loadCounts()
+            throw error
         }
-        _ = try await db.query("INSERT INTO outbox (product_id, body) VALUES (?, ?)", [.text(productId), .text(body)])
-        pending[productId, default: 0] += 1
     }
 
     /// The oldest pending events of each product, in order.

@@ -11,20 +11,29 @@ import FoundationNetworking
 /// Forwards device messages and lifecycle events (registered, activated, online, offline) of products with
 /// a webhook URL: each event is first written to the durable outbox, then POSTed as JSON, in order per
 /// product, at least once, retried with exponential backoff (1 s … 60 s).
+///
+/// Events reach the outbox through a queue budgeted in bytes that never drops one: device messages (the
+/// large and fast events) wait for room, which holds up the device-services task that produces them;
+/// lifecycle events come from event-loop callbacks that cannot wait and are admitted over the budget (a
+/// few hundred bytes each, one per login or logout, which the connection limits bound). The writer takes
+/// everything queued and writes it to the outbox in one transaction.
 final class WebhookService: Service, WebhookStatusSource, @unchecked Sendable {
     let registry: RegistryEngine
     let outbox: WebhookOutbox
     let logger: Logger
-    private let events: AsyncStream<(String, JSONValue)>
-    private let sink: AsyncStream<(String, JSONValue)>.Continuation
+    /// Events (product id, JSON body) on their way to the outbox.
+    let queue: ByteBudgetQueue<(String, String)>
     /// Products with a webhook, refreshed from the registry every second (read on the broker's path).
-    private let urls = LockedURLs()
+    let urls = LockedURLs()
 
-    init(registry: RegistryEngine, outbox: WebhookOutbox, logger: Logger) {
+    /// Default budget of the queue: 4 MiB.
+    static let defaultQueueBytes = 4 * 1024 * 1024
+
+    init(registry: RegistryEngine, outbox: WebhookOutbox, logger: Logger, queueBytes: Int = WebhookService.defaultQueueBytes) {
         self.registry = registry
         self.outbox = outbox
         self.logger = logger
-        (events, sink) = AsyncStream.makeStream(of: (String, JSONValue).self, bufferingPolicy: .bufferingNewest(100_000))
+        self.queue = ByteBudgetQueue(budget: queueBytes)
     }
 
     static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
@@ -32,26 +41,40 @@ final class WebhookService: Service, WebhookStatusSource, @unchecked Sendable {
     /// Whether a product forwards its events (called on the broker's hot path: no table copy).
     func forwards(_ productId: String) -> Bool { urls.contains(productId) }
 
-    /// A device message (non-blocking).
-    func message(productId: String, deviceName: String, topic: String, payload: [UInt8], qos: Int) {
+    /// A device message; waits while the queue to the outbox is over its budget.
+    func message(productId: String, deviceName: String, topic: String, payload: [UInt8], qos: Int) async {
         guard forwards(productId) else { return }
         let text = String(validating: payload, as: UTF8.self)
-        sink.yield((productId, .object(JSONObject([
+        let body = JSONValue.object(JSONObject([
             ("type", .string("message")), ("productId", .string(productId)), ("deviceName", .string(deviceName)), ("topic", .string(topic)),
             ("payload", .string(text ?? Data(payload).base64EncodedString())), ("payloadEncoding", .string(text == nil ? "base64" : "utf8")),
             ("qos", .int(Int64(qos))), ("timestamp", .int(Self.nowMillis())),
-        ]))))
+        ])).serializedString()
+        await queue.send((productId, body), size: body.utf8.count)
     }
 
-    /// A lifecycle event: registered, activated, online, offline (non-blocking).
+    /// A lifecycle event from an event-loop callback (activated, online, offline): never waits, admitted
+    /// over the queue's budget.
     func lifecycle(_ event: String, productId: String, deviceName: String, clientIP: String? = nil, time: Int64? = nil) {
         guard forwards(productId) else { return }
+        let body = Self.lifecycleBody(event, productId: productId, deviceName: deviceName, clientIP: clientIP, time: time)
+        queue.force((productId, body), size: body.utf8.count)
+    }
+
+    /// A `registered` event (from the poll task, which waits for room).
+    func registered(productId: String, deviceName: String, time: Int64) async {
+        guard forwards(productId) else { return }
+        let body = Self.lifecycleBody("registered", productId: productId, deviceName: deviceName, clientIP: nil, time: time)
+        await queue.send((productId, body), size: body.utf8.count)
+    }
+
+    static func lifecycleBody(_ event: String, productId: String, deviceName: String, clientIP: String?, time: Int64?) -> String {
         var fields: [(String, JSONValue)] = [
             ("type", .string("lifecycle")), ("event", .string(event)), ("productId", .string(productId)), ("deviceName", .string(deviceName)),
             ("timestamp", .int(time ?? Self.nowMillis())),
         ]
         if let clientIP { fields.append(("clientIP", .string(clientIP))) }
-        sink.yield((productId, .object(JSONObject(fields))))
+        return JSONValue.object(JSONObject(fields)).serializedString()
     }
 
     func status(productId: String) async -> (pending: Int, dropped: Int, delivered: Int) {
@@ -68,19 +91,21 @@ final class WebhookService: Service, WebhookStatusSource, @unchecked Sendable {
                 await group.next()
                 group.cancelAll()
             }
-        } onGracefulShutdown: { [sink] in
-            sink.finish()
+        } onGracefulShutdown: { [queue] in
+            queue.finish()
         }
         await outbox.close()
     }
 
-    /// Writes queued events to the outbox.
-    private func store() async {
-        for await (productId, event) in events {
+    /// Writes queued events to the outbox: everything queued at the moment in one transaction.
+    func store() async {
+        while let first = await queue.next() {
+            var batch = [first]
+            while batch.count < 1000, let next = queue.take() { batch.append(next) }
             do {
-                try await outbox.append(productId: productId, body: event.serializedString())
+                try await outbox.append(batch)
             } catch {
-                logger.error("webhook outbox write failed", metadata: ["error": "\(error)"])
+                logger.error("webhook outbox write failed", metadata: ["error": "\(error)", "hub.events": "\(batch.count)"])
             }
         }
     }
@@ -102,7 +127,7 @@ final class WebhookService: Service, WebhookStatusSource, @unchecked Sendable {
                 seenNow.insert(key)
                 newest = max(newest, attempt.time)
                 if !seen.contains(key) {
-                    lifecycle("registered", productId: attempt.productId, deviceName: attempt.deviceName, time: attempt.time)
+                    await registered(productId: attempt.productId, deviceName: attempt.deviceName, time: attempt.time)
                 }
             }
             seen = seenNow

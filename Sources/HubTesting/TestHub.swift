@@ -1,6 +1,6 @@
 import Foundation
 public import HubServer
-import MQTTServer
+public import MQTTServer
 import Logging
 import ServiceLifecycle
 
@@ -10,11 +10,16 @@ public final class TestHub: Sendable {
     public let dataDirectory: String
     public let httpPort: Int
     public let apiPort: Int
+    /// The broker engine under its lock (tests inspect it, or hold its lock to make its users wait).
+    public let brokerHost: BrokerHost?
     private let group: ServiceGroup
     private let runner: Task<Void, any Error>
 
-    private init(hub: Hub, dataDirectory: String, httpPort: Int, apiPort: Int, group: ServiceGroup, runner: Task<Void, any Error>) {
+    private init(
+        hub: Hub, dataDirectory: String, httpPort: Int, apiPort: Int, brokerHost: BrokerHost?, group: ServiceGroup, runner: Task<Void, any Error>
+    ) {
         self.hub = hub
+        self.brokerHost = brokerHost
         self.dataDirectory = dataDirectory
         self.httpPort = httpPort
         self.apiPort = apiPort
@@ -51,14 +56,16 @@ public final class TestHub: Sendable {
         var logger = Logger(label: "test-hub")
         logger.logLevel = logLevel
         let hub = try await Hub.bootstrap(configuration: configuration, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: try hub.services(), logger: logger))
+        let services = try hub.services()
+        let brokerHost = services.lazy.compactMap { ($0 as? MQTTServer)?.host }.first
+        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
         let runner = Task { try await group.run() }
         let httpPort = await hub.ports.port(.http)
         let apiPort = await hub.ports.port(.api)
         if configuration.mqttPort != nil { _ = await hub.ports.port(.mqtt) }
         if configuration.mqttsPort != nil { _ = await hub.ports.port(.mqtts) }
         if configuration.wsPort != nil { _ = await hub.ports.port(.websocket) }
-        return TestHub(hub: hub, dataDirectory: directory, httpPort: httpPort, apiPort: apiPort, group: group, runner: runner)
+        return TestHub(hub: hub, dataDirectory: directory, httpPort: httpPort, apiPort: apiPort, brokerHost: brokerHost, group: group, runner: runner)
     }
 
     public var httpURL: String { "http://127.0.0.1:\(httpPort)" }

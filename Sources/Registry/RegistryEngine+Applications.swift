@@ -30,7 +30,7 @@ extension RegistryEngine {
         try requireAvailable()
         guard applications.removeValue(forKey: id) != nil else { throw RegistryError(.applicationNotFound, "application not exist") }
         try await commit([.deleteApplication(id: id)])
-        eventSink.yield(.applicationDeleted(id: id))
+        events.post(.applicationDeleted(id: id))
     }
 
     /// The application with this id and secret (constant-time comparison), for MQTT authentication.

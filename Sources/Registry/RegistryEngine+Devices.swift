@@ -96,7 +96,7 @@ extension RegistryEngine {
         let device = try device(productId: productId, name: name)
         removeDevice(device.key)
         try await commit([.deleteDevice(device.key)])
-        eventSink.yield(.deviceDeleted(device.key))
+        events.post(.deviceDeleted(device.key))
         logger.info("device deleted", metadata: ["hub.product_id": "\(productId)", "hub.device_name": "\(name)"])
     }
 
@@ -115,7 +115,7 @@ extension RegistryEngine {
         }
         try await commit(mutations)
         if !enabled {
-            for device in targets { eventSink.yield(.deviceDisabled(device.key)) }
+            for device in targets { events.post(.deviceDisabled(device.key)) }
         }
     }
 
@@ -141,7 +141,7 @@ extension RegistryEngine {
         }
         try await commit(mutations)
         for result in results where result.success {
-            eventSink.yield(.connectionReset(DeviceKey(productId: productId, name: result.deviceName)))
+            events.post(.connectionReset(DeviceKey(productId: productId, name: result.deviceName)))
         }
         return results
     }
@@ -204,7 +204,7 @@ extension RegistryEngine {
         device.updatedAt = nowSeconds
         insert(device)
         try await commit([.upsertDevice(device)])
-        eventSink.yield(.credentialRevoked(device.key))
+        events.post(.credentialRevoked(device.key))
         logger.info("device registration reset", metadata: ["hub.product_id": "\(productId)", "hub.device_name": "\(name)"])
         return device
     }

@@ -124,7 +124,7 @@ extension RegistryEngine {
         }
         try await commit(mutations)
         if forbidden {
-            for product in targets { eventSink.yield(.productDisabled(productId: product.id)) }
+            for product in targets { events.post(.productDisabled(productId: product.id)) }
         }
     }
 

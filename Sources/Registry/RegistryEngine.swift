@@ -32,19 +32,18 @@ public actor RegistryEngine {
     let committer = GroupCommitter()
     var available = true
 
-    public nonisolated let events: AsyncStream<RegistryEvent>
+    /// Revocations for the broker: lossless, coalescing (`RegistryEventQueue`).
+    public nonisolated let events = RegistryEventQueue()
     /// ClientId → PSK of the key devices, for the synchronous TLS-PSK handshake callback.
     public nonisolated let pskIndex = DevicePSKIndex()
     /// MQTT logins and logouts waiting for the actor (RegistryEngine+Presence).
     nonisolated let presence = PresenceQueue()
-    let eventSink: AsyncStream<RegistryEvent>.Continuation
 
     init(store: any RegistryStore, issuer: CredentialIssuer, logger: Logger, now: @escaping Clock) {
         self.store = store
         self.issuer = issuer
         self.logger = logger
         self.now = now
-        (self.events, self.eventSink) = AsyncStream.makeStream(of: RegistryEvent.self, bufferingPolicy: .bufferingNewest(4096))
     }
 
     /// Opens the registry on a store, loading its state.
@@ -107,7 +106,7 @@ public actor RegistryEngine {
             logger.error("registry flush at shutdown failed", metadata: ["error": "\(error)"])
         }
         available = false
-        eventSink.finish()
+        events.finish()
         do {
             try await store.close()
         } catch {
