@@ -8,6 +8,9 @@ import Foundation
 /// 2. version (`X-TC-Version` / `Version`): missing → `MissingParameter`, not served → `NoSuchVersion`
 /// 3. action (`X-TC-Action` / `Action`): missing → `MissingParameter`, unknown → `InvalidAction`,
 ///    known without schema → `UnsupportedOperation`
+/// (between 1 and 2, when a `replayCache` is set: a signature already used for a different request →
+///    `AuthFailure.SignatureFailure`, a new one while the cache is full → `RequestLimitExceeded`; see
+///    `APIReplayCache`)
 /// 4. parameters: TC3 POST JSON body (must be an object, empty body = `{}`), TC3 GET query, form
 ///    body, or legacy form minus the common fields; flattened names are converted to typed JSON using
 ///    the action's schema; then validated (`MissingParameter` / `InvalidParameter` / `UnknownParameter`)
@@ -23,6 +26,8 @@ public struct APIRequestDecoder: Sendable {
     public var allowsLegacySignatures: Bool
     /// Accept TC3 over GET.
     public var allowsGET: Bool
+    /// Remembers verified signatures to refuse replays as other requests (nil: no replay check).
+    public var replayCache: APIReplayCache?
 
     /// Form fields the legacy signatures add to every request; removed from the action parameters.
     public static let legacyCommonFields: Set<String> = [
@@ -35,13 +40,15 @@ public struct APIRequestDecoder: Sendable {
         service: String = "iotcloud",
         allowedSkew: Int64 = 300,
         allowsLegacySignatures: Bool = true,
-        allowsGET: Bool = true
+        allowsGET: Bool = true,
+        replayCache: APIReplayCache? = nil
     ) {
         self.catalog = catalog
         self.tc3Verifier = TC3Verifier(service: service, allowedSkew: allowedSkew)
         self.legacyVerifier = LegacyVerifier(allowedSkew: allowedSkew)
         self.allowsLegacySignatures = allowsLegacySignatures
         self.allowsGET = allowsGET
+        self.replayCache = replayCache
     }
 
     /// Decodes with a synchronous secret lookup (`nil`: unknown SecretId).
@@ -117,9 +124,11 @@ public struct APIRequestDecoder: Sendable {
         switch pending {
         case .tc3(let authorization):
             let secretId = try tc3Verifier.verify(request, authorization: authorization, secretKey: secretKey, now: now)
+            try checkReplay(request, pending, now: Int64(now.timeIntervalSince1970.rounded(.down)))
             return try decodeTC3(request, secretId: secretId)
         case .legacy(let authorization):
             let secretId = try legacyVerifier.verify(request, authorization: authorization, secretKey: secretKey, now: now)
+            try checkReplay(request, pending, now: Int64(now.timeIntervalSince1970.rounded(.down)))
             return try decodeLegacy(request, authorization: authorization, secretId: secretId)
         }
     }
