@@ -1,6 +1,7 @@
 import Crypto
 
-/// The replay check of `APIRequestDecoder` (after the signature verified, before anything else is read).
+/// The replay check of `APIRequestDecoder` (after the signature verified and the version and action are
+/// known, before the parameters are read).
 extension APIRequestDecoder {
     /// The cache key of a verified request: TC3 → SecretId and signature; legacy → SecretId, Timestamp
     /// and Nonce (the signature when there is no Nonce).
@@ -26,17 +27,25 @@ extension APIRequestDecoder {
         return hasher.finish()
     }
 
-    /// Everything that makes up the request's meaning: method, query, `Host`, `Content-Type`, every
-    /// `X-TC-*` header but `X-TC-TraceId` (names lower-cased and sorted, since clients such as URLSession
-    /// send headers in no fixed order; a repeated name keeps its values in wire order, so a second
-    /// `X-TC-Action` counts), and the body. Two sends of the same request give the same fingerprint.
+    /// Headers that change what a request does (lower-cased): the action and where and how it runs, the
+    /// body's hash mode and the temporary-credential token. `X-TC-Language`, `X-TC-RequestClient` and
+    /// `X-TC-TraceId` only change messages and logs, so two SDK clients that differ in them but send the
+    /// same action and body in the same second are one request (an identical retry), not a replay.
+    static let replayFingerprintHeaders: Set<String> = [
+        "host", "content-type", "x-tc-action", "x-tc-version", "x-tc-region", "x-tc-content-sha256", "x-tc-token",
+    ]
+
+    /// What the request does: method, query, the `replayFingerprintHeaders` (names sorted, since clients
+    /// such as URLSession send headers in no fixed order; a repeated name keeps its values in wire order,
+    /// so a second `X-TC-Action` counts) and the body. Two sends of the same request give the same
+    /// fingerprint.
     static func replayFingerprint(_ request: APIHTTPRequest) -> APIReplayCache.Digest {
         var hasher = ReplayHasher()
         hasher.add(request.method)
         hasher.add(request.rawQuery)
         let fields = request.headers.fields.enumerated().compactMap { index, field -> (name: String, index: Int, value: String)? in
             let name = field.name.lowercased()
-            guard name == "host" || name == "content-type" || (name.hasPrefix("x-tc-") && name != "x-tc-traceid") else { return nil }
+            guard replayFingerprintHeaders.contains(name) else { return nil }
             return (name, index, field.value.trimmingASCIIWhitespace())
         }
         for field in fields.sorted(by: { ($0.name, $0.index) < ($1.name, $1.index) }) {

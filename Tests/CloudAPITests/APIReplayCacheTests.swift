@@ -86,11 +86,26 @@ final class APIReplayCacheTests: XCTestCase {
         var reordered = request
         reordered.headers.fields.reverse()
         XCTAssertEqual(try decoder.decode(reordered, now: at(timestamp), secretKey: TestVectors.lookup).action, "DescribeDevice")
-        // A different trace id does not make it another request.
-        var traced = request
+        // A different trace id, language or client name does not make it another request (two SDK clients
+        // configured differently sending the same call in the same second).
+        var traced = replacing("X-TC-Language", with: "zh-CN", in: replacing("X-TC-RequestClient", with: "SDK_GO", in: request))
         traced.headers.add(name: "X-TC-TraceId", value: "trace-2")
         XCTAssertEqual(try decoder.decode(traced, now: at(timestamp), secretKey: TestVectors.lookup).action, "DescribeDevice")
         XCTAssertEqual(decoder.replayCache?.count, 1)
+    }
+
+    func testRequestsThatCannotRunAreNotRemembered() throws {
+        // A client with an unserved version gets NoSuchVersion, not a replay refusal, and its signature is
+        // not taken: the same signature with a served version still runs.
+        let decoder = decoder()
+        let request = post("DescribeDevice")
+        let unserved = replacing("X-TC-Version", with: "2017-01-01", in: request)
+        XCTAssertAPIError({ () throws(APIError) in try decoder.decode(unserved, now: self.at(self.timestamp), secretKey: TestVectors.lookup) },
+            code: "NoSuchVersion")
+        XCTAssertEqual(decoder.replayCache?.count, 0)
+        XCTAssertEqual(try decoder.decode(request, now: at(timestamp), secretKey: TestVectors.lookup).action, "DescribeDevice")
+        XCTAssertAPIError({ () throws(APIError) in try decoder.decode(unserved, now: self.at(self.timestamp), secretKey: TestVectors.lookup) },
+            code: "NoSuchVersion")
     }
 
     func testUnverifiedRequestsAreNotRemembered() throws {
