@@ -103,7 +103,7 @@ let package = Package(
         .target(
             name: "RegistrySQLite",
             dependencies: [
-                "Registry",
+                "Registry", "DeviceAuth",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -217,7 +217,11 @@ let package = Package(
         // MARK: tests
         .testTarget(name: "DeviceAuthTests", dependencies: ["DeviceAuth"], swiftSettings: swiftSettings),
         .testTarget(name: "CloudAPITests", dependencies: ["CloudAPI"], swiftSettings: swiftSettings),
-        .testTarget(name: "RegistryTests", dependencies: ["Registry", "RegistrySQLite", "DeviceAuth"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RegistryTests",
+            dependencies: ["Registry", "RegistrySQLite", "DeviceAuth", .product(name: "SQLiteNIO", package: "sqlite-nio")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "IoTHubDeviceTests",
             dependencies: ["IoTHubDevice", "DeviceAuth", "MQTTCore", "CloudAPI"],

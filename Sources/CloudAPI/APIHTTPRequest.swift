@@ -8,21 +8,26 @@ public struct APIHTTPRequest: Sendable, Equatable {
     public var headers: HTTPHeaderList
     /// Body bytes as received (empty for GET).
     public var body: [UInt8]
+    /// The TCP connection it came on (peer `ip:port`), nil when unknown. The replay check lets one client
+    /// reuse a signature for another request on the same connection (see `APIReplayCache`).
+    public var connection: String?
 
-    public init(method: String, rawQuery: String = "", headers: HTTPHeaderList, body: [UInt8] = []) {
+    public init(method: String, rawQuery: String = "", headers: HTTPHeaderList, body: [UInt8] = [], connection: String? = nil) {
         self.method = method
         self.rawQuery = rawQuery
         self.headers = headers
         self.body = body
+        self.connection = connection
     }
 
     public init(
         method: String,
         rawQuery: String = "",
         headers: [(name: String, value: String)],
-        body: [UInt8] = []
+        body: [UInt8] = [],
+        connection: String? = nil
     ) {
-        self.init(method: method, rawQuery: rawQuery, headers: HTTPHeaderList(headers), body: body)
+        self.init(method: method, rawQuery: rawQuery, headers: HTTPHeaderList(headers), body: body, connection: connection)
     }
 
     /// `Content-Type` media type, lower-cased, without parameters (`application/json`).

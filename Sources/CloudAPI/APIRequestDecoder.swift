@@ -8,6 +8,10 @@ import Foundation
 /// 2. version (`X-TC-Version` / `Version`): missing → `MissingParameter`, not served → `NoSuchVersion`
 /// 3. action (`X-TC-Action` / `Action`): missing → `MissingParameter`, unknown → `InvalidAction`,
 ///    known without schema → `UnsupportedOperation`
+/// (between 3 and 4, when a `replayCache` is set: a signature already used for a different request →
+///    `AuthFailure.SignatureFailure`, a new one while the cache is full → `RequestLimitExceeded`; see
+///    `APIReplayCache`. After 3, so that a request which cannot run (unknown version or action) is
+///    neither checked nor remembered.)
 /// 4. parameters: TC3 POST JSON body (must be an object, empty body = `{}`), TC3 GET query, form
 ///    body, or legacy form minus the common fields; flattened names are converted to typed JSON using
 ///    the action's schema; then validated (`MissingParameter` / `InvalidParameter` / `UnknownParameter`)
@@ -23,6 +27,8 @@ public struct APIRequestDecoder: Sendable {
     public var allowsLegacySignatures: Bool
     /// Accept TC3 over GET.
     public var allowsGET: Bool
+    /// Remembers verified signatures to refuse replays as other requests (nil: no replay check).
+    public var replayCache: APIReplayCache?
 
     /// Form fields the legacy signatures add to every request; removed from the action parameters.
     public static let legacyCommonFields: Set<String> = [
@@ -35,13 +41,15 @@ public struct APIRequestDecoder: Sendable {
         service: String = "iotcloud",
         allowedSkew: Int64 = 300,
         allowsLegacySignatures: Bool = true,
-        allowsGET: Bool = true
+        allowsGET: Bool = true,
+        replayCache: APIReplayCache? = nil
     ) {
         self.catalog = catalog
         self.tc3Verifier = TC3Verifier(service: service, allowedSkew: allowedSkew)
         self.legacyVerifier = LegacyVerifier(allowedSkew: allowedSkew)
         self.allowsLegacySignatures = allowsLegacySignatures
         self.allowsGET = allowsGET
+        self.replayCache = replayCache
     }
 
     /// Decodes with a synchronous secret lookup (`nil`: unknown SecretId).
@@ -117,10 +125,10 @@ public struct APIRequestDecoder: Sendable {
         switch pending {
         case .tc3(let authorization):
             let secretId = try tc3Verifier.verify(request, authorization: authorization, secretKey: secretKey, now: now)
-            return try decodeTC3(request, secretId: secretId)
+            return try decodeTC3(request, secretId: secretId, pending: pending, now: now)
         case .legacy(let authorization):
             let secretId = try legacyVerifier.verify(request, authorization: authorization, secretKey: secretKey, now: now)
-            return try decodeLegacy(request, authorization: authorization, secretId: secretId)
+            return try decodeLegacy(request, authorization: authorization, secretId: secretId, pending: pending, now: now)
         }
     }
 
@@ -138,12 +146,13 @@ public struct APIRequestDecoder: Sendable {
         return (try catalog.requireSchema(action: action, version: version), version)
     }
 
-    private func decodeTC3(_ request: APIHTTPRequest, secretId: String) throws(APIError) -> APIRequest {
+    private func decodeTC3(_ request: APIHTTPRequest, secretId: String, pending: PendingAuthorization, now: Date) throws(APIError) -> APIRequest {
         let headers = request.headers
         let (schema, version) = try resolve(
             action: headers["X-TC-Action"], version: headers["X-TC-Version"],
             actionName: "X-TC-Action", versionName: "X-TC-Version"
         )
+        try checkReplay(request, pending, now: Int64(now.timeIntervalSince1970.rounded(.down)))
         let raw: JSONValue
         if request.method == "GET" {
             raw = try FlattenedParameters.unflatten(FormURLEncoding.parse(request.rawQuery), schema: schema.requestStruct)
@@ -171,12 +180,15 @@ public struct APIRequestDecoder: Sendable {
     private func decodeLegacy(
         _ request: APIHTTPRequest,
         authorization: LegacyAuthorization,
-        secretId: String
+        secretId: String,
+        pending: PendingAuthorization,
+        now: Date
     ) throws(APIError) -> APIRequest {
         let (schema, version) = try resolve(
             action: authorization.parameter("Action"), version: authorization.parameter("Version"),
             actionName: "Action", versionName: "Version"
         )
+        try checkReplay(request, pending, now: Int64(now.timeIntervalSince1970.rounded(.down)))
         let actionParameters = authorization.parameters
             .filter { !Self.legacyCommonFields.contains($0.name) }
             .map { (name: $0.name, value: $0.value) }

@@ -140,6 +140,12 @@ public struct TC3Signer: Sendable {
     /// All headers of a TC3 `POST` with a JSON body, in the order the Python SDK sends them:
     /// `Content-Type`, `Host`, `X-TC-Action`, `X-TC-Timestamp`, `X-TC-Version`, `X-TC-Region` (if any),
     /// `X-TC-Language` (if any), `X-TC-RequestClient` (if any), `Authorization`.
+    ///
+    /// `signsActionHeaders`: also sign `x-tc-action`, `x-tc-version` and `x-tc-region` (if any). The
+    /// official SDKs sign only `content-type;host`, so two of their requests with the same body in the same
+    /// second carry the same signature, and a hub that refuses replays (`APIReplayCache`) refuses the second
+    /// if its action differs; signing the action makes each request's signature its own. TC3 allows any
+    /// extra signed headers, so TencentCloud accepts such requests too.
     public func postJSONHeaders(
         action: String,
         version: String,
@@ -148,10 +154,16 @@ public struct TC3Signer: Sendable {
         timestamp: Int64,
         region: String? = nil,
         language: String? = nil,
-        requestClient: String? = nil
+        requestClient: String? = nil,
+        signsActionHeaders: Bool = false
     ) -> [(name: String, value: String)] {
         let contentType = "application/json"
-        let signature = sign(method: "POST", host: host, contentType: contentType, body: body, timestamp: timestamp)
+        var signed: [(name: String, value: String)] = []
+        if signsActionHeaders {
+            signed = [("x-tc-action", action), ("x-tc-version", version)]
+            if let region { signed.append(("x-tc-region", region)) }
+        }
+        let signature = sign(method: "POST", host: host, contentType: contentType, body: body, timestamp: timestamp, additionalSignedHeaders: signed)
         var headers: [(name: String, value: String)] = [
             ("Content-Type", contentType),
             ("Host", host),

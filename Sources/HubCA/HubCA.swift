@@ -6,7 +6,7 @@ import X509
 /// The hub's certificate authority.
 ///
 /// One self-signed ECDSA P-256 root, kept in the hub's data directory as `ca.key.pem` (mode 0600) and
-/// `ca.cert.pem`. It issues
+/// `ca.cert.pem` (also 0600: the hub never shares its data directory). It issues
 /// * device client certificates (returned to certificate devices by dynamic registration and used for
 ///   mutual TLS on MQTTS, device-protocol.md §3.3 and §5.7), and
 /// * the hub's own server certificate for its HTTPS/MQTTS listeners,
@@ -90,7 +90,7 @@ public struct HubCA: Sendable {
 
         if certPEM == nil {
             let newPEM = try KeyEncoding.certificatePEM(makeRootCertificate(key: key, commonName: commonName, now: now))
-            if try FileStore.writeAtomically(newPEM, to: certPath, mode: 0o644, replace: false) {
+            if try FileStore.writeAtomically(newPEM, to: certPath, mode: 0o600, replace: false) {
                 certPEM = newPEM
             } else {
                 certPEM = try FileStore.readText(certPath)
@@ -327,7 +327,7 @@ public struct HubCA: Sendable {
             now: now
         )
         try FileStore.writeAtomically(issued.privateKeyPEM, to: keyPath, mode: 0o600, replace: true)
-        try FileStore.writeAtomically(issued.certificatePEM, to: certPath, mode: 0o644, replace: true)
+        try FileStore.writeAtomically(issued.certificatePEM, to: certPath, mode: 0o600, replace: true)
         return issued
     }
 

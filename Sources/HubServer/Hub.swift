@@ -52,7 +52,9 @@ public final class Hub: Sendable {
         onCredentialsCreated: (ManagementCredentials, String) -> Void = { _, _ in }
     ) async throws -> Hub {
         let directory = configuration.dataDirectory
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // Everything created from here on is private to the hub's user; what exists is tightened (with a warning).
+        DataDirectoryPermissions.restrictUmask()
+        _ = try DataDirectoryPermissions.secure(directory, logger: logger)
         let (credentials, created) = try ManagementCredentials.loadOrCreate(dataDirectory: directory)
         if created { onCredentialsCreated(credentials, ManagementCredentials.path(dataDirectory: directory)) }
         let ca = try HubCA.loadOrCreate(directory: (directory as NSString).appendingPathComponent("ca"))
@@ -119,7 +121,8 @@ public final class Hub: Sendable {
         services.append(FirmwareTimeoutService(registry: registry))
         let api = ManagementAPI(
             registry: registry, credentials: [credentials.secretId: credentials.secretKey], messaging: BrokerMessaging(host: mqtt.host, services: deviceServices),
-            firmware: firmware, webhooks: webhooks, logger: logger
+            firmware: firmware, webhooks: webhooks, logger: logger, replayCacheEntries: configuration.apiReplayCacheEntries,
+            replayStrict: configuration.apiReplayStrict
         )
         let apiRouter = Router(context: HubRequestContext.self)
         api.addRoutes(to: apiRouter)

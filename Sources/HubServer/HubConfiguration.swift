@@ -26,6 +26,14 @@ public struct HubConfiguration: Sendable, Equatable {
     public var sqliteSynchronous = "full"
     /// Largest device HTTP request body in bytes. Default 16384.
     public var maxBodySize = 16 * 1024
+    /// Management-API signatures remembered for their 5-minute window, to refuse a captured request replayed
+    /// as another action or body; when full, new signatures are refused (RequestLimitExceeded). Fixed-size
+    /// entries (at most ~340 bytes each, measured). Default 100000; 0 = no replay check.
+    public var apiReplayCacheEntries = 100_000
+    /// Refuse a known signature with a different request even on the TCP connection of its first use (where
+    /// a client of the official SDKs legitimately reuses it: two actions with the same body in one second).
+    /// Turn on behind a reverse proxy that shares upstream connections between clients. Default false.
+    public var apiReplayStrict = false
     /// Bind address of the MQTT listeners. Default `0.0.0.0`.
     public var mqttHost = "0.0.0.0"
     /// MQTT over TCP. Default 1883; nil = off.

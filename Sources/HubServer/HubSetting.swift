@@ -46,6 +46,19 @@ public struct HubSetting: Sendable {
             guard let size = Int($1), size > 0 else { throw HubConfigurationError("max-body-size must be a positive integer") }
             $0.maxBodySize = size
         },
+        HubSetting(
+            "api-replay-cache-entries", "IOTHUB_API_REPLAY_CACHE_ENTRIES", "apiReplayCacheEntries",
+            "Management-API signatures remembered (5 min) to refuse replays as another request; 0 = off. Default 100000"
+        ) {
+            guard let value = Int($1), value >= 0 else { throw HubConfigurationError("\($1) is not a non-negative integer") }
+            $0.apiReplayCacheEntries = value
+        },
+        HubSetting(
+            "api-replay-strict", "IOTHUB_API_REPLAY_STRICT", "apiReplayStrict",
+            "true: refuse a reused management-API signature even on its first connection (behind a connection-sharing proxy). Default false"
+        ) {
+            $0.apiReplayStrict = try bool($1)
+        },
         HubSetting("mqtt-host", "IOTHUB_MQTT_HOST", "mqttHost", "Bind address of the MQTT listeners. Default 0.0.0.0") {
             $0.mqttHost = $1
         },

@@ -1,7 +1,7 @@
 import Foundation
 public import HubServer
 public import MQTTServer
-import Logging
+public import Logging
 import ServiceLifecycle
 
 /// A hub running in-process on ports chosen at bind time, with its own temporary data directory.
@@ -28,9 +28,11 @@ public final class TestHub: Sendable {
     }
 
     /// Starts a hub on 127.0.0.1 with ports 0. `dataDirectory` nil = a fresh temporary directory.
+    /// `logger` replaces the default one (label `test-hub` at `logLevel`), e.g. a `LogCapture`'s.
     public static func start(
         dataDirectory: String? = nil,
         logLevel: Logger.Level = .warning,
+        logger customLogger: Logger? = nil,
         configure: (inout HubConfiguration) -> Void = { _ in }
     ) async throws -> TestHub {
         let directory = dataDirectory ?? (NSTemporaryDirectory() + "iothub-test-\(UUID().uuidString)")
@@ -53,8 +55,8 @@ public final class TestHub: Sendable {
             configuration.mqttTCPEngine = value
         }
         configure(&configuration)
-        var logger = Logger(label: "test-hub")
-        logger.logLevel = logLevel
+        var logger = customLogger ?? Logger(label: "test-hub")
+        if customLogger == nil { logger.logLevel = logLevel }
         let hub = try await Hub.bootstrap(configuration: configuration, logger: logger)
         let services = try hub.services()
         let brokerHost = services.lazy.compactMap { ($0 as? MQTTServer)?.host }.first

@@ -2,22 +2,23 @@ import Logging
 import DeviceAuth
 
 extension RegistryEngine {
-    /// Creates an application scoped to existing products; its secret is returned once here.
-    public func createApplication(name: String, productIds: [String]) async throws -> Application {
+    /// Creates an application scoped to existing products. Its secret is returned here and only here: the
+    /// registry keeps a salted hash of it.
+    public func createApplication(name: String, productIds: [String]) async throws -> (application: Application, secret: String) {
         try requireAvailable()
         guard !name.isEmpty, name.count <= 64 else { throw RegistryError(.invalidParameter, "Name must be 1 to 64 characters") }
         guard !productIds.isEmpty else { throw RegistryError(.invalidParameter, "ProductIds must not be empty") }
         for id in productIds { _ = try product(id) }
         var id: String
         repeat { id = "app" + DeviceIdentifiers.generateProductId() } while applications[id] != nil
+        let secret = DeviceIdentifiers.generateProductSecret() + DeviceIdentifiers.generateProductSecret()
         let application = Application(
-            id: id, name: name, secret: DeviceIdentifiers.generateProductSecret() + DeviceIdentifiers.generateProductSecret(),
-            productIds: Array(Set(productIds)).sorted(), createdAt: nowSeconds
+            id: id, name: name, secretHash: SaltedSecretHash(hashing: secret), productIds: Array(Set(productIds)).sorted(), createdAt: nowSeconds
         )
         applications[id] = application
         try await commit([.upsertApplication(application)])
         logger.info("application created", metadata: ["hub.app_id": "\(id)"])
-        return application
+        return (application, secret)
     }
 
     /// Applications by creation time.
@@ -33,9 +34,10 @@ extension RegistryEngine {
         events.post(.applicationDeleted(id: id))
     }
 
-    /// The application with this id and secret (constant-time comparison), for MQTT authentication.
+    /// The application with this id and secret (its salted hash compared in constant time), for MQTT
+    /// authentication.
     public func authenticateApplication(id: String, secret: String) -> Application? {
-        guard let application = applications[id] else { return nil }
-        return ConstantTime.equals(application.secret, secret) ? application : nil
+        guard let application = applications[id], application.secretHash.matches(secret) else { return nil }
+        return application
     }
 }

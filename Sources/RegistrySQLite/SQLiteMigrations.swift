@@ -1,7 +1,8 @@
 import Logging
 import SQLiteNIO
 
-/// Versioned schema. Each step runs once, in order, inside a transaction.
+/// Versioned schema. Each step runs once, in order, inside a transaction. Steps that must compute what SQL
+/// cannot call the SQL functions of `SQLiteMigrations+Functions` (installed while migrating).
 enum SQLiteMigrations {
     static let steps: [[String]] = [
         // 1: products, devices, registration audit.
@@ -33,6 +34,11 @@ enum SQLiteMigrations {
                 PRIMARY KEY (task_id, device_name))
             """,
         ],
+        // AppSecrets kept as salted hashes: every stored clear secret is replaced by its hash (rows already
+        // hashed are returned unchanged by the function).
+        [
+            "UPDATE applications SET data = \(SQLiteMigrations.hashApplicationSecretFunction)(data)"
+        ],
     ]
 
     static func migrate(_ db: SQLiteConnection, logger: Logger) async throws {
@@ -40,6 +46,10 @@ enum SQLiteMigrations {
         let rows = try await db.query("SELECT MAX(version) AS v FROM schema_version", [])
         let current = rows.first?.column("v")?.integer ?? 0
         guard current < steps.count else { return }
+        // Installed on this connection for good (harmless: nothing else calls them).
+        for function in makeFunctions() { try await db.install(customFunction: function) }
+        // Secrets rewritten by a step leave no copy in freed space (zeroed), nor in the WAL (checkpointed below).
+        try await db.exec("PRAGMA secure_delete=ON")
         for (index, step) in steps.enumerated() where index + 1 > current {
             try await db.exec("BEGIN IMMEDIATE")
             do {
@@ -52,5 +62,7 @@ enum SQLiteMigrations {
             }
             logger.info("registry schema migrated", metadata: ["hub.schema_version": "\(index + 1)"])
         }
+        try await db.exec("PRAGMA secure_delete=OFF")
+        _ = try await db.query("PRAGMA wal_checkpoint(TRUNCATE)", [])
     }
 }

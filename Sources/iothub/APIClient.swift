@@ -54,7 +54,8 @@ struct APIClient {
         let timestamp = Int64(Date().timeIntervalSince1970)
         let signer = TC3Signer(secretId: secretId, secretKey: secretKey)
         let headers = signer.postJSONHeaders(
-            action: action, version: version, host: endpoint, body: body, timestamp: timestamp, requestClient: "IOTHUB_CLI"
+            action: action, version: version, host: endpoint, body: body, timestamp: timestamp, requestClient: "IOTHUB_CLI",
+            signsActionHeaders: true
         )
         guard let url = URL(string: "http://\(endpoint)/") else { throw ValidationError("invalid endpoint \(endpoint)") }
         var request = URLRequest(url: url)

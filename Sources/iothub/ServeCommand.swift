@@ -30,6 +30,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("public-host"), help: help("public-host")) var publicHost: String?
     @Option(name: .customLong("sqlite-synchronous"), help: help("sqlite-synchronous")) var sqliteSynchronous: String?
     @Option(name: .customLong("max-body-size"), help: help("max-body-size")) var maxBodySize: String?
+    @Option(name: .customLong("api-replay-cache-entries"), help: help("api-replay-cache-entries")) var apiReplayCacheEntries: String?
+    @Option(name: .customLong("api-replay-strict"), help: help("api-replay-strict")) var apiReplayStrict: String?
     @Option(name: .customLong("mqtt-host"), help: help("mqtt-host")) var mqttHost: String?
     @Option(name: .customLong("mqtt-port"), help: help("mqtt-port")) var mqttPort: String?
     @Option(name: .customLong("mqtts-port"), help: help("mqtts-port")) var mqttsPort: String?
@@ -55,6 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("data-dir", dataDir), ("http-host", httpHost), ("http-port", httpPort), ("https-port", httpsPort),
             ("tls-cert-file", tlsCertFile), ("tls-key-file", tlsKeyFile), ("api-host", apiHost), ("api-port", apiPort),
             ("public-host", publicHost), ("sqlite-synchronous", sqliteSynchronous), ("max-body-size", maxBodySize),
+            ("api-replay-cache-entries", apiReplayCacheEntries), ("api-replay-strict", apiReplayStrict),
             ("mqtt-host", mqttHost), ("mqtt-port", mqttPort), ("mqtts-port", mqttsPort), ("ws-port", wsPort),
             ("allow-anonymous", allowAnonymous), ("mqtt-max-connections", mqttMaxConnections), ("mqtt-tcp-engine", mqttTCPEngine), ("mqtt-connect-timeout", mqttConnectTimeout),
             ("mqtt-max-packet-size", mqttMaxPacketSize), ("mqtt-max-inflight", mqttMaxInflight), ("mqtt-max-queued", mqttMaxQueued),

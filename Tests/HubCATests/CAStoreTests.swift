@@ -16,7 +16,7 @@ final class CAStoreTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: keyPath))
         XCTAssertTrue(FileManager.default.fileExists(atPath: certPath))
         XCTAssertEqual(try posixMode(keyPath), 0o600)
-        XCTAssertEqual(try posixMode(certPath), 0o644)
+        XCTAssertEqual(try posixMode(certPath), 0o600)
         XCTAssertEqual(try posixMode(directory), 0o700)
         XCTAssertEqual(try readText(certPath), created.certificatePEM)
         XCTAssertTrue(try readText(keyPath).hasPrefix("-----BEGIN EC PRIVATE KEY-----\n"))

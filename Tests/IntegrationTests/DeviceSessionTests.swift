@@ -122,6 +122,14 @@ final class DeviceSessionTests: XCTestCase {
         let app = try await hub.api.call("CreateApplication", [("Name", .string("dashboard")), ("ProductIds", .array([.string(productId)]))])
         let appId = try XCTUnwrap(app["AppId"]?.stringValue)
         let appSecret = try XCTUnwrap(app["AppSecret"]?.stringValue)
+        // Shown once: the registry keeps a salted hash, and no later answer names the secret.
+        for file in ["registry.sqlite", "registry.sqlite-wal"] {
+            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: hub.dataDirectory + "/" + file))) ?? Data()
+            XCTAssertNil(bytes.range(of: Data(appSecret.utf8)), "the AppSecret is in \(file)")
+        }
+        let listed = try await hub.api.call("DescribeApplications", [("Offset", .int(0)), ("Limit", .int(10))])
+        XCTAssertFalse(listed.serializedString().contains(appSecret))
+        XCTAssertEqual(listed["Applications"]?[0]?["AppId"]?.stringValue, appId)
 
         let (wrong, wrongAck) = try await TestMQTTClient.plain(port: port, clientId: "dash-x", username: appId, password: "nope")
         XCTAssertEqual(wrongAck?.returnCode, 4)

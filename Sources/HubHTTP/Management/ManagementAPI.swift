@@ -19,7 +19,9 @@ public struct ManagementAPI: Sendable {
     /// Largest accepted request body.
     let maxBodySize: Int
 
-    /// `credentials`: SecretId → SecretKey.
+    /// `credentials`: SecretId → SecretKey. `replayCacheEntries`: signatures remembered to refuse replays
+    /// (`APIReplayCache`; 0 turns the check off); `replayStrict`: refuse a known signature with another
+    /// request even on the connection of its first use.
     public init(
         registry: RegistryEngine,
         credentials: [String: String],
@@ -27,7 +29,9 @@ public struct ManagementAPI: Sendable {
         firmware: FirmwareRepository? = nil,
         webhooks: (any WebhookStatusSource)? = nil,
         logger: Logger,
-        maxBodySize: Int = 1 << 20
+        maxBodySize: Int = 1 << 20,
+        replayCacheEntries: Int = 100_000,
+        replayStrict: Bool = false
     ) {
         var actions = ManagementActions(registry: registry, messaging: messaging, firmware: firmware)
         actions.webhooks = webhooks
@@ -35,7 +39,20 @@ public struct ManagementAPI: Sendable {
         self.credentials = credentials
         self.logger = logger
         self.maxBodySize = maxBodySize
-        self.decoder = APIRequestDecoder(catalog: .standard)
+        var decoder = APIRequestDecoder(catalog: .standard)
+        if replayCacheEntries > 0 {
+            decoder.replayCache = APIReplayCache(
+                maxEntries: replayCacheEntries, window: decoder.tc3Verifier.allowedSkew, allowsVariantsOnSameConnection: !replayStrict
+            ) { event in
+                switch event {
+                case .expired(let count):
+                    Counter(label: "iothub_api_replay_cache_expired_total").increment(by: count)
+                case .refused(let outcome):
+                    Counter(label: "iothub_api_replay_refused_total", dimensions: [("reason", outcome == .full ? "full" : "conflict")]).increment()
+                }
+            }
+        }
+        self.decoder = decoder
     }
 
     public func addRoutes(to router: Router<HubRequestContext>) {
@@ -57,8 +74,13 @@ public struct ManagementAPI: Sendable {
             let error = APIError.invalidParameter("The request body is larger than \(maxBodySize) bytes.")
             return Response.json(APIResponse.error(error, requestId: APIResponse.newRequestId()))
         }
-        let raw = APIHTTPRequest(method: request.method.rawValue, rawQuery: request.uri.query ?? "", headers: HTTPHeaderList(headers), body: body)
-        return Response.json(await handle(raw, source: context.sourceDescription))
+        // The peer's ip:port names the TCP connection (for the replay check); unknown or Unix-socket peers have none.
+        let source = context.sourceDescription
+        let connection = source == "unknown" || source == "unix" ? nil : source
+        let raw = APIHTTPRequest(
+            method: request.method.rawValue, rawQuery: request.uri.query ?? "", headers: HTTPHeaderList(headers), body: body, connection: connection
+        )
+        return Response.json(await handle(raw, source: source))
     }
 
     /// Handles one raw request and returns the response body (always an API 3.0 envelope).
@@ -70,7 +92,10 @@ public struct ManagementAPI: Sendable {
         } catch {
             logger.notice(
                 "management request rejected",
-                metadata: ["hub.error_code": "\(error.code)", "hub.source": "\(source)", "hub.trace_id": "\(raw.headers["X-TC-TraceId"] ?? "")"]
+                metadata: [
+                    "hub.error_code": "\(error.code)", "hub.reason": "\(error.message)", "hub.source": "\(source)",
+                    "hub.trace_id": "\(raw.headers["X-TC-TraceId"] ?? "")",
+                ]
             )
             return APIResponse.error(error, requestId: requestId)
         }

@@ -51,9 +51,10 @@ extension ManagementActions {
     func createApplication(_ p: ActionParameters, _ version: APIVersionTag) async throws -> Fields {
         let name = try Self.require(p.string("Name"), "Name")
         guard let products = p.strings("ProductIds"), !products.isEmpty else { throw ManagementError.missing("ProductIds") }
-        let application = try await call { try await registry.createApplication(name: name, productIds: products) }
+        // The only time the AppSecret is shown: the registry keeps a salted hash.
+        let (application, secret) = try await call { try await registry.createApplication(name: name, productIds: products) }
         return [
-            ("AppId", .string(application.id)), ("AppSecret", .string(application.secret)), ("Name", .string(application.name)),
+            ("AppId", .string(application.id)), ("AppSecret", .string(secret)), ("Name", .string(application.name)),
             ("ProductIds", .array(application.productIds.map(ActionValue.string))),
         ]
     }
