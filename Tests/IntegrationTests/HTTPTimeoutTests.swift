@@ -49,6 +49,23 @@ final class HTTPTimeoutTests: XCTestCase {
         XCTAssertTrue(closed, "https: a silent connection is closed")
     }
 
+    /// The MQTT WebSocket listener starts with an HTTP upgrade: it must be done within the MQTT connect
+    /// timeout of the accept (without the deadline, the connect timeout only starts after the upgrade).
+    func testTrickledWebSocketUpgradeIsClosedAfterTheConnectTimeout() async throws {
+        let (hub, _) = try await startHub { $0.mqttConnectTimeout = 1 }
+        defer { Task { await hub.stopAndRemove() } }
+        let socket = try RawSocket(port: await hub.port(.websocket))
+        let head = Array("GET /mqtt HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nX-Slow: ".utf8) + [UInt8](repeating: UInt8(ascii: "s"), count: 1000)
+        var sent = 0
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !socket.peerClosed, ContinuousClock.now < deadline, sent < head.count {
+            sent += socket.sendSome(head[sent..<sent + 1])
+            socket.pump()
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        XCTAssertTrue(socket.peerClosed, "a WebSocket upgrade trickled byte by byte is closed")
+    }
+
     func testStalledBodyIsClosedAfterTheBodyTimeout() async throws {
         let (hub, ports) = try await startHub { $0.httpHeaderTimeout = 60; $0.httpIdleTimeout = 60 }
         defer { Task { await hub.stopAndRemove() } }
