@@ -148,6 +148,13 @@ final class HTTPTimeoutTests: XCTestCase {
             XCTAssertNotNil(response, "\(listener) \(path): answered")
             XCTAssertEqual(response?.headers["connection"], "close", "\(listener) \(path)")
         }
+        // HTTPS: answered with close, then closed although the client neither finishes its body nor closes.
+        let tls = try await TLSTestClient.connect(port: ports[.https]!, caFile: hub.dataDirectory + "/ca/ca.cert.pem")
+        try await tls.send("POST /register/dev HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000000\r\n\r\n" + String(repeating: "x", count: 64 * 1024))
+        let tlsClosed = try await tls.waitForClose()
+        XCTAssertTrue(tlsClosed, "https: closed after answering a refused body")
+        let tlsResponse = RawSocket.Response(parsing: tls.received)
+        XCTAssertEqual(tlsResponse?.headers["connection"], "close", "https")
     }
 
     func testConnectionLimitPerListener() async throws {
