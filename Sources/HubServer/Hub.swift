@@ -5,6 +5,7 @@ import HubHTTP
 import MQTTCore
 import MQTTServer
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 public import Logging
 import NIOCore
@@ -29,6 +30,8 @@ public final class Hub: Sendable {
     public let metrics: PrometheusCollectorRegistry?
     /// Forwards device messages and lifecycle events to product webhooks.
     let webhooks: WebhookService
+    /// What the connections of each HTTP listener share: limits, open-connection count, metrics.
+    let httpListeners: [BoundPorts.Listener: HTTPListener]
 
     private init(
         configuration: HubConfiguration, registry: RegistryEngine, ca: HubCA, credentials: ManagementCredentials, metrics: PrometheusCollectorRegistry?,
@@ -41,6 +44,26 @@ public final class Hub: Sendable {
         self.ca = ca
         self.credentials = credentials
         self.logger = logger
+        var limits = HTTPListenerLimits()
+        limits.headerTimeout = .seconds(Int64(configuration.httpHeaderTimeout))
+        limits.bodyTimeout = .seconds(Int64(configuration.httpBodyTimeout))
+        limits.idleTimeout = .seconds(Int64(configuration.httpIdleTimeout))
+        limits.lingerTimeout = .seconds(Int64(configuration.httpLingerTimeout))
+        limits.maxConnections = configuration.httpMaxConnections
+        var listeners: [BoundPorts.Listener: HTTPListener] = [:]
+        for kind in [BoundPorts.Listener.http, .https, .api] {
+            listeners[kind] = HTTPListener(name: "\(kind)", limits: limits, logger: logger)
+        }
+        self.httpListeners = listeners
+    }
+
+    /// Connections open now on an HTTP listener (`.http`, `.https`, `.api`).
+    public func openHTTPConnections(_ listener: BoundPorts.Listener) -> Int {
+        httpListeners[listener]?.openConnections ?? 0
+    }
+
+    private func httpServer(_ listener: BoundPorts.Listener) -> HTTPServerBuilder {
+        .guardedHTTP1(listener: httpListeners[listener]!)
     }
 
     /// Creates the data directory on first start (registry, CA, management credentials) and reuses it later.
@@ -94,6 +117,7 @@ public final class Hub: Sendable {
         services.append(
             Application(
                 router: deviceRouter,
+                server: httpServer(.http),
                 configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: nil),
                 onServerRunning: { [ports] channel in await ports.bound(.http, channel.localAddress?.port) },
                 logger: logger
@@ -104,7 +128,7 @@ public final class Hub: Sendable {
             services.append(
                 Application(
                     router: deviceRouter,
-                    server: try .tls(.http1(), tlsConfiguration: tls),
+                    server: try .tls(httpServer(.https), tlsConfiguration: tls),
                     configuration: .init(address: .hostname(configuration.httpHost, port: httpsPort), serverName: nil),
                     onServerRunning: { [ports] channel in await ports.bound(.https, channel.localAddress?.port) },
                     logger: logger
@@ -137,6 +161,7 @@ public final class Hub: Sendable {
         services.append(
             Application(
                 router: apiRouter,
+                server: httpServer(.api),
                 configuration: .init(address: .hostname(configuration.apiHost, port: configuration.apiPort), serverName: nil),
                 onServerRunning: { [ports] channel in await ports.bound(.api, channel.localAddress?.port) },
                 logger: logger

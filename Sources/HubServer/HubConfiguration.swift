@@ -34,6 +34,19 @@ public struct HubConfiguration: Sendable, Equatable {
     /// a client of the official SDKs legitimately reuses it: two actions with the same body in one second).
     /// Turn on behind a reverse proxy that shares upstream connections between clients. Default false.
     public var apiReplayStrict = false
+    /// Seconds from a request's first byte (the accept, for the first request) to the end of its head, on
+    /// every HTTP listener. Default 10.
+    public var httpHeaderTimeout = 10
+    /// Seconds between two reads of a request body on every HTTP listener. Default 10.
+    public var httpBodyTimeout = 10
+    /// Seconds a keep-alive HTTP connection may stay without a request. Default 60.
+    public var httpIdleTimeout = 60
+    /// Seconds the hub reads and discards after the last response of a connection it closes (refused body,
+    /// `Connection: close`, HTTP/1.0), waiting for the client to close, before closing itself. Default 5.
+    public var httpLingerTimeout = 5
+    /// Open connections per HTTP listener (device HTTP, device HTTPS, management API); over it a new
+    /// connection is closed at once. Default 1024.
+    public var httpMaxConnections = 1024
     /// Bind address of the MQTT listeners. Default `0.0.0.0`.
     public var mqttHost = "0.0.0.0"
     /// MQTT over TCP. Default 1883; nil = off.

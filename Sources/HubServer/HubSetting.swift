@@ -59,6 +59,21 @@ public struct HubSetting: Sendable {
         ) {
             $0.apiReplayStrict = try bool($1)
         },
+        HubSetting("http-header-timeout", "IOTHUB_HTTP_HEADER_TIMEOUT", "httpHeaderTimeout", "Seconds from a request's first byte to the end of its head (HTTP listeners). Default 10") {
+            $0.httpHeaderTimeout = try positive($1)
+        },
+        HubSetting("http-body-timeout", "IOTHUB_HTTP_BODY_TIMEOUT", "httpBodyTimeout", "Seconds between two reads of a request body (HTTP listeners). Default 10") {
+            $0.httpBodyTimeout = try positive($1)
+        },
+        HubSetting("http-idle-timeout", "IOTHUB_HTTP_IDLE_TIMEOUT", "httpIdleTimeout", "Seconds a keep-alive HTTP connection may stay without a request. Default 60") {
+            $0.httpIdleTimeout = try positive($1)
+        },
+        HubSetting("http-linger-timeout", "IOTHUB_HTTP_LINGER_TIMEOUT", "httpLingerTimeout", "Seconds input is read and discarded after a connection's last response before it is closed. Default 5") {
+            $0.httpLingerTimeout = try positive($1)
+        },
+        HubSetting("http-max-connections", "IOTHUB_HTTP_MAX_CONNECTIONS", "httpMaxConnections", "Open connections per HTTP listener; more are closed at once. Default 1024") {
+            $0.httpMaxConnections = try positive($1)
+        },
         HubSetting("mqtt-host", "IOTHUB_MQTT_HOST", "mqttHost", "Bind address of the MQTT listeners. Default 0.0.0.0") {
             $0.mqttHost = $1
         },

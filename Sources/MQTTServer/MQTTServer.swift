@@ -152,7 +152,7 @@ public final class MQTTServer: Service, @unchecked Sendable {
                 try sync.addHandler(TLSClientHelloRouter(contexts: pskContexts, box: pskIdentity))
             }
             if listener.webSocket {
-                try WebSocketTransport.configure(channel, then: mqttHandlers)
+                try WebSocketTransport.configure(channel, upgradeTimeout: .seconds(Int64(configuration.connectTimeoutSeconds)), then: mqttHandlers)
             } else {
                 try sync.addHandlers(mqttHandlers)
             }

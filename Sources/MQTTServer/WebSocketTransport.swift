@@ -7,9 +7,13 @@ import NIOWebSocket
 enum WebSocketTransport {
     static let subprotocols = ["mqtt", "mqttv3.1"]
 
-    /// Installs the HTTP upgrade; after the handshake, the MQTT handlers.
-    static func configure(_ channel: any Channel, then mqttHandlers: [any ChannelHandler]) throws {
+    /// Installs the HTTP upgrade; after the handshake, the MQTT handlers. The upgrade must be done within
+    /// `upgradeTimeout` of the accept: the MQTT connect timeout starts only with the MQTT handlers, and a
+    /// client trickling its upgrade request would otherwise hold the socket for good.
+    static func configure(_ channel: any Channel, upgradeTimeout: TimeAmount, then mqttHandlers: [any ChannelHandler]) throws {
         let handlers = NIOLoopBound(mqttHandlers, eventLoop: channel.eventLoop)
+        let deadline = channel.eventLoop.scheduleTask(in: upgradeTimeout) { channel.close(promise: nil) }
+        channel.closeFuture.whenComplete { _ in deadline.cancel() }
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: 1 << 20,
             automaticErrorHandling: true,
@@ -22,7 +26,8 @@ enum WebSocketTransport {
                 return channel.eventLoop.makeSucceededFuture(headers)
             },
             upgradePipelineHandler: { channel, _ in
-                channel.eventLoop.makeCompletedFuture {
+                deadline.cancel()
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(WebSocketFrameCodec())
                     try channel.pipeline.syncOperations.addHandlers(handlers.value)
                 }

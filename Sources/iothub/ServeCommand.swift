@@ -32,6 +32,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-body-size"), help: help("max-body-size")) var maxBodySize: String?
     @Option(name: .customLong("api-replay-cache-entries"), help: help("api-replay-cache-entries")) var apiReplayCacheEntries: String?
     @Option(name: .customLong("api-replay-strict"), help: help("api-replay-strict")) var apiReplayStrict: String?
+    @Option(name: .customLong("http-header-timeout"), help: help("http-header-timeout")) var httpHeaderTimeout: String?
+    @Option(name: .customLong("http-body-timeout"), help: help("http-body-timeout")) var httpBodyTimeout: String?
+    @Option(name: .customLong("http-idle-timeout"), help: help("http-idle-timeout")) var httpIdleTimeout: String?
+    @Option(name: .customLong("http-linger-timeout"), help: help("http-linger-timeout")) var httpLingerTimeout: String?
+    @Option(name: .customLong("http-max-connections"), help: help("http-max-connections")) var httpMaxConnections: String?
     @Option(name: .customLong("mqtt-host"), help: help("mqtt-host")) var mqttHost: String?
     @Option(name: .customLong("mqtt-port"), help: help("mqtt-port")) var mqttPort: String?
     @Option(name: .customLong("mqtts-port"), help: help("mqtts-port")) var mqttsPort: String?
@@ -58,6 +63,8 @@ struct ServeCommand: AsyncParsableCommand {
             ("tls-cert-file", tlsCertFile), ("tls-key-file", tlsKeyFile), ("api-host", apiHost), ("api-port", apiPort),
             ("public-host", publicHost), ("sqlite-synchronous", sqliteSynchronous), ("max-body-size", maxBodySize),
             ("api-replay-cache-entries", apiReplayCacheEntries), ("api-replay-strict", apiReplayStrict),
+            ("http-header-timeout", httpHeaderTimeout), ("http-body-timeout", httpBodyTimeout), ("http-idle-timeout", httpIdleTimeout),
+            ("http-linger-timeout", httpLingerTimeout), ("http-max-connections", httpMaxConnections),
             ("mqtt-host", mqttHost), ("mqtt-port", mqttPort), ("mqtts-port", mqttsPort), ("ws-port", wsPort),
             ("allow-anonymous", allowAnonymous), ("mqtt-max-connections", mqttMaxConnections), ("mqtt-tcp-engine", mqttTCPEngine), ("mqtt-connect-timeout", mqttConnectTimeout),
             ("mqtt-max-packet-size", mqttMaxPacketSize), ("mqtt-max-inflight", mqttMaxInflight), ("mqtt-max-queued", mqttMaxQueued),

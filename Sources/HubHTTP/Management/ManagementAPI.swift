@@ -71,6 +71,7 @@ public struct ManagementAPI: Sendable {
         do {
             body = Array(try await request.body.collect(upTo: maxBodySize).readableBytesView)
         } catch {
+            logger.info("management request body refused: over the size limit", metadata: ["hub.limit": "\(maxBodySize)", "hub.source": "\(context.sourceDescription)"])
             let error = APIError.invalidParameter("The request body is larger than \(maxBodySize) bytes.")
             return Response.json(APIResponse.error(error, requestId: APIResponse.newRequestId()))
         }
