@@ -86,7 +86,7 @@ public enum DeviceIdentifiers {
     /// (through ``SecureRandom``'s pool: no system call per PSK).
     public static func generatePSK() -> String {
         var bytes = SecureRandom.bytes(pskByteCount)
-        defer { bytes.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+        defer { bytes.withUnsafeMutableBytes { _ = $0.initializeMemory(as: UInt8.self, repeating: 0) } }
         return Base64.encode(bytes)
     }
 
