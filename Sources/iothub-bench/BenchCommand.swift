@@ -14,7 +14,7 @@ struct BenchCommand: AsyncParsableCommand {
             `all` measures the HTTP floor (GET /health) and then v2 auto-create registration against the
             same hub and prints them side by side.
             """,
-        subcommands: [Register.self, Floor.self, All.self, Report.self, MQTTRegister.self, MQTTConnectRun.self, MQTTThroughputRun.self, MQTTFloorServer.self]
+        subcommands: [Register.self, Floor.self, All.self, Report.self, MQTTRegister.self, MQTTConnectRun.self, MQTTThroughputRun.self, MQTTFloorServer.self, MQTTFixedRateRun.self, Flood.self]
     )
 }
 
@@ -132,13 +132,13 @@ extension BenchCommand {
 
         func run() async throws {
             let results = try files.flatMap(BenchResult.load)
-            let http = results.filter { !$0.scenario.hasPrefix("mqtt ") }
+            let http = results.filter { !$0.scenario.hasPrefix("mqtt ") && $0.flood == nil }
             let mqtt = results.filter { $0.scenario.hasPrefix("mqtt ") }
-            if !http.isEmpty { print(ResultTable.render(http)) }
-            if !mqtt.isEmpty {
-                if !http.isEmpty { print("") }
-                print(MQTTResultTable.render(mqtt))
-            }
+            var tables: [String] = []
+            if !http.isEmpty { tables.append(ResultTable.render(http)) }
+            if !mqtt.isEmpty { tables.append(MQTTResultTable.render(mqtt)) }
+            tables += results.filter { $0.flood != nil }.map(FloodTable.render)
+            print(tables.joined(separator: "\n\n"))
         }
     }
 }

@@ -25,6 +25,13 @@ struct BenchResult: Codable, Sendable {
     var bytesPerConnection: Double?
     var residentBefore: Int?
     var residentAfter: Int?
+    /// Fixed-rate scenarios: the 99.9th percentile, the offered rate and the rate the generator achieved
+    /// (messages sent per second inside the measured window).
+    var p999Millis: Double?
+    var offeredPerSecond: Double?
+    var achievedPerSecond: Double?
+    /// The flood scenario's whole outcome (one row per flood run).
+    var flood: FloodSummary?
 
     var failureCount: Int { failures.values.reduce(0, +) }
 
@@ -65,6 +72,10 @@ struct BenchResult: Codable, Sendable {
         }
         if let serverCPUMicros { line += "; hub CPU \(String(format: "%.1f", serverCPUMicros)) µs/req" }
         if let generatorCPUMicros { line += ", generator CPU \(String(format: "%.1f", generatorCPUMicros)) µs/req" }
+        if let p999Millis { line += ", p999 \(String(format: "%.2f", p999Millis)) ms" }
+        if let offeredPerSecond, let achievedPerSecond {
+            line += "; offered \(String(format: "%.0f", offeredPerSecond))/s, sent \(String(format: "%.0f", achievedPerSecond))/s"
+        }
         if let bytesPerConnection, let residentBefore, let residentAfter {
             line += "; broker VmRSS \(residentBefore / 1024) → \(residentAfter / 1024) KiB, \(String(format: "%.0f", bytesPerConnection)) bytes/connection"
         }

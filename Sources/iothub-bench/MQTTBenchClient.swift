@@ -16,6 +16,13 @@ protocol MQTTBenchDelegate: AnyObject {
     func published(_ client: MQTTBenchClient, payload: ByteBuffer)
     func writable(_ client: MQTTBenchClient)
     func closed(_ client: MQTTBenchClient)
+    /// A PUBACK for `packetId` arrived (QoS 1 publishes of this client).
+    func pubAck(_ client: MQTTBenchClient, packetId: UInt16)
+}
+
+extension MQTTBenchDelegate {
+    /// Scenarios that do not time their publishes ignore PUBACKs.
+    func pubAck(_ client: MQTTBenchClient, packetId: UInt16) {}
 }
 
 /// One MQTT 3.1.1 client connection of the load generator: framing with `MQTTFrameDecoder`, everything it
@@ -78,6 +85,8 @@ final class MQTTBenchClient: ChannelInboundHandler {
         switch type {
         case 2:  // CONNACK: flags, return code
             delegate?.connAck(self, returnCode: frame.body.getInteger(at: frame.body.readerIndex + 1, as: UInt8.self) ?? 0xFF)
+        case 4:  // PUBACK: packet id
+            if let id = frame.body.getInteger(at: frame.body.readerIndex, as: UInt16.self) { delegate?.pubAck(self, packetId: id) }
         case 9:  // SUBACK
             delegate?.subAck(self)
         default:

@@ -206,6 +206,81 @@ extension BenchCommand {
     }
 }
 
+extension BenchCommand {
+    struct MQTTFixedRateRun: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "mqtt-fixed-rate",
+            abstract: "Fixed offered load (open loop): P publishers → 1 subscriber at a set total rate; delivery latency p50/p99/p999."
+        )
+        @OptionGroup var mqtt: MQTTOptions
+        @Option(help: "Total messages per second offered (split evenly between the publishers).") var rate = 10_000.0
+        @Option(help: "Publishers (devices towards IoTHub); one subscriber takes all of them.") var publishers = 100
+        @Option(help: "0 or 1.") var qos = 1
+        @Option(help: "Payload bytes.") var payload = 64
+        @Option(help: "Warm-up seconds at the same rate (not measured).") var warmup = 2.0
+        @Option(help: "Measured seconds.") var duration = 10.0
+        @Option(help: "Seconds the subscriber may take to receive the window's last messages.") var drain = 5.0
+
+        func run() async throws {
+            ProcessResources.raiseFileLimit()
+            guard let level = MQTTQoS(rawValue: UInt8(self.qos)), level != .exactlyOnce else { throw ValidationError("--qos is 0 or 1") }
+            guard rate > 0, publishers >= 1 else { throw ValidationError("need --rate > 0 and --publishers >= 1") }
+            let credentials = try MQTTDeviceCredential.load(mqtt.credentials)
+            guard credentials.count >= publishers else { throw ValidationError("need \(publishers) credentials") }
+            let device = mqtt.auth == "device"
+            let senders = (0..<publishers).map { index in
+                (
+                    connect: device
+                        ? MQTTBenchPackets.connect(clientId: "", auth: .device(credentials[index]))
+                        : MQTTBenchPackets.connect(clientId: "benchpub-\(index)", auth: .anonymous),
+                    topic: credentials[index].eventTopic
+                )
+            }
+            let subscriber = (
+                connect: MQTTBenchPackets.connect(
+                    clientId: "benchsub-0", auth: device ? .application(id: mqtt.appId!, secret: mqtt.appSecret!) : .anonymous
+                ),
+                filter: "\(credentials[0].productId)/+/event"
+            )
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            let loop = group.next()
+            let connector = mqtt.connector
+            let (rate, payloadSize) = (self.rate, self.payload)
+            let (warmupTime, measured, drainTime) = (seconds(warmup), seconds(duration), seconds(drain))
+            let cpuBefore = mqtt.serverPid.flatMap(ProcessCPU.seconds(pid:))
+            let ownBefore = ProcessCPU.ownSeconds()
+            let outcome = try await loop.flatSubmit {
+                MQTTFixedRate(
+                    loop: loop, connector: connector, qos: level, payloadSize: payloadSize, rate: rate, publishers: senders,
+                    subscriber: subscriber, warmup: warmupTime, duration: measured, drain: drainTime
+                ).run()
+            }.get()
+            let cpuAfter = mqtt.serverPid.flatMap(ProcessCPU.seconds(pid:))
+            let ownAfter = ProcessCPU.ownSeconds()
+            try await group.shutdownGracefully()
+
+            let driver = DriverResult(
+                completed: outcome.receivedInWindow, seconds: outcome.seconds, latencies: outcome.latencies, failures: outcome.failures,
+                endedBy: outcome.endedBy
+            )
+            var result = BenchResult(
+                setup: mqtt.setup, scenario: "mqtt fixed-rate qos\(level.rawValue) \(publishers)-1", connections: publishers + 1, merged: [driver]
+            )
+            result.p999Millis = BenchResult.percentile(outcome.latencies.sorted(), 0.999)
+            result.offeredPerSecond = rate
+            result.achievedPerSecond = outcome.seconds > 0 ? Double(outcome.sentInWindow) / outcome.seconds : 0
+            // CPU per message over the whole run (warm-up and drain included).
+            let messages = Double(max(Int(rate * (warmup + duration)), 1))
+            if let cpuBefore, let cpuAfter { result.serverCPUMicros = (cpuAfter - cpuBefore) / messages * 1e6 }
+            if let ownBefore, let ownAfter { result.generatorCPUMicros = (ownAfter - ownBefore) / messages * 1e6 }
+            try mqtt.record(result)
+            print("mqtt-fixed-rate: generator send lag at most \(String(format: "%.1f", outcome.maxSendLagMillis)) ms behind the schedule")
+        }
+
+        private func seconds(_ value: Double) -> TimeAmount { .nanoseconds(Int64(value * 1e9)) }
+    }
+}
+
 extension DriverResult {
     /// An MQTT scenario's outcome, in the form the result tables read.
     init(completed: Int, seconds: Double, latencies: [UInt64], failures: [String: Int], endedBy: String) {

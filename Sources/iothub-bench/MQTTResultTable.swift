@@ -10,6 +10,8 @@ enum MQTTResultTable {
         var decimals: Int
         /// `(ratio) -> met?` and its text, if the metric has a target.
         var target: (text: String, met: (Double) -> Bool)?
+        /// The row that shows the brokers' CPU per unit (by default the rows with a target).
+        var showsCPU: Bool? = nil
     }
 
     private static func metrics(_ scenario: String) -> [Metric] {
@@ -17,6 +19,17 @@ enum MQTTResultTable {
             return [
                 Metric(name: "connects/s", value: { $0.perSecond }, decimals: 0, target: ("≥ 1", { $0 >= 1 })),
                 Metric(name: "p99 CONNACK ms", value: { $0.p99Millis }, decimals: 1, target: nil),
+            ]
+        }
+        if scenario.hasPrefix("mqtt fixed-rate") {
+            // Same offered load for both brokers: the latencies are the comparison; the rates say whether
+            // the generator kept the schedule and the broker delivered all of it.
+            return [
+                Metric(name: "msgs/s sent", value: { $0.achievedPerSecond }, decimals: 0, target: nil, showsCPU: true),
+                Metric(name: "msgs/s delivered", value: { $0.perSecond }, decimals: 0, target: nil),
+                Metric(name: "p50 delivery ms", value: { $0.p50Millis }, decimals: 2, target: nil),
+                Metric(name: "p99 delivery ms", value: { $0.p99Millis }, decimals: 2, target: nil),
+                Metric(name: "p999 delivery ms", value: { $0.p999Millis }, decimals: 2, target: nil),
             ]
         }
         if scenario == "mqtt idle memory" {
@@ -48,7 +61,7 @@ enum MQTTResultTable {
                 let b = median(mosquitto.compactMap(metric.value))
                 let ratio = (a != nil && b != nil && b! > 0) ? a! / b! : nil
                 let met = metric.target.flatMap { target in ratio.map { target.met($0) ? "yes" : "**no**" } } ?? ""
-                let cpu = metric.target == nil ? "" : "\(median(hub.compactMap(\.serverCPUMicros)).map { format($0, 1) } ?? "–") / \(median(mosquitto.compactMap(\.serverCPUMicros)).map { format($0, 1) } ?? "–")"
+                let cpu = !(metric.showsCPU ?? (metric.target != nil)) ? "" : "\(median(hub.compactMap(\.serverCPUMicros)).map { format($0, 1) } ?? "–") / \(median(mosquitto.compactMap(\.serverCPUMicros)).map { format($0, 1) } ?? "–")"
                 let failures = (hub + mosquitto).reduce(0) { $0 + $1.failureCount }
                 rows.append([
                     scenario.replacingOccurrences(of: "mqtt ", with: ""), metric.name, conns,
