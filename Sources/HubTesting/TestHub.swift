@@ -26,6 +26,7 @@ public final class TestHub: Sendable {
     public static func start(
         dataDirectory: String? = nil,
         logLevel: Logger.Level = .warning,
+        logger custom: Logger? = nil,
         configure: (inout HubConfiguration) -> Void = { _ in }
     ) async throws -> TestHub {
         let directory = dataDirectory ?? (NSTemporaryDirectory() + "iothub-test-\(UUID().uuidString)")
@@ -48,7 +49,8 @@ public final class TestHub: Sendable {
             configuration.mqttTCPEngine = value
         }
         configure(&configuration)
-        var logger = Logger(label: "test-hub")
+        // `logger`: where the hub's log lines go (a test capturing them); default the process's handler.
+        var logger = custom ?? Logger(label: "test-hub")
         logger.logLevel = logLevel
         let hub = try await Hub.bootstrap(configuration: configuration, logger: logger)
         let group = ServiceGroup(configuration: .init(services: try hub.services(), logger: logger))

@@ -33,6 +33,14 @@ enum SQLiteMigrations {
                 PRIMARY KEY (task_id, device_name))
             """,
         ],
+        // 4: source addresses banned by the operator (automatic bans stay in memory).
+        [
+            "CREATE TABLE source_bans (address TEXT PRIMARY KEY, data TEXT NOT NULL)"
+        ],
+        // 5: refused registrations of one source counted into one audit row during a flood.
+        [
+            "ALTER TABLE registration_audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1"
+        ],
     ]
 
     static func migrate(_ db: SQLiteConnection, logger: Logger) async throws {
