@@ -189,7 +189,7 @@ extension RegistryEngine {
     /// The registration audit log, newest first. Writes queued entries and counted rows first so the answer
     /// is current.
     public func auditLog(_ query: AuditQuery) async throws -> (total: Int, attempts: [RegistrationAttempt]) {
-        enqueue(auditAggregator.drain().map { .appendAudit($0) })
+        enqueue(auditAggregator.flushCounted().map { .appendAudit($0) })
         try await flushPending()
         return try await store.queryAudit(query)
     }

@@ -2,7 +2,9 @@
 ///
 /// Refused attempts are grouped by (source address, reason, endpoint). Within a window of `windowMillis`
 /// from a group's first attempt, the first `individualRows` are written as they come; the rest are counted
-/// into one row, written when the window ends (`expired`), when the table must make room, or at `drain`.
+/// into one row, written when the window ends (`expired`), when the table must make room, or at `drain`;
+/// a query of the audit (`flushCounted`, about once a second by the webhook tail) writes the count so far and
+/// starts another counted row.
 /// So a source refused for the same reason 1,000 times in a window costs `individualRows + 1` rows, whose
 /// counts add up to 1,000. The counted row carries the source's address without a port (the ports of a
 /// flood differ), the product and device if all its attempts named the same, else "", and no nonce.
@@ -72,7 +74,19 @@ struct AuditAggregator {
         return rows
     }
 
-    /// Closes every group (the audit is queried, or the hub stops).
+    /// Writes the counted rows so far without closing their groups (the audit is queried: the answer must
+    /// hold every attempt). Later attempts of a group are counted into a new row.
+    mutating func flushCounted() -> [RegistrationAttempt] {
+        var rows: [RegistrationAttempt] = []
+        for (key, group) in groups {
+            guard let folded = group.folded else { continue }
+            rows.append(folded)
+            groups[key]?.folded = nil
+        }
+        return rows
+    }
+
+    /// Closes every group (the hub stops).
     mutating func drain() -> [RegistrationAttempt] {
         let rows = groups.values.compactMap(\.folded)
         groups.removeAll()
