@@ -62,6 +62,7 @@ let package = Package(
             dependencies: [
                 "DeviceAuth",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -12,7 +12,7 @@ extension Broker {
         var actions: [BrokerAction] = []
         switch packet {
         case .publish(let publish):
-            receivePublish(publish, from: session, connection: connection, into: &actions)
+            receivePublish(publish, from: session, connection: connection, now: now, into: &actions)
         case .puback(let ack):
             if let message = session.inflight[ack.packetId], message.publish.qos == .atLeastOnce {
                 session.removeInflight(ack.packetId)
@@ -60,8 +60,9 @@ extension Broker {
         connectionLost(connection, now: now) + [.close(connection, reason)]
     }
 
-    private func receivePublish(_ publish: MQTTPublish, from session: Session, connection: ConnectionID, into actions: inout [BrokerAction]) {
-        let allowed = topicDepthAllowed(publish.topic) && authorizer.mayPublish(session.identity, topic: publish.topic)
+    private func receivePublish(_ publish: MQTTPublish, from session: Session, connection: ConnectionID, now: UInt64, into actions: inout [BrokerAction]) {
+        let withinRate = withinPublishRate(session, now: now)
+        let allowed = withinRate && topicDepthAllowed(publish.topic) && authorizer.mayPublish(session.identity, topic: publish.topic)
         switch publish.qos {
         case .atMostOnce:
             break
@@ -73,10 +74,10 @@ extension Broker {
             guard let packetId = publish.packetId else { return }
             actions.append(.send(connection, .pubrec(MQTTAck(packetId: packetId, reasonCode: allowed ? 0 : 0x87, properties: MQTTProperties()))))
             // Delivered once: a resent PUBLISH with a packet id not yet released is not routed again.
-            guard allowed, session.inboundQoS2.insert(packetId).inserted else { return }
+            if allowed, !session.inboundQoS2.insert(packetId).inserted { return }
         }
         guard allowed else {
-            observer.publishDenied()
+            if withinRate { observer.publishDenied() } else { observer.messageDropped(reason: "rate_limited") }
             return
         }
         let candidates = publish.topic.utf8.first == UInt8(ascii: "$") ? hubFiltersDollar : hubFiltersOther
@@ -115,6 +116,12 @@ extension Broker {
                 deliver(copy, to: session, into: &actions)
             }
         }
+    }
+
+    /// Devices are held to `devicePublishRate`; everyone else is not limited.
+    private func withinPublishRate(_ session: Session, now: UInt64) -> Bool {
+        guard configuration.devicePublishRate > 0, case .device = session.identity else { return true }
+        return session.takePublishToken(rate: configuration.devicePublishRate, burst: configuration.devicePublishBurst, now: now)
     }
 
     func topicDepthAllowed(_ topic: String) -> Bool {

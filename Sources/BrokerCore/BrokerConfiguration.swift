@@ -31,6 +31,13 @@ public struct BrokerConfiguration: Sendable, Equatable {
     public var maximumQoS: UInt8 = 2
     /// Queue QoS 0 messages for offline persistent sessions too. Default false (as mosquitto).
     public var queueQoS0WhenOffline = false
+    /// PUBLISH packets per second a device session may send; 0 = unlimited. Beyond it (after a burst of
+    /// `devicePublishBurst`) a PUBLISH is acknowledged as usual and dropped, and counted (MQTT 3.1.1 has no
+    /// way to refuse one; EMQX's quota drops too). Applications and anonymous clients are not limited.
+    /// Default 0.
+    public var devicePublishRate: Double = 0
+    /// PUBLISH packets a device may send at once. Default 1000.
+    public var devicePublishBurst = 1000
 
     public init() {}
 }

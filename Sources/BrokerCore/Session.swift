@@ -52,6 +52,10 @@ final class Session {
     /// Inbound QoS 2 packet ids received and not yet released (exactly-once dedup).
     var inboundQoS2: Set<UInt16> = []
     private var lastPacketId: UInt16 = 0
+    /// The device's PUBLISH token bucket (`BrokerConfiguration.devicePublishRate`): tokens, and when they were
+    /// counted (broker milliseconds); nil until the first PUBLISH.
+    var publishTokens: Double = -1
+    var publishTokensAt: UInt64 = 0
 
     init(clientId: String, identity: ClientIdentity, cleanSession: Bool, version: MQTTProtocolVersion, keepAlive: UInt16, now: UInt64) {
         self.clientId = clientId
@@ -74,6 +78,19 @@ final class Session {
         guard let message = queue.popFirst() else { return nil }
         queuedBytes -= Self.size(of: message)
         return message
+    }
+
+    /// Takes a PUBLISH token; false when the session is over its rate.
+    func takePublishToken(rate: Double, burst: Int, now: UInt64) -> Bool {
+        if publishTokens < 0 {
+            publishTokens = Double(burst)
+        } else if now > publishTokensAt {
+            publishTokens = min(Double(burst), publishTokens + Double(now - publishTokensAt) / 1000 * rate)
+        }
+        publishTokensAt = max(now, publishTokensAt)
+        guard publishTokens >= 1 else { return false }
+        publishTokens -= 1
+        return true
     }
 
     /// The next free packet identifier (1…65535, skipping ids in flight).

@@ -110,6 +110,7 @@ extension ActionCatalog {
             catalog.register(contentsOf: DeviceActionSchemas.all(version))
             catalog.register(contentsOf: RegistrationActionSchemas.all(version))
             catalog.register(contentsOf: ApplicationActionSchemas.all(version))
+            catalog.register(contentsOf: AbuseActionSchemas.all(version))
             catalog.register(contentsOf: MessagingActionSchemas.all(version))
             catalog.register(contentsOf: FirmwareActionSchemas.all(version))
         }

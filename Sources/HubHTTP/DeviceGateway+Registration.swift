@@ -37,6 +37,7 @@ extension DeviceGateway {
                 verifySignature: { secret in request.verifySignature(productSecret: secret) }
             )
         )
+        noteFailure(outcome, source: source)
         return answer(outcome, endpoint: .legacy, requestId: requestId)
     }
 
@@ -96,7 +97,39 @@ extension DeviceGateway {
                 }
             )
         )
+        noteFailure(outcome, source: source)
         return answer(outcome, endpoint: .v2, requestId: requestId)
+    }
+
+    /// Refusals that mean the caller does not hold the product's secret (or is probing for products and
+    /// devices): they count toward an automatic ban of the source.
+    static let authenticationFailures: Set<RegistrationRefusal> = [
+        .invalidAuthorization, .signatureMismatch, .nonceReplayed, .productNotFound, .deviceNotFound,
+    ]
+
+    private func noteFailure(_ outcome: Result<RegistrationGrant, RegistrationRefusal>, source: String) {
+        guard let abuse, case .failure(let refusal) = outcome, Self.authenticationFailures.contains(refusal) else { return }
+        let address = AbuseGuard.address(fromSource: source)
+        if abuse.authenticationFailed(source: address) {
+            logger.warning("source banned", metadata: ["hub.source": "\(address)", "hub.reason": "authentication failures", "hub.gate": "registration"])
+        }
+    }
+
+    /// Checks the source's ban and rate limit before anything of the request is parsed; returns the refusal's
+    /// body when it may not register now. Refusals are audited and counted.
+    func admit(_ endpoint: RegistrationEndpoint, address: String?, source: String) async -> [UInt8]? {
+        guard let abuse else { return nil }
+        let refusal: RegistrationRefusal
+        switch abuse.admit(.registration, source: address) {
+        case .allowed: return nil
+        case .rateLimited: refusal = .requestLimitExceeded
+        case .banned: refusal = .sourceBanned
+        }
+        return await refuse(
+            refusal, endpoint: endpoint, ids: AuditIdentifiers(productId: "", deviceName: ""), source: source,
+            detail: refusal == .sourceBanned ? "source address banned" : "over the per-source registration rate", requestId: RequestID.make(),
+            logLevel: .debug
+        )
     }
 
     private func answer(
@@ -150,9 +183,11 @@ extension DeviceGateway {
         ids: AuditIdentifiers,
         source: String,
         detail: String,
-        requestId: String
+        requestId: String,
+        logLevel: Logger.Level = .info
     ) async -> [UInt8] {
-        logger.info(
+        logger.log(
+            level: logLevel,
             "registration refused",
             metadata: ["hub.reason": "\(refusal.reasonCode)", "hub.source": "\(source)", "hub.detail": "\(detail)"]
         )

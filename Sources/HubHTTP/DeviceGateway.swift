@@ -26,11 +26,14 @@ public struct DeviceGateway: Sendable {
 
     let registry: RegistryEngine
     let configuration: Configuration
+    /// Per-source rate limits and bans, checked before a request is parsed.
+    let abuse: AbuseGuard?
     let logger: Logger
 
-    public init(registry: RegistryEngine, configuration: Configuration, logger: Logger) {
+    public init(registry: RegistryEngine, configuration: Configuration, abuse: AbuseGuard? = nil, logger: Logger) {
         self.registry = registry
         self.configuration = configuration
+        self.abuse = abuse
         self.logger = logger
     }
 
@@ -38,10 +41,16 @@ public struct DeviceGateway: Sendable {
     public func addRoutes(to router: Router<HubRequestContext>) {
         router.post("/register/dev") { request, context in
             let body = await collectBody(request)
+            if let refused = await self.admit(.legacy, address: context.remoteAddress?.ipAddress, source: context.sourceDescription) {
+                return Response.json(refused)
+            }
             return Response.json(await self.registerLegacy(body: body, source: context.sourceDescription))
         }
         router.post("/device/register") { request, context in
             let body = await collectBody(request)
+            if let refused = await self.admit(.v2, address: context.remoteAddress?.ipAddress, source: context.sourceDescription) {
+                return Response.json(refused)
+            }
             let headers = V2Headers(request.headers)
             let host = request.head.authority
             return Response.json(

@@ -32,11 +32,14 @@ public final class Hub: Sendable {
     let webhooks: WebhookService
     /// What the connections of each HTTP listener share: limits, open-connection count, metrics.
     let httpListeners: [BoundPorts.Listener: HTTPListener]
+    /// Rate limits and bans of source addresses and devices, shared by the MQTT and HTTP listeners.
+    public let abuse: AbuseGuard
 
     private init(
         configuration: HubConfiguration, registry: RegistryEngine, ca: HubCA, credentials: ManagementCredentials, metrics: PrometheusCollectorRegistry?,
-        webhooks: WebhookService, logger: Logger
+        webhooks: WebhookService, abuse: AbuseGuard, logger: Logger
     ) {
+        self.abuse = abuse
         self.webhooks = webhooks
         self.metrics = metrics
         self.configuration = configuration
@@ -91,11 +94,16 @@ public final class Hub: Sendable {
             return .certificate(certificatePEM: issued.certificatePEM, privateKeyPEM: issued.privateKeyPEM, serialNumber: issued.serialNumber)
         })
         let registry = try await RegistryEngine.open(store: store, issuer: issuer, logger: logger)
+        await registry.configureAuditAggregation(
+            windowMillis: Int64(configuration.auditAggregateWindow) * 1000, individualRows: configuration.auditAggregateAfter
+        )
         logger.info("data directory ready", metadata: ["hub.data_dir": "\(directory)"])
         let outbox = try await WebhookOutbox.open(path: (directory as NSString).appendingPathComponent("webhooks.sqlite"), logger: logger)
         let webhooks = WebhookService(registry: registry, outbox: outbox, logger: logger, queueBytes: configuration.webhookQueueBytes)
+        let abuse = AbuseGuard(limits: configuration.abuse, operatorBans: try await store.loadBans(), store: store)
         return Hub(
-            configuration: configuration, registry: registry, ca: ca, credentials: credentials, metrics: metrics, webhooks: webhooks, logger: logger
+            configuration: configuration, registry: registry, ca: ca, credentials: credentials, metrics: metrics, webhooks: webhooks, abuse: abuse,
+            logger: logger
         )
     }
 
@@ -105,6 +113,7 @@ public final class Hub: Sendable {
         let gateway = DeviceGateway(
             registry: registry,
             configuration: .init(maxBodySize: configuration.maxBodySize, publicHostNames: configuration.publicHosts),
+            abuse: abuse,
             logger: logger
         )
         let deviceRouter = Router(context: HubRequestContext.self)
@@ -143,9 +152,17 @@ public final class Hub: Sendable {
         services.append(deviceServices)
         services.append(BrokerKickService(registry: registry, host: mqtt.host))
         services.append(FirmwareTimeoutService(registry: registry))
+        services.append(
+            AuditRetentionService(
+                registry: registry,
+                maxAgeMillis: configuration.auditMaxAgeDays > 0 ? Int64(configuration.auditMaxAgeDays) * 86_400_000 : nil,
+                maxRows: configuration.auditMaxRows > 0 ? configuration.auditMaxRows : nil,
+                logger: logger
+            )
+        )
         let api = ManagementAPI(
             registry: registry, credentials: [credentials.secretId: credentials.secretKey], messaging: BrokerMessaging(host: mqtt.host, services: deviceServices),
-            firmware: firmware, webhooks: webhooks, logger: logger, replayCacheEntries: configuration.apiReplayCacheEntries,
+            firmware: firmware, webhooks: webhooks, abuse: abuse, logger: logger, replayCacheEntries: configuration.apiReplayCacheEntries,
             replayStrict: configuration.apiReplayStrict
         )
         let apiRouter = Router(context: HubRequestContext.self)
@@ -210,10 +227,12 @@ public final class Hub: Sendable {
         mqttConfiguration.broker.maxSessionsPerApplication = configuration.mqttMaxSessionsPerApp
         mqttConfiguration.broker.maxSubscriptionsPerClient = configuration.mqttMaxSubscriptions
         mqttConfiguration.broker.maxTopicLevels = configuration.mqttMaxTopicLevels
+        mqttConfiguration.broker.devicePublishRate = configuration.abuse.publishPerDevice.rate
+        mqttConfiguration.broker.devicePublishBurst = configuration.abuse.publishPerDevice.burst
         let broker = Broker(configuration: mqttConfiguration.broker, authorizer: TencentTopicACL(), observer: BrokerMetricsObserver(drops: DropLog(logger: logger)))
         for filter in HubServices.filters { broker.subscribeHub(filter) }
         let authenticator = HubMQTTAuthenticator(
-            registry: registry, ca: ca, allowAnonymous: configuration.allowAnonymous, webhooks: webhooks, logger: logger
+            registry: registry, ca: ca, allowAnonymous: configuration.allowAnonymous, webhooks: webhooks, abuse: abuse, logger: logger
         )
         return MQTTServer(
             configuration: mqttConfiguration,

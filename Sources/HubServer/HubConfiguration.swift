@@ -1,5 +1,6 @@
 public import Logging
 public import MQTTServer
+public import Registry
 
 /// Every setting of `iothub serve`. Each has a flag, an environment variable and a config-file key; the
 /// table `HubSetting.all` is the one place that names them.
@@ -90,6 +91,18 @@ public struct HubConfiguration: Sendable, Equatable {
     public var mqttMaxSubscriptions = 100
     /// Levels of a topic. Default 32.
     public var mqttMaxTopicLevels = 32
+    /// Rate limits, bans (see `AbuseLimits` for the defaults).
+    public var abuse = AbuseLimits()
+    /// Registration audit rows older than this many days are deleted (at start and every 10 minutes); 0 =
+    /// keep. At least 1 (the replay window reloads a day of nonces). Default 30.
+    public var auditMaxAgeDays = 30
+    /// The audit keeps at most this many rows, deleting the oldest; 0 = no cap. Default 1000000.
+    public var auditMaxRows = 1_000_000
+    /// Seconds in which refused registrations of one source with one reason are counted into one audit row
+    /// (after `auditAggregateAfter` rows of their own); 0 = one row each. Default 10.
+    public var auditAggregateWindow = 10
+    /// Refused registrations of one source and reason written as rows of their own per window. Default 5.
+    public var auditAggregateAfter = 5
     /// Log level: trace, debug, info, notice, warning, error, critical. Default info.
     public var logLevel: Logger.Level = .info
 

@@ -15,10 +15,47 @@ struct HubMQTTAuthenticator: MQTTAuthenticator {
     let ca: HubCA
     let allowAnonymous: Bool
     let webhooks: WebhookService?
+    /// Per-source and per-device CONNECT limits and bans; nil = none.
+    var abuse: AbuseGuard? = nil
     let logger: Logger
     let now: @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970) }
 
+    /// A banned or too-busy source is refused before anything of its CONNECT is parsed or verified; refused
+    /// logins are logged (one line for fail2ban-style tools) and count toward a ban of their source.
     func authenticate(_ context: MQTTConnectContext, eventLoop: any EventLoop) -> MQTTAuthOutcome {
+        let address = AbuseGuard.normalize(context.remoteAddress?.ipAddress)
+        if let abuse {
+            switch abuse.admit(.mqttConnect, source: address) {
+            case .allowed: break
+            case .banned: return .decided(.refuse(returnCode: 0x05, reason: "source address banned"))
+            case .rateLimited: return .decided(.refuse(returnCode: 0x03, reason: "connection rate exceeded"))
+            }
+        }
+        switch decide(context, eventLoop: eventLoop) {
+        case .decided(let decision):
+            observe(decision, context: context, address: address)
+            return .decided(decision)
+        case .deferred(let future):
+            return .deferred(
+                future.map { decision in
+                    observe(decision, context: context, address: address)
+                    return decision
+                }
+            )
+        }
+    }
+
+    /// Refusals for bad credentials or identities (CONNACK 2, 4, 5) are logged and counted toward a ban;
+    /// 3 (the hub's own limits, an unavailable registry) is not the client's failure.
+    private func observe(_ decision: MQTTAuthDecision, context: MQTTConnectContext, address: String) {
+        guard case .refuse(let returnCode, let reason) = decision, returnCode != 0x03 else { return }
+        logger.notice("\(LoginRefusalLine(connect: context.connect, source: address, returnCode: returnCode, reason: reason))")
+        if abuse?.authenticationFailed(source: address) == true {
+            logger.warning("source banned", metadata: ["hub.source": "\(address)", "hub.reason": "authentication failures", "hub.gate": "mqtt"])
+        }
+    }
+
+    private func decide(_ context: MQTTConnectContext, eventLoop: any EventLoop) -> MQTTAuthOutcome {
         let connect = context.connect
         let username = connect.username.flatMap(DeviceUsername.init(parsing:))
         let hasTransportIdentity = context.transport != .none
@@ -46,6 +83,10 @@ struct HubMQTTAuthenticator: MQTTAuthenticator {
         // 2. ClientId = 10-char ProductId + 1–48-char DeviceName.
         guard let (productId, deviceName) = DeviceIdentifiers.splitClientId(connect.clientId) else {
             return .decided(.refuse(returnCode: 0x02, reason: "client id is not {ProductId}{DeviceName}"))
+        }
+        // A device that reconnects more often than its limit allows (Tencent documents one CONNECT per 5 s).
+        if let abuse, !abuse.admitDeviceConnect(connect.clientId) {
+            return .decided(.refuse(returnCode: 0x03, reason: "device connect rate exceeded"))
         }
         // 3. Username: four fields, the first equal to the ClientId, a numeric expiry.
         guard let username, username.clientId == connect.clientId else {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MQTTServer
+import Registry
 
 /// One setting's names on the command line, in the environment and in the config file.
 public struct HubSetting: Sendable {
@@ -140,6 +141,57 @@ public struct HubSetting: Sendable {
         HubSetting("mqtt-max-topic-levels", "IOTHUB_MQTT_MAX_TOPIC_LEVELS", "mqttMaxTopicLevels", "Levels of a topic. Default 32") {
             $0.mqttMaxTopicLevels = try positive($1)
         },
+        HubSetting("registration-rate", "IOTHUB_REGISTRATION_RATE", "registrationRate", "Dynamic registrations per second per source address; 0 = unlimited. Default 20") {
+            $0.abuse.registrationPerSource.rate = try rate($1)
+        },
+        HubSetting("registration-burst", "IOTHUB_REGISTRATION_BURST", "registrationBurst", "Registrations a source may make at once after a quiet spell. Default 100") {
+            $0.abuse.registrationPerSource.burst = try positive($1)
+        },
+        HubSetting("mqtt-connect-rate", "IOTHUB_MQTT_CONNECT_RATE", "mqttConnectRate", "MQTT CONNECTs per second per source address; 0 = unlimited. Default 100") {
+            $0.abuse.connectPerSource.rate = try rate($1)
+        },
+        HubSetting("mqtt-connect-burst", "IOTHUB_MQTT_CONNECT_BURST", "mqttConnectBurst", "MQTT CONNECTs a source may send at once. Default 500") {
+            $0.abuse.connectPerSource.burst = try positive($1)
+        },
+        HubSetting("device-connect-rate", "IOTHUB_DEVICE_CONNECT_RATE", "deviceConnectRate", "MQTT CONNECTs per second per device (ClientId); 0 = unlimited. Default 1") {
+            $0.abuse.connectPerDevice.rate = try rate($1)
+        },
+        HubSetting("device-connect-burst", "IOTHUB_DEVICE_CONNECT_BURST", "deviceConnectBurst", "MQTT CONNECTs a device may send at once. Default 30") {
+            $0.abuse.connectPerDevice.burst = try positive($1)
+        },
+        HubSetting("device-publish-rate", "IOTHUB_DEVICE_PUBLISH_RATE", "devicePublishRate", "PUBLISH packets per second per connected device (more are acknowledged and dropped); 0 = unlimited. Default 500") {
+            $0.abuse.publishPerDevice.rate = try rate($1)
+        },
+        HubSetting("device-publish-burst", "IOTHUB_DEVICE_PUBLISH_BURST", "devicePublishBurst", "PUBLISH packets a device may send at once. Default 1000") {
+            $0.abuse.publishPerDevice.burst = try positive($1)
+        },
+        HubSetting("rate-limit-table-size", "IOTHUB_RATE_LIMIT_TABLE_SIZE", "rateLimitTableSize", "Entries per rate-limit, failure and ban table (sources or devices). Default 100000") {
+            $0.abuse.tableCapacity = try positive($1)
+        },
+        HubSetting("ban-after-failures", "IOTHUB_BAN_AFTER_FAILURES", "banAfterFailures", "Authentication failures from one source within --ban-window that ban it; 0 = never. Default 15") {
+            $0.abuse.banAfterFailures = try nonNegative($1)
+        },
+        HubSetting("ban-window", "IOTHUB_BAN_WINDOW", "banWindow", "Seconds in which authentication failures are counted. Default 60") {
+            $0.abuse.banWindowSeconds = try positive($1)
+        },
+        HubSetting("ban-duration", "IOTHUB_BAN_DURATION", "banDuration", "Seconds an automatic ban lasts. Default 300") {
+            $0.abuse.banSeconds = try positive($1)
+        },
+        HubSetting("audit-max-age-days", "IOTHUB_AUDIT_MAX_AGE_DAYS", "auditMaxAgeDays", "Days the registration audit keeps a row; 0 = forever. Default 30") {
+            $0.auditMaxAgeDays = try nonNegative($1)
+        },
+        HubSetting("audit-max-rows", "IOTHUB_AUDIT_MAX_ROWS", "auditMaxRows", "Rows the registration audit keeps, oldest deleted first; 0 = no cap. Default 1000000") {
+            $0.auditMaxRows = try nonNegative($1)
+        },
+        HubSetting("audit-aggregate-window", "IOTHUB_AUDIT_AGGREGATE_WINDOW", "auditAggregateWindow", "Seconds in which refused registrations of one source and reason share one counted audit row; 0 = a row each. Default 10") {
+            $0.auditAggregateWindow = try nonNegative($1)
+        },
+        HubSetting("audit-aggregate-after", "IOTHUB_AUDIT_AGGREGATE_AFTER", "auditAggregateAfter", "Refused registrations of one source and reason written as their own rows per window before counting starts. Default 5") {
+            $0.auditAggregateAfter = try nonNegative($1)
+        },
+        HubSetting("abuse-exempt", "IOTHUB_ABUSE_EXEMPT", "abuseExempt", "Comma-separated source addresses never rate-limited or banned automatically. Default 127.0.0.1,::1") {
+            $0.abuse.exemptSources = Set($1.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        },
         HubSetting("log-level", "IOTHUB_LOG_LEVEL", "logLevel", "trace, debug, info, notice, warning, error or critical. Default info") {
             guard let level = Logger.Level(rawValue: $1) else { throw HubConfigurationError("unknown log level \($1)") }
             $0.logLevel = level
@@ -160,6 +212,17 @@ public struct HubSetting: Sendable {
 
     private static func positive(_ text: String) throws -> Int {
         guard let value = Int(text), value > 0 else { throw HubConfigurationError("\(text) is not a positive integer") }
+        return value
+    }
+
+    private static func nonNegative(_ text: String) throws -> Int {
+        guard let value = Int(text), value >= 0 else { throw HubConfigurationError("\(text) is not a non-negative integer") }
+        return value
+    }
+
+    /// Tokens per second: a non-negative number (fractions allowed: 0.2 = one every 5 s).
+    private static func rate(_ text: String) throws -> Double {
+        guard let value = Double(text), value >= 0, value.isFinite else { throw HubConfigurationError("\(text) is not a non-negative number") }
         return value
     }
 

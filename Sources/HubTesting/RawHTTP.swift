@@ -5,10 +5,15 @@ import NIOPosix
 /// Sends raw bytes to a loopback port and returns every byte received until the server closes the
 /// connection (or `timeout` passes). For asserting exact response bytes, header case included.
 public enum RawHTTP {
-    public static func exchange(port: Int, host: String = "127.0.0.1", request: [UInt8], timeout: TimeAmount = .seconds(10)) async throws -> [UInt8] {
+    /// `from`: a loopback address the client socket binds to first (127.0.0.2, …), to act as another source.
+    public static func exchange(
+        port: Int, host: String = "127.0.0.1", from source: String? = nil, request: [UInt8], timeout: TimeAmount = .seconds(10)
+    ) async throws -> [UInt8] {
         let collector = Collector()
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in channel.pipeline.addHandler(collector) }
+        if let source { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0)) }
+        let channel = try await bootstrap
             .connect(host: host, port: port)
             .get()
         try await channel.writeAndFlush(ByteBuffer(bytes: request))

@@ -32,8 +32,9 @@ public final class RawMQTTClient: Sendable {
     /// Opens a TCP connection to a loopback port.
     /// With `reading: false` nothing is read from the socket until `resumeReading()` (a client that stopped
     /// reading: the server's writes back up); `receiveBuffer` sets SO_RCVBUF (small: they back up sooner).
+    /// `from`: a loopback address the socket binds to first (127.0.0.2, …), to act as another source.
     public static func connect(
-        port: Int, host: String = "127.0.0.1", name: String = "client", reading: Bool = true, receiveBuffer: Int? = nil
+        port: Int, host: String = "127.0.0.1", from source: String? = nil, name: String = "client", reading: Bool = true, receiveBuffer: Int? = nil
     ) async throws -> RawMQTTClient {
         let inbox = Inbox()
         var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -42,6 +43,7 @@ public final class RawMQTTClient: Sendable {
         if let receiveBuffer {
             bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBuffer))
         }
+        if let source { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0)) }
         let channel = try await bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

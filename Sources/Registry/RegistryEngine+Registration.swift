@@ -124,7 +124,7 @@ extension RegistryEngine {
                     "hub.reason": "\(refusal.reasonCode)", "hub.source": "\(request.sourceAddress)",
                 ]
             )
-            enqueue([.appendAudit(attempt(accepted: false, reason: refusal.reasonCode))])
+            auditRefused(attempt(accepted: false, reason: refusal.reasonCode))
             return .finished(.failure(refusal))
 
         case .reissue:
@@ -178,11 +178,18 @@ extension RegistryEngine {
     /// Audits a request the gateway refused before it reached the policy (unparseable body, missing
     /// headers). Not awaited: the answer does not depend on it.
     public func recordRefusedAttempt(_ attempt: RegistrationAttempt) {
-        enqueue([.appendAudit(attempt)])
+        auditRefused(attempt)
     }
 
-    /// The registration audit log, newest first. Flushes queued entries first so the answer is current.
+    /// Queues a refused attempt's audit row, or counts it into its source's row during a flood.
+    func auditRefused(_ attempt: RegistrationAttempt) {
+        enqueue(auditAggregator.add(attempt).map { .appendAudit($0) })
+    }
+
+    /// The registration audit log, newest first. Writes queued entries and counted rows first so the answer
+    /// is current.
     public func auditLog(_ query: AuditQuery) async throws -> (total: Int, attempts: [RegistrationAttempt]) {
+        enqueue(auditAggregator.flushCounted().map { .appendAudit($0) })
         try await flushPending()
         return try await store.queryAudit(query)
     }

@@ -27,6 +27,8 @@ public actor RegistryEngine {
     var applications: [String: Application] = [:]
     /// Firmware, update tasks and their device entries (RegistryEngine+OTA).
     var ota = OTAState()
+    /// Floods of refused registrations counted into one audit row per source and reason.
+    var auditAggregator = AuditAggregator()
 
     // Group commit.
     let committer = GroupCommitter()
@@ -100,6 +102,7 @@ public actor RegistryEngine {
 
     /// Writes out everything queued and closes the store.
     public func shutdown() async {
+        enqueue(auditAggregator.drain().map { .appendAudit($0) })
         do {
             try await flushPending()
         } catch {

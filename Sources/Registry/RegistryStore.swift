@@ -42,6 +42,14 @@ public protocol RegistryStore: Sendable {
     func apply(_ mutations: [RegistryMutation]) async throws
     /// Queries the registration audit log, newest first. Returns the total number of matches too.
     func queryAudit(_ query: AuditQuery) async throws -> (total: Int, attempts: [RegistrationAttempt])
+    /// Deletes audit rows older than `before` (Unix ms; nil = none by age), then the oldest rows beyond the
+    /// newest `maxRows` (nil = no cap). Returns how many rows were deleted.
+    func pruneAudit(before: Int64?, maxRows: Int?) async throws -> Int
     /// Releases the underlying resources.
     func close() async throws
+}
+
+extension RegistryStore {
+    /// Stores without an audit table of their own keep everything.
+    public func pruneAudit(before: Int64?, maxRows: Int?) async throws -> Int { 0 }
 }

@@ -50,7 +50,9 @@ extension SQLiteBatch {
         guard !mutations.isEmpty, mutations.count <= registrationBatchRows else { return nil }
         for mutation in mutations {
             switch mutation {
-            case .upsertDevice, .appendAudit: continue
+            case .upsertDevice: continue
+            // Counted rows (a flood folded into one) take the general path, which writes the count column.
+            case .appendAudit(let attempt) where attempt.count == 1: continue
             default: return nil
             }
         }

@@ -168,14 +168,14 @@ enum SQLiteBatch {
                 binds += [
                     .integer(Int(a.time)), .text(a.productId), .text(a.deviceName), .text(a.sourceAddress),
                     .text(a.endpoint.rawValue), .integer(a.accepted ? 1 : 0), .text(a.reason), .text(a.detail),
-                    .text(a.nonce), .text(a.timestamp),
+                    .text(a.nonce), .text(a.timestamp), .integer(a.count),
                 ]
             }
             return Statement(
                 sql: """
                     INSERT INTO registration_audit (time_ms, product_id, device_name, source, endpoint, accepted, \
-                    reason, detail, nonce, timestamp) VALUES 
-                    """ + placeholders(rows: chunk.count, columns: 10),
+                    reason, detail, nonce, timestamp, count) VALUES 
+                    """ + placeholders(rows: chunk.count, columns: 11),
                 binds: binds
             )
         }

@@ -34,10 +34,18 @@ enum SQLiteMigrations {
                 PRIMARY KEY (task_id, device_name))
             """,
         ],
-        // AppSecrets kept as salted hashes: every stored clear secret is replaced by its hash (rows already
+        // 4: AppSecrets kept as salted hashes: every stored clear secret is replaced by its hash (rows already
         // hashed are returned unchanged by the function).
         [
             "UPDATE applications SET data = \(SQLiteMigrations.hashApplicationSecretFunction)(data)"
+        ],
+        // 5: source addresses banned by the operator (automatic bans stay in memory).
+        [
+            "CREATE TABLE source_bans (address TEXT PRIMARY KEY, data TEXT NOT NULL)"
+        ],
+        // 6: refused registrations of one source counted into one audit row during a flood.
+        [
+            "ALTER TABLE registration_audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1"
         ],
     ]
 

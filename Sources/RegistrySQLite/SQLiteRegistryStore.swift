@@ -140,7 +140,8 @@ public final class SQLiteRegistryStore: RegistryStore {
             reason: row.column("reason")?.string ?? "",
             detail: row.column("detail")?.string ?? "",
             nonce: row.column("nonce")?.string ?? "",
-            timestamp: row.column("timestamp")?.string ?? ""
+            timestamp: row.column("timestamp")?.string ?? "",
+            count: row.column("count")?.integer ?? 1
         )
     }
 }

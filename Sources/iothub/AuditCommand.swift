@@ -5,7 +5,7 @@ import Foundation
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
-        abstract: "Show the dynamic-registration audit log, newest first."
+        abstract: "Show the dynamic-registration audit log, newest first (COUNT > 1: a flood of refusals from one source counted into one row)."
     )
 
     enum Outcome: String, ExpressibleByArgument, CaseIterable { case success, failure }
@@ -34,10 +34,10 @@ struct AuditCommand: AsyncParsableCommand {
                 return [
                     formatter.string(from: Date(timeIntervalSince1970: TimeInterval(ms) / 1000)),
                     Output.text(log["ProductId"]), Output.text(log["DeviceName"]), Output.text(log["Endpoint"]),
-                    Output.text(log["Result"]), Output.text(log["Reason"]), Output.text(log["SourceAddress"]),
+                    Output.text(log["Result"]), Output.text(log["Reason"]), Output.text(log["SourceAddress"]), Output.text(log["Count"]),
                 ]
             }
-            Output.table(["TIME", "PRODUCT", "DEVICE", "ENDPOINT", "RESULT", "REASON", "SOURCE"], rows)
+            Output.table(["TIME", "PRODUCT", "DEVICE", "ENDPOINT", "RESULT", "REASON", "SOURCE", "COUNT"], rows)
             print("\(Output.text(response["TotalCount"])) attempt(s)")
         }
     }

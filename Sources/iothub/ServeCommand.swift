@@ -50,6 +50,23 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("mqtt-max-queued"), help: help("mqtt-max-queued")) var mqttMaxQueued: String?
     @Option(name: .customLong("mqtt-max-subscriptions"), help: help("mqtt-max-subscriptions")) var mqttMaxSubscriptions: String?
     @Option(name: .customLong("mqtt-max-topic-levels"), help: help("mqtt-max-topic-levels")) var mqttMaxTopicLevels: String?
+    @Option(name: .customLong("registration-rate"), help: help("registration-rate")) var registrationRate: String?
+    @Option(name: .customLong("registration-burst"), help: help("registration-burst")) var registrationBurst: String?
+    @Option(name: .customLong("mqtt-connect-rate"), help: help("mqtt-connect-rate")) var mqttConnectRate: String?
+    @Option(name: .customLong("mqtt-connect-burst"), help: help("mqtt-connect-burst")) var mqttConnectBurst: String?
+    @Option(name: .customLong("device-connect-rate"), help: help("device-connect-rate")) var deviceConnectRate: String?
+    @Option(name: .customLong("device-connect-burst"), help: help("device-connect-burst")) var deviceConnectBurst: String?
+    @Option(name: .customLong("device-publish-rate"), help: help("device-publish-rate")) var devicePublishRate: String?
+    @Option(name: .customLong("device-publish-burst"), help: help("device-publish-burst")) var devicePublishBurst: String?
+    @Option(name: .customLong("rate-limit-table-size"), help: help("rate-limit-table-size")) var rateLimitTableSize: String?
+    @Option(name: .customLong("ban-after-failures"), help: help("ban-after-failures")) var banAfterFailures: String?
+    @Option(name: .customLong("ban-window"), help: help("ban-window")) var banWindow: String?
+    @Option(name: .customLong("ban-duration"), help: help("ban-duration")) var banDuration: String?
+    @Option(name: .customLong("audit-max-age-days"), help: help("audit-max-age-days")) var auditMaxAgeDays: String?
+    @Option(name: .customLong("audit-max-rows"), help: help("audit-max-rows")) var auditMaxRows: String?
+    @Option(name: .customLong("audit-aggregate-window"), help: help("audit-aggregate-window")) var auditAggregateWindow: String?
+    @Option(name: .customLong("audit-aggregate-after"), help: help("audit-aggregate-after")) var auditAggregateAfter: String?
+    @Option(name: .customLong("abuse-exempt"), help: help("abuse-exempt")) var abuseExempt: String?
     @Option(name: .customLong("log-level"), help: help("log-level")) var logLevel: String?
 
     static func help(_ flag: String) -> ArgumentHelp {
@@ -69,7 +86,9 @@ struct ServeCommand: AsyncParsableCommand {
             ("allow-anonymous", allowAnonymous), ("mqtt-max-connections", mqttMaxConnections), ("mqtt-tcp-engine", mqttTCPEngine), ("mqtt-connect-timeout", mqttConnectTimeout),
             ("mqtt-max-packet-size", mqttMaxPacketSize), ("mqtt-max-inflight", mqttMaxInflight), ("mqtt-max-queued", mqttMaxQueued),
             ("mqtt-max-subscriptions", mqttMaxSubscriptions), ("mqtt-max-topic-levels", mqttMaxTopicLevels),
-            ("log-level", logLevel),
+            ("registration-rate", registrationRate), ("registration-burst", registrationBurst), ("mqtt-connect-rate", mqttConnectRate), ("mqtt-connect-burst", mqttConnectBurst), ("device-connect-rate", deviceConnectRate), ("device-connect-burst", deviceConnectBurst), ("device-publish-rate", devicePublishRate), ("device-publish-burst", devicePublishBurst), ("rate-limit-table-size", rateLimitTableSize), ("ban-after-failures", banAfterFailures), ("ban-window", banWindow), ("ban-duration", banDuration),
+            ("audit-max-age-days", auditMaxAgeDays), ("audit-max-rows", auditMaxRows), ("audit-aggregate-window", auditAggregateWindow), ("audit-aggregate-after", auditAggregateAfter),
+            ("abuse-exempt", abuseExempt), ("log-level", logLevel),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })
     }

@@ -33,6 +33,10 @@ final class RegistrationRefusalTests: XCTestCase {
             .deviceAlreadyActivated, 1026, "FailedOperation.DeviceAlreadyActivated", "Device already activated",
             "device_already_activated"
         ),
+        // Hub-defined (device-protocol §3.5 has no rate-limit row): Tencent's cloud API code for a caller
+        // over its frequency limit, and a hub code for banned sources.
+        (.requestLimitExceeded, 1027, "RequestLimitExceeded", "Request limit exceeded", "request_limit_exceeded"),
+        (.sourceBanned, 1028, "UnauthorizedOperation.SourceBanned", "Source address banned", "source_banned"),
         (.internalError, 1099, "InternalError", "Internal error", "internal_error"),
     ]
 

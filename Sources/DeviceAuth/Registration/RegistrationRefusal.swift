@@ -7,6 +7,7 @@ public struct RegistrationRefusal: Error, Sendable, Hashable, CustomStringConver
         case invalidRequest, invalidAuthorization, signatureMismatch, nonceReplayed
         case productNotFound, productDisabled, registrationDisabled
         case deviceNotFound, deviceDisabled, registerLimitReached, deviceAlreadyActivated
+        case requestLimitExceeded, sourceBanned
         case internalError
     }
 
@@ -38,6 +39,11 @@ public struct RegistrationRefusal: Error, Sendable, Hashable, CustomStringConver
     public static let registerLimitReached = Self(.registerLimitReached)
     /// The device has already logged in; an operator must reset it first.
     public static let deviceAlreadyActivated = Self(.deviceAlreadyActivated)
+    /// The source address sent more registrations than its rate limit allows (hub-defined; Tencent's cloud
+    /// API answers `RequestLimitExceeded` when a caller is over its frequency limit).
+    public static let requestLimitExceeded = Self(.requestLimitExceeded)
+    /// The source address is banned (by the operator, or after repeated authentication failures).
+    public static let sourceBanned = Self(.sourceBanned)
     /// The hub failed internally.
     public static let internalError = Self(.internalError)
 
@@ -70,6 +76,8 @@ public struct RegistrationRefusal: Error, Sendable, Hashable, CustomStringConver
         case .deviceDisabled: 1024
         case .registerLimitReached: 1025
         case .deviceAlreadyActivated: 1026
+        case .requestLimitExceeded: 1027
+        case .sourceBanned: 1028
         case .internalError: 1099
         }
     }
@@ -88,6 +96,8 @@ public struct RegistrationRefusal: Error, Sendable, Hashable, CustomStringConver
         case .deviceDisabled: "UnauthorizedOperation.DeviceIsNotEnabled"
         case .registerLimitReached: "LimitExceeded.DeviceExceedLimit"
         case .deviceAlreadyActivated: "FailedOperation.DeviceAlreadyActivated"
+        case .requestLimitExceeded: "RequestLimitExceeded"
+        case .sourceBanned: "UnauthorizedOperation.SourceBanned"
         case .internalError: "InternalError"
         }
     }
@@ -106,6 +116,8 @@ public struct RegistrationRefusal: Error, Sendable, Hashable, CustomStringConver
         case .deviceDisabled: "Device is disabled"
         case .registerLimitReached: "Register limit exceeded"
         case .deviceAlreadyActivated: "Device already activated"
+        case .requestLimitExceeded: "Request limit exceeded"
+        case .sourceBanned: "Source address banned"
         case .internalError: "Internal error"
         }
     }
@@ -124,6 +136,8 @@ public struct RegistrationRefusal: Error, Sendable, Hashable, CustomStringConver
         case .deviceDisabled: "device_disabled"
         case .registerLimitReached: "register_limit_reached"
         case .deviceAlreadyActivated: "device_already_activated"
+        case .requestLimitExceeded: "request_limit_exceeded"
+        case .sourceBanned: "source_banned"
         case .internalError: "internal_error"
         }
     }

@@ -113,6 +113,8 @@ enum ActionEncoding {
             ("Result", .string(a.accepted ? "success" : "failure")),
             ("Reason", .string(a.reason)),
             ("Detail", .string(a.detail)),
+            // Attempts the row stands for: more than 1 for a flood of refusals counted into one row.
+            ("Count", .int(a.count)),
         ])
     }
 }

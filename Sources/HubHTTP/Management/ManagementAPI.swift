@@ -28,6 +28,7 @@ public struct ManagementAPI: Sendable {
         messaging: (any DeviceMessaging)? = nil,
         firmware: FirmwareRepository? = nil,
         webhooks: (any WebhookStatusSource)? = nil,
+        abuse: AbuseGuard? = nil,
         logger: Logger,
         maxBodySize: Int = 1 << 20,
         replayCacheEntries: Int = 100_000,
@@ -35,6 +36,7 @@ public struct ManagementAPI: Sendable {
     ) {
         var actions = ManagementActions(registry: registry, messaging: messaging, firmware: firmware)
         actions.webhooks = webhooks
+        actions.abuse = abuse
         self.actions = actions
         self.credentials = credentials
         self.logger = logger

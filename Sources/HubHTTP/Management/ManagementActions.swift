@@ -12,6 +12,8 @@ struct ManagementActions: Sendable {
     var webhooks: (any WebhookStatusSource)? = nil
     /// Firmware files and URLs (nil: the OTA actions answer FailedOperation).
     var firmware: FirmwareRepository? = nil
+    /// Source-address bans (nil: the ban actions answer FailedOperation).
+    var abuse: AbuseGuard? = nil
 
     static let handlers: [String: Handler] = [
         "CreateProduct": { try await $0.createProduct($1, $2) },
@@ -61,6 +63,9 @@ struct ManagementActions: Sendable {
         "CancelDeviceFirmwareTask": { try await $0.cancelDeviceFirmwareTask($1, $2) },
         "RetryDeviceFirmwareTask": { try await $0.retryDeviceFirmwareTask($1, $2) },
         "UpdateOtaTaskStatus": { try await $0.updateOtaTaskStatus($1, $2) },
+        "DescribeBans": { try await $0.describeBans($1, $2) },
+        "CreateBan": { try await $0.createBan($1, $2) },
+        "DeleteBan": { try await $0.deleteBan($1, $2) },
     ]
 
     /// Runs a registry call, mapping its errors to API errors.

@@ -57,11 +57,12 @@ public struct RegistrationError: Error, Sendable, Hashable, CustomStringConverti
     /// resetting the device's registration (`iothub device reset`, or ResetDeviceRegistration).
     public var requiresOperatorReset: Bool { refusal == .deviceAlreadyActivated }
 
-    /// Worth retrying later without anyone changing anything (network, hub-internal, replayed nonce).
+    /// Worth retrying later without anyone changing anything (network, hub-internal, replayed nonce, the
+    /// hub's rate limit or a temporary ban of the source address).
     public var isTransient: Bool {
         switch kind {
         case .transport, .httpStatus: true
-        case .refused(let refusal): refusal == .internalError || refusal == .nonceReplayed
+        case .refused(let refusal): refusal == .internalError || refusal == .nonceReplayed || refusal == .requestLimitExceeded || refusal == .sourceBanned
         default: false
         }
     }

@@ -24,6 +24,9 @@ public struct RegistrationAttempt: Sendable, Codable, Hashable {
     public var detail: String
     public var nonce: String
     public var timestamp: String
+    /// How many attempts this row stands for: 1, or more for refused attempts of one source with one
+    /// reason counted into one row during a flood (see `AuditAggregator`).
+    public var count: Int
 
     public init(
         time: Int64,
@@ -35,7 +38,8 @@ public struct RegistrationAttempt: Sendable, Codable, Hashable {
         reason: String,
         detail: String = "",
         nonce: String = "",
-        timestamp: String = ""
+        timestamp: String = "",
+        count: Int = 1
     ) {
         self.time = time
         self.productId = productId
@@ -47,6 +51,7 @@ public struct RegistrationAttempt: Sendable, Codable, Hashable {
         self.detail = detail
         self.nonce = nonce
         self.timestamp = timestamp
+        self.count = count
     }
 
     public static let reasonRegistered = "registered"
