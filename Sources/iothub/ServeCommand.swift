@@ -36,6 +36,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("ws-port"), help: help("ws-port")) var wsPort: String?
     @Option(name: .customLong("allow-anonymous"), help: help("allow-anonymous")) var allowAnonymous: String?
     @Option(name: .customLong("mqtt-max-connections"), help: help("mqtt-max-connections")) var mqttMaxConnections: String?
+    @Option(name: .customLong("mqtt-max-pending-connections"), help: help("mqtt-max-pending-connections")) var mqttMaxPendingConnections: String?
+    @Option(name: .customLong("mqtt-pre-connect-bytes"), help: help("mqtt-pre-connect-bytes")) var mqttPreConnectBytes: String?
+    @Option(name: .customLong("mqtt-output-watermark"), help: help("mqtt-output-watermark")) var mqttOutputWatermark: String?
+    @Option(name: .customLong("mqtt-output-budget"), help: help("mqtt-output-budget")) var mqttOutputBudget: String?
+    @Option(name: .customLong("mqtt-output-stall-timeout"), help: help("mqtt-output-stall-timeout")) var mqttOutputStallTimeout: String?
     @Option(name: .customLong("mqtt-tcp-engine"), help: help("mqtt-tcp-engine")) var mqttTCPEngine: String?
     @Option(name: .customLong("mqtt-connect-timeout"), help: help("mqtt-connect-timeout")) var mqttConnectTimeout: String?
     @Option(name: .customLong("mqtt-max-packet-size"), help: help("mqtt-max-packet-size")) var mqttMaxPacketSize: String?
@@ -59,6 +64,9 @@ struct ServeCommand: AsyncParsableCommand {
             ("allow-anonymous", allowAnonymous), ("mqtt-max-connections", mqttMaxConnections), ("mqtt-tcp-engine", mqttTCPEngine), ("mqtt-connect-timeout", mqttConnectTimeout),
             ("mqtt-max-packet-size", mqttMaxPacketSize), ("mqtt-max-inflight", mqttMaxInflight), ("mqtt-max-queued", mqttMaxQueued),
             ("mqtt-max-subscriptions", mqttMaxSubscriptions), ("mqtt-max-topic-levels", mqttMaxTopicLevels),
+            ("mqtt-max-pending-connections", mqttMaxPendingConnections), ("mqtt-pre-connect-bytes", mqttPreConnectBytes),
+            ("mqtt-output-watermark", mqttOutputWatermark), ("mqtt-output-budget", mqttOutputBudget),
+            ("mqtt-output-stall-timeout", mqttOutputStallTimeout),
             ("log-level", logLevel),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })
