@@ -192,10 +192,18 @@ final class MQTTConformance13ConnectionLimitsTests: XCTestCase {
     func testSocketsWithoutConnectAreBounded() async throws {
         try await withHubs({ $0.mqttMaxPendingConnections = 2 }) { hub, engine in
             let port = await hub.port(.mqtt)
-            let first = try await RawMQTTClient.connect(port: port, name: "silent-1")
-            let second = try await RawMQTTClient.connect(port: port, name: "silent-2")
-            let third = try await RawMQTTClient.connect(port: port, name: "silent-3")
-            try await third.expectClose("\(engine): a third socket without CONNECT over a pending limit of 2")
+            var sockets: [RawMQTTClient] = []
+            for index in 1...3 { sockets.append(try await RawMQTTClient.connect(port: port, name: "silent-\(index)")) }
+            // One of the three is closed at accept (NIO sets sockets up on several threads: which one is not fixed).
+            var closed = 0
+            for _ in 0..<250 where closed == 0 {
+                try await Task.sleep(for: .milliseconds(20))
+                closed = sockets.count(where: \.isClosed)
+            }
+            XCTAssertEqual(closed, 1, "\(engine): a third socket without CONNECT over a pending limit of 2 is closed")
+            let open = sockets.filter { !$0.isClosed }
+            guard open.count == 2 else { return XCTFail("\(engine): \(open.count) sockets open") }
+            let (first, second) = (open[0], open[1])
             try await first.send(MQTTBytes.connect(.v3_1_1, clientId: "pending-\(engine)-1"))
             try await first.expect(MQTTBytes.connack(.v3_1_1), "\(engine): the first socket connects")
             var admitted = false
@@ -209,7 +217,7 @@ final class MQTTConformance13ConnectionLimitsTests: XCTestCase {
             XCTAssertTrue(admitted, "\(engine): a pending place freed by a CONNECT is taken again")
             try await second.send(MQTTBytes.connect(.v3_1_1, clientId: "pending-\(engine)-2"))
             try await second.expect(MQTTBytes.connack(.v3_1_1), "\(engine): the second pending socket was kept")
-            for client in [first, second, third] { await client.close() }
+            for client in sockets { await client.close() }
         }
     }
 
