@@ -214,6 +214,11 @@ public final class Hub: Sendable {
         let listenerKinds = kinds
         var mqttConfiguration = MQTTServerConfiguration(listeners: listeners)
         mqttConfiguration.maxConnections = configuration.mqttMaxConnections
+        mqttConfiguration.maxPendingConnections = configuration.mqttMaxPendingConnections
+        mqttConfiguration.preConnectBytes = configuration.mqttPreConnectBytes
+        mqttConfiguration.outputWatermark = configuration.mqttOutputWatermark
+        mqttConfiguration.outputBudget = configuration.mqttOutputBudget
+        mqttConfiguration.outputStallTimeoutSeconds = configuration.mqttOutputStallTimeout
         mqttConfiguration.tcpEngine = configuration.mqttTCPEngine
         mqttConfiguration.connectTimeoutSeconds = configuration.mqttConnectTimeout
         mqttConfiguration.maxPacketSize = configuration.mqttMaxPacketSize

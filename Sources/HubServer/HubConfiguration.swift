@@ -58,8 +58,21 @@ public struct HubConfiguration: Sendable, Equatable {
     public var wsPort: Int? = 8083
     /// Admit MQTT clients without credentials, with access outside the device namespaces. Default false.
     public var allowAnonymous = false
-    /// Simultaneous MQTT connections. Default 100000.
+    /// Simultaneous MQTT clients (connected or being authenticated); a CONNECT beyond it gets CONNACK 3 and
+    /// is closed. Default 100000.
     public var mqttMaxConnections = 100_000
+    /// MQTT sockets that have not sent CONNECT yet (TLS handshakes, WebSocket upgrades included); beyond it a
+    /// new socket is closed at accept. Default 10000.
+    public var mqttMaxPendingConnections = 10_000
+    /// Bytes an MQTT client may send before its CONNECT is decided (the CONNECT and anything behind it). Default 8192.
+    public var mqttPreConnectBytes = 8 * 1024
+    /// Unwritten output per MQTT connection above which the hub stops reading from it. Default 1048576.
+    public var mqttOutputWatermark = 1 << 20
+    /// Bytes queued per MQTT connection: QoS 0 beyond it is dropped, anything else closes the connection.
+    /// Default 16777216.
+    public var mqttOutputBudget = 16 << 20
+    /// Seconds an MQTT connection may stay over the output watermark before it is closed. Default 60.
+    public var mqttOutputStallTimeout = 60
     /// What carries the plain-TCP MQTT listener: `poll` (the hub's own epoll transport, Linux) or `nio`
     /// (a SwiftNIO channel per connection). Default poll on Linux.
     public var mqttTCPEngine = MQTTServerConfiguration.defaultTCPEngine

@@ -90,8 +90,23 @@ public struct HubSetting: Sendable {
         HubSetting("allow-anonymous", "IOTHUB_ALLOW_ANONYMOUS", "allowAnonymous", "true: admit MQTT clients without credentials outside device topics. Default false") {
             $0.allowAnonymous = try bool($1)
         },
-        HubSetting("mqtt-max-connections", "IOTHUB_MQTT_MAX_CONNECTIONS", "mqttMaxConnections", "Simultaneous MQTT connections. Default 100000") {
+        HubSetting("mqtt-max-connections", "IOTHUB_MQTT_MAX_CONNECTIONS", "mqttMaxConnections", "Simultaneous MQTT clients; a CONNECT beyond it gets CONNACK 3. Default 100000") {
             $0.mqttMaxConnections = try positive($1)
+        },
+        HubSetting("mqtt-max-pending-connections", "IOTHUB_MQTT_MAX_PENDING_CONNECTIONS", "mqttMaxPendingConnections", "MQTT sockets that have not sent CONNECT yet; more are closed at accept. Default 10000") {
+            $0.mqttMaxPendingConnections = try positive($1)
+        },
+        HubSetting("mqtt-pre-connect-bytes", "IOTHUB_MQTT_PRE_CONNECT_BYTES", "mqttPreConnectBytes", "Bytes an MQTT client may send before its CONNECT is decided (the CONNECT included). Default 8192") {
+            $0.mqttPreConnectBytes = try positive($1)
+        },
+        HubSetting("mqtt-output-watermark", "IOTHUB_MQTT_OUTPUT_WATERMARK", "mqttOutputWatermark", "Unwritten bytes per MQTT connection above which the hub stops reading from it. Default 1048576") {
+            $0.mqttOutputWatermark = try positive($1)
+        },
+        HubSetting("mqtt-output-budget", "IOTHUB_MQTT_OUTPUT_BUDGET", "mqttOutputBudget", "Bytes queued per MQTT connection; QoS 0 beyond is dropped, anything else closes it. Default 16777216") {
+            $0.mqttOutputBudget = try positive($1)
+        },
+        HubSetting("mqtt-output-stall-timeout", "IOTHUB_MQTT_OUTPUT_STALL_TIMEOUT", "mqttOutputStallTimeout", "Seconds an MQTT connection may stay over the output watermark before it is closed. Default 60") {
+            $0.mqttOutputStallTimeout = try positive($1)
         },
         HubSetting("mqtt-tcp-engine", "IOTHUB_MQTT_TCP_ENGINE", "mqttTCPEngine", "What carries plain-TCP MQTT: poll (the hub's own epoll transport, Linux) or nio. Default poll") {
             guard let engine = MQTTServerConfiguration.TCPEngine(rawValue: $1.lowercased()) else {

@@ -122,7 +122,8 @@ public final class DeviceClient: Sendable {
             keepAlive: configuration.keepAlive,
             credentials: credentials,
             reconnect: configuration.reconnect,
-            offlineQueueCapacity: configuration.offlineQueueCapacity
+            offlineQueueCapacity: configuration.offlineQueueCapacity,
+            outboundBufferBytes: configuration.outboundBufferBytes
         )
     }
 

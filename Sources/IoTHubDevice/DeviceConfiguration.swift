@@ -19,6 +19,8 @@ public struct DeviceConfiguration: Sendable {
     public var keepAlive: UInt16
     public var reconnect: ReconnectPolicy
     public var offlineQueueCapacity: Int
+    /// Bytes of publishes the MQTT client may hold (``MQTTClientConfiguration/outboundBufferBytes``). Default 1 MiB.
+    public var outboundBufferBytes: Int
     /// How key devices sign their MQTT password.
     public var passwordMethod: MQTTPassword.Method
     /// How long service requests (shadow, time, OTA version, config, log level) wait for the hub's reply.
@@ -39,6 +41,7 @@ public struct DeviceConfiguration: Sendable {
         keepAlive: UInt16 = 60,
         reconnect: ReconnectPolicy = ReconnectPolicy(),
         offlineQueueCapacity: Int = 1_000,
+        outboundBufferBytes: Int = 1 << 20,
         passwordMethod: MQTTPassword.Method = .hmacSHA256,
         requestTimeout: Duration = .seconds(5),
         reregisterOnRejectedCredential: Bool = true
@@ -53,6 +56,7 @@ public struct DeviceConfiguration: Sendable {
         self.keepAlive = keepAlive
         self.reconnect = reconnect
         self.offlineQueueCapacity = offlineQueueCapacity
+        self.outboundBufferBytes = outboundBufferBytes
         self.passwordMethod = passwordMethod
         self.requestTimeout = requestTimeout
         self.reregisterOnRejectedCredential = reregisterOnRejectedCredential

@@ -61,5 +61,9 @@ public final class BrokerHost: @unchecked Sendable {
         lock.withLock { body(broker) }
     }
 
-    var connectionCount: Int { lock.withLock { handles.count } }
+    /// Each connected client's unwritten output in bytes (`ConnectionHandle.unwrittenBytes`).
+    public func unwrittenOutput() -> [ConnectionID: Int] {
+        let all = lock.withLock { handles }
+        return all.mapValues(\.unwrittenBytes)
+    }
 }

@@ -15,6 +15,11 @@ public import NIOCore
 ///
 /// It splits the byte stream into packets itself (`MQTTFrameDecoder.decodeFrame`): bytes of an incomplete
 /// packet wait in `partial`; a connection between packets holds no buffer of its own.
+///
+/// Before CONNACK a connection is cheap to hold: its first byte must be a CONNECT fixed header (0x10), and
+/// it may send at most `preConnectBytes` (the CONNECT and anything pipelined behind it) until its CONNECT is
+/// decided; beyond either it is closed at once. Once connected, reading pauses while its unwritten output is
+/// over the watermark (`outputBackpressure`), and a connection that stays over it too long is closed.
 class MQTTConnectionCore {
     enum State {
         case awaitingConnect
@@ -41,17 +46,38 @@ class MQTTConnectionCore {
     private(set) var handle: ConnectionHandle?
     /// The client id of the CONNECT being authenticated (for undoing a login if the connection closes first).
     private var connectingClientId = ""
-    /// Bytes of the packets received behind CONNECT while authenticating.
+    /// Bytes of the CONNECT and the packets received behind it while authenticating.
     private var bufferedBytes = 0
     /// Received bytes of a packet not complete yet.
     private var partial: ByteBuffer?
-    /// Reading was paused while authenticating (a packet arrived behind CONNECT).
-    private var readingPaused = false
-    private var maxBufferedBytes: Int { max(4 * framer.maxPacketSize, 1 << 20) }
+    /// Why reading is paused (`Pause` bits); reading runs when none is set.
+    private var pauses: UInt8 = 0
+    /// What this connection counts as in `MQTTConnectionLimits`.
+    private var counted = Counted.pending
+    /// When the unwritten output went over the watermark (uptime nanoseconds), 0 while it is not.
+    private var outputOverSince: UInt64 = 0
 
+    private enum Pause {
+        /// A packet arrived behind CONNECT while authenticating.
+        static let authenticating: UInt8 = 1
+        /// The unwritten output is over the watermark.
+        static let output: UInt8 = 2
+    }
+
+    private enum Counted: UInt8 {
+        case pending, admitted, none
+    }
+
+    /// The transport counted the socket as pending (`MQTTConnectionLimits.acceptPending`) before.
     init(id: ConnectionID, listener: MQTTListenerContext) {
         self.id = id
         self.listener = listener
+    }
+
+    deinit {
+        // A connection that never saw its transport close (a NIO handler whose WebSocket upgrade never
+        // happened) gives its place back here.
+        releaseCount()
     }
 
     // MARK: what a transport implements
@@ -85,18 +111,44 @@ class MQTTConnectionCore {
             pending.writeBuffer(&buffer)
             buffer = pending
         }
+        if case .awaitingConnect = state, let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self), first != 0x10 {
+            // MQTT-3.1.0-1: the first packet is CONNECT; there is nothing to wait for.
+            return close("first byte 0x\(String(first, radix: 16)) is not CONNECT", metric: "not_connect")
+        }
         do {
-            while case .some(let frame) = try framer.decodeFrame(&buffer) {
+            while true {
+                // Before CONNECT, the frame limit is the pre-CONNECT budget: a larger declared length is
+                // refused before any of it is buffered.
+                let awaitingConnect: Bool
+                if case .awaitingConnect = state { awaitingConnect = true } else { awaitingConnect = false }
+                guard let frame = try (awaitingConnect ? listener.connectFramer : framer).decodeFrame(&buffer) else { break }
                 receiveFrame(frame)
                 if case .closed = state { return }
             }
         } catch {
+            if case .awaitingConnect = state, error.code == .packetTooLarge {
+                return close("CONNECT larger than \(listener.preConnectBytes) bytes", metric: "connect_too_large")
+            }
             // As a ByteToMessageHandler would report it: the packets before are processed (transportClosed
             // runs them first), the connection closes.
             transportFailed(error)
             return
         }
         if buffer.readableBytes > 0 { partial = buffer }
+        if let allowed = preConnackReadLimit, allowed <= 0 {
+            close("more than \(listener.preConnectBytes) bytes before CONNACK", metric: "pre_connack_overflow")
+        }
+    }
+
+    /// Before CONNACK, the most the transport may read now (one byte more than the pre-CONNECT budget leaves,
+    /// so that a client over it is seen and closed); nil once connected. Zero or less: over the budget.
+    final var preConnackReadLimit: Int? {
+        switch state {
+        case .awaitingConnect, .authenticating:
+            listener.preConnectBytes + 1 - bufferedBytes - (partial?.readableBytes ?? 0)
+        case .connected, .closed:
+            nil
+        }
     }
 
     /// The end of a read burst: the packets decoded so far go to the broker.
@@ -112,6 +164,7 @@ class MQTTConnectionCore {
         state = .closed
         // The handle refers back to its connection (the poll transport's output is the connection itself).
         handle = nil
+        releaseCount()
         if case .connected(_, let identity, let clientId) = previous {
             let stillConnected = host.connectionClosed(id, clientId: clientId)
             metrics.disconnected()
@@ -122,7 +175,10 @@ class MQTTConnectionCore {
 
     /// A transport or framing error: logged, and the connection closes.
     final func transportFailed(_ error: any Error) {
-        if error is MQTTCodecError { metrics.protocolError() }
+        if error is MQTTCodecError {
+            metrics.protocolError()
+            metrics.connectionClosed("protocol_error")
+        }
         logger.debug("connection error", metadata: metadata(["error": "\(error)"]))
         closeTransport()
     }
@@ -130,6 +186,50 @@ class MQTTConnectionCore {
     /// The socket can take data again.
     final func writable() {
         handle?.resume()
+    }
+
+    /// The connection's unwritten output went over the watermark (`over`) or back below half of it (from its
+    /// handle, on the event loop). Over it, reading pauses, so a client that sends without reading (PINGREQ
+    /// or QoS 1 floods) stops being read instead of growing the queue; one that stays over it for
+    /// `outputStallTimeoutSeconds` is closed.
+    final func outputBackpressure(_ over: Bool) {
+        guard case .connected = state else { return }
+        setPause(Pause.output, over)
+        guard over else {
+            outputOverSince = 0
+            return
+        }
+        let since = NIODeadline.now().uptimeNanoseconds
+        outputOverSince = since
+        let timeout = listener.outputStallTimeoutSeconds
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        eventLoop.scheduleTask(in: .seconds(Int64(timeout))) {
+            let connection = loopBound.value
+            guard connection.outputOverSince == since, case .connected = connection.state else { return }
+            connection.close("output over the watermark for \(timeout) s", metric: "output_stalled")
+        }
+    }
+
+    /// The connection's queue could not take a packet within its byte budget (on the event loop).
+    final func outputBudgetExceeded(_ budget: Int) {
+        guard case .connected = state else { return }
+        close("output over its budget of \(budget) bytes", metric: "output_budget")
+    }
+
+    private func setPause(_ reason: UInt8, _ paused: Bool) {
+        let wasReading = pauses == 0
+        if paused { pauses |= reason } else { pauses &= ~reason }
+        if (pauses == 0) != wasReading { setReading(pauses == 0) }
+    }
+
+    /// Gives the connection's place in `MQTTConnectionLimits` back.
+    private func releaseCount() {
+        switch counted {
+        case .pending: listener.limits.releasePending()
+        case .admitted: listener.limits.releaseAdmitted()
+        case .none: break
+        }
+        counted = .none
     }
 
     // MARK: the protocol
@@ -149,13 +249,12 @@ class MQTTConnectionCore {
         case .authenticating(let connect, var buffered):
             // Clients need not wait for CONNACK (MQTT 3.1.1 §3.1.4). Backpressure instead of a packet limit:
             // reading pauses at the first packet behind CONNECT (most clients send none, and then reading
-            // never pauses), so only what was already read arrives here; the cap is a safety net.
-            if !readingPaused {
-                readingPaused = true
-                setReading(false)
-            }
+            // never pauses), so only what was already read arrives here; the pre-CONNECT budget caps it.
+            setPause(Pause.authenticating, true)
             bufferedBytes += frame.packetSize
-            guard bufferedBytes <= maxBufferedBytes else { return close("too much data before CONNACK") }
+            guard bufferedBytes <= listener.preConnectBytes else {
+                return close("more than \(listener.preConnectBytes) bytes before CONNACK", metric: "pre_connack_overflow")
+            }
             buffered.append(frame)
             state = .authenticating(connect: connect, buffered: buffered)
         case .connected(let version, _, _):
@@ -170,9 +269,19 @@ class MQTTConnectionCore {
         guard frame.typeAndFlags >> 4 == MQTTPacketType.connect.rawValue,
             case .connect(let connect)? = try? MQTTPacketDecoder.decode(frame, version: .v3_1_1)
         else {
-            return close("first packet is not a valid CONNECT")
+            return close("first packet is not a valid CONNECT", metric: "not_connect")
         }
         connectReceived()
+        // No longer pending: the client now needs a place among the connections, or is answered that the
+        // hub is full (CONNACK 3) without being authenticated.
+        releaseCount()
+        guard listener.limits.admit() else {
+            metrics.connectRefused("max_connections")
+            metrics.connectionClosed("max_connections")
+            return refuse(returnCode: 0x03, version: .v3_1_1, reason: "more than \(listener.limits.maxConnections) connections")
+        }
+        counted = .admitted
+        bufferedBytes = frame.packetSize
         guard let version = MQTTProtocolVersion(protocolName: connect.protocolName, protocolLevel: connect.protocolLevel), version != .v5 else {
             // MQTT-3.1.2-2: unacceptable protocol level → CONNACK 1, then close.
             metrics.connectRefused("unacceptable_protocol")
@@ -212,7 +321,7 @@ class MQTTConnectionCore {
             metrics.connectRefused("return_code_\(returnCode)")
             refuse(returnCode: returnCode, version: version, reason: reason)
         case .accept(let identity):
-            let handle = ConnectionHandle(id: id, output: makeOutput(), version: version, maxPending: listener.maxPendingOutbound, metrics: metrics)
+            let handle = ConnectionHandle(id: id, output: makeOutput(), version: version, limits: listener.output, metrics: metrics)
             self.handle = handle
             host.register(handle)
             state = .connected(version: version, identity: identity, clientId: connect.clientId)
@@ -227,10 +336,7 @@ class MQTTConnectionCore {
             }
             performReceived()
             bufferedBytes = 0
-            if readingPaused, case .connected = state {
-                readingPaused = false
-                setReading(true)
-            }
+            if case .connected = state { setPause(Pause.authenticating, false) }
         }
     }
 
@@ -240,7 +346,7 @@ class MQTTConnectionCore {
             packet = try MQTTPacketDecoder.decode(frame, version: version)
         } catch {
             metrics.protocolError()
-            return close("malformed packet: \(error)")
+            return close("malformed packet: \(error)", metric: "protocol_error")
         }
         metrics.packetReceived(packet)
         received.append(packet)
@@ -270,8 +376,10 @@ class MQTTConnectionCore {
         sendThenClose(buffer)
     }
 
-    private func close(_ reason: String) {
+    /// Closes the connection, logging why and counting it under `metric` (a bounded label).
+    private func close(_ reason: String, metric: String) {
         logger.info("closing connection", metadata: metadata(["hub.reason": "\(reason)"]))
+        metrics.connectionClosed(metric)
         closeTransport()
     }
 }
@@ -281,8 +389,14 @@ final class MQTTListenerContext: Sendable {
     let host: BrokerHost
     let authenticator: any MQTTAuthenticator
     let connectTimeoutSeconds: Int
-    let maxPendingOutbound: Int
+    let output: ConnectionHandle.Limits
     let framer: MQTTFrameDecoder
+    /// The framer of the first packet: at most `preConnectBytes`.
+    let connectFramer: MQTTFrameDecoder
+    let preConnectBytes: Int
+    let outputStallTimeoutSeconds: Int
+    /// Shared by every listener of the server.
+    let limits: MQTTConnectionLimits
     let webSocket: Bool
     /// The listener speaks TLS: the transport may carry a client certificate.
     let tls: Bool
@@ -296,6 +410,7 @@ final class MQTTListenerContext: Sendable {
         host: BrokerHost,
         authenticator: any MQTTAuthenticator,
         configuration: MQTTServerConfiguration,
+        limits: MQTTConnectionLimits,
         webSocket: Bool,
         tls: Bool,
         transportIdentity: @escaping @Sendable (any Channel) -> EventLoopFuture<TransportIdentity>,
@@ -306,8 +421,14 @@ final class MQTTListenerContext: Sendable {
         self.host = host
         self.authenticator = authenticator
         self.connectTimeoutSeconds = configuration.connectTimeoutSeconds
-        self.maxPendingOutbound = configuration.maxPendingOutbound
+        self.output = ConnectionHandle.Limits(
+            maxPackets: configuration.maxPendingOutbound, watermark: configuration.outputWatermark, budget: configuration.outputBudget
+        )
         self.framer = MQTTFrameDecoder(maxPacketSize: configuration.maxPacketSize)
+        self.preConnectBytes = max(configuration.preConnectBytes, 2)
+        self.connectFramer = MQTTFrameDecoder(maxPacketSize: min(self.preConnectBytes, configuration.maxPacketSize))
+        self.outputStallTimeoutSeconds = configuration.outputStallTimeoutSeconds
+        self.limits = limits
         self.webSocket = webSocket
         self.transportIdentity = transportIdentity
         self.metrics = metrics

@@ -55,7 +55,7 @@ final class MQTTConnectionHandler: MQTTConnectionCore, ChannelInboundHandler, Re
     }
 
     override func makeOutput() -> ConnectionOutput {
-        .channel(context!.channel)
+        .channel(context!.channel, NIOLoopBound(self, eventLoop: context!.eventLoop))
     }
 
     override func connectReceived() {

@@ -17,6 +17,8 @@ public final class MQTTServer: Service, @unchecked Sendable {
     let group: any EventLoopGroup
     let logger: Logger
     let metrics = MQTTServerMetrics()
+    /// Pending and admitted connections of every listener.
+    let limits: MQTTConnectionLimits
     private let nextConnection = NIOLockedValueBox<UInt64>(0)
     /// The plain-TCP listeners' own transport (when `tcpEngine` is `.poll`).
     let poll = PollTransport()
@@ -34,6 +36,7 @@ public final class MQTTServer: Service, @unchecked Sendable {
         hubSink: @escaping @Sendable (MQTTPublish, ClientIdentity) -> Void = { _, _ in }
     ) {
         self.configuration = configuration
+        self.limits = MQTTConnectionLimits(maxConnections: configuration.maxConnections, maxPending: configuration.maxPendingConnections)
         self.host = BrokerHost(broker: broker, hubSink: hubSink)
         self.authenticator = authenticator
         self.group = group
@@ -92,7 +95,7 @@ public final class MQTTServer: Service, @unchecked Sendable {
     /// What the connections of a listener share.
     func listenerContext(webSocket: Bool, tls: Bool) -> MQTTListenerContext {
         MQTTListenerContext(
-            host: host, authenticator: authenticator, configuration: configuration, webSocket: webSocket,
+            host: host, authenticator: authenticator, configuration: configuration, limits: limits, webSocket: webSocket,
             tls: tls, transportIdentity: transportIdentity, metrics: metrics, logger: logger
         )
     }
@@ -136,13 +139,26 @@ public final class MQTTServer: Service, @unchecked Sendable {
     }
 
     private func initialize(_ channel: any Channel, sslContext: NIOSSLContext?, pskContexts: TLSContexts?, listener: MQTTListenerContext) -> EventLoopFuture<Void> {
-        guard host.connectionCount < configuration.maxConnections else {
-            metrics.connectRefused("max_connections")
+        // Sockets that have not sent CONNECT are bounded (closed at accept); the connection limit itself is
+        // checked at CONNECT, which is answered with CONNACK 3.
+        guard limits.acceptPending() else {
+            metrics.connectionClosed("max_pending_connections")
             return channel.close()
         }
         let id = nextConnectionID()
         let pskIdentity = pskContexts == nil ? nil : PSKIdentityBox()
-        let mqttHandlers: [any ChannelHandler] = [MQTTConnectionHandler(id: id, listener: listener, pskIdentity: pskIdentity)]
+        let handler = MQTTConnectionHandler(id: id, listener: listener, pskIdentity: pskIdentity)
+        let mqttHandlers: [any ChannelHandler] = [handler]
+        if listener.webSocket {
+            // The MQTT handler (and its connect timer) joins the pipeline only after the HTTP upgrade: the
+            // connect timeout counts from accept here, so that a socket that never upgrades does not hold its
+            // pending place.
+            let bound = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+            channel.eventLoop.scheduleTask(in: .seconds(Int64(listener.connectTimeoutSeconds))) {
+                guard case .awaitingConnect = bound.value.state else { return }
+                channel.close(promise: nil)
+            }
+        }
         return channel.eventLoop.makeCompletedFuture {
             let sync = channel.pipeline.syncOperations
             if let sslContext {

@@ -45,8 +45,16 @@ public struct MQTTServerConfiguration: Sendable {
     #else
     public static let defaultTCPEngine = TCPEngine.nio
     #endif
-    /// Simultaneous connections; further ones are closed at once. Default 100000.
+    /// Simultaneous clients (CONNECT accepted or being decided). A CONNECT beyond it is answered with
+    /// CONNACK 3 (server unavailable) and closed. Default 100000.
     public var maxConnections = 100_000
+    /// Sockets that have not sent CONNECT yet (TLS handshakes and WebSocket upgrades included). Beyond it a
+    /// new socket is closed at accept. Default 10000.
+    public var maxPendingConnections = 10_000
+    /// Bytes a connection may send before its CONNECT is decided: the CONNECT itself (a larger declared
+    /// length is refused at once) and anything pipelined behind it. Beyond it the connection is closed.
+    /// Default 8192.
+    public var preConnectBytes = 8 * 1024
     /// Largest MQTT packet accepted, checked before buffering. Default 256 KiB.
     public var maxPacketSize = 256 * 1024
     /// Seconds a new connection may take to send CONNECT. Default 10.
@@ -54,6 +62,14 @@ public struct MQTTServerConfiguration: Sendable {
     /// Outbound packets buffered per connection while its socket is not writable; beyond it QoS 0
     /// messages are dropped (QoS 1/2 are limited by the broker's in-flight window). Default 1000.
     public var maxPendingOutbound = 1000
+    /// Unwritten output (bytes queued for the connection plus what its transport holds beyond its own 64 KiB
+    /// write watermark) above which reading from the connection pauses; it resumes below half. Default 1 MiB.
+    public var outputWatermark = 1 << 20
+    /// Bytes a connection's queue may hold: QoS 0 messages beyond it are dropped, any other packet that
+    /// does not fit closes the connection. Default 16 MiB.
+    public var outputBudget = 16 << 20
+    /// Seconds a connection may stay over `outputWatermark` before it is closed. Default 60.
+    public var outputStallTimeoutSeconds = 60
     public var broker = BrokerConfiguration()
 
     public init(listeners: [Listener]) {

@@ -40,6 +40,13 @@ public final class MQTTServerMetrics: Sendable {
         Counter(label: "iothub_mqtt_accept_errors_total", dimensions: [("reason", reason)]).increment()
     }
 
+    /// The hub closed a connection for a limit or a protocol error (`reason`: a bounded label such as
+    /// not_connect, connect_too_large, pre_connack_overflow, max_pending_connections, max_connections,
+    /// output_budget, output_stalled, protocol_error).
+    func connectionClosed(_ reason: String) {
+        Counter(label: "iothub_mqtt_connections_closed_total", dimensions: [("reason", reason)]).increment()
+    }
+
     func protocolError() {
         Counter(label: "iothub_mqtt_protocol_errors_total").increment()
     }

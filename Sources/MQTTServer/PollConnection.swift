@@ -46,6 +46,8 @@ final class PollConnection: MQTTConnectionCore, @unchecked Sendable {
     #endif
 
     var isWritable: Bool { (outbound?.readableBytes ?? 0) < Self.highWatermark }
+    /// Bytes the socket did not take yet.
+    var unwrittenBytes: Int { outbound?.readableBytes ?? 0 }
 
     // MARK: transport operations
 
@@ -190,12 +192,14 @@ final class PollConnection: MQTTConnectionCore, @unchecked Sendable {
         // A few reads per wake-up, then other connections get their turn (level-triggered: the loop comes back).
         for _ in 0..<4 {
             guard readingEnabled, !closed else { break }
-            let count = Glibc.read(fd, loop.readBuffer.baseAddress, loop.readBuffer.count)
+            // Before CONNACK no more than the pre-CONNECT budget is read (one byte more shows a client over it).
+            let wanted = min(loop.readBuffer.count, max(1, preConnackReadLimit ?? loop.readBuffer.count))
+            let count = Glibc.read(fd, loop.readBuffer.baseAddress, wanted)
             if count > 0 {
                 var bytes = ByteBufferAllocator().buffer(capacity: count)
                 bytes.writeBytes(UnsafeRawBufferPointer(rebasing: loop.readBuffer[..<count]))
                 bytesReceived(bytes)
-                if count < loop.readBuffer.count { break }
+                if count < wanted { break }
                 continue
             }
             if count == 0 {

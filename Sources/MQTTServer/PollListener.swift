@@ -17,14 +17,13 @@ final class PollListener: @unchecked Sendable {
     /// Set before the loops forget the socket: a paused loop must not take it up again.
     let closed = Atomic<Bool>(false)
     static let acceptPauseMilliseconds: Int64 = 250
-    private let maxConnections: Int
     private let loops: [PollLoop]
     private let nextLoop = Atomic<Int>(0)
     private let nextID: @Sendable () -> ConnectionID
 
     /// Binds and listens (backlog 1024, SO_REUSEADDR, non-blocking).
     init(
-        host: String, port: Int, context: MQTTListenerContext, loops: [PollLoop], maxConnections: Int,
+        host: String, port: Int, context: MQTTListenerContext, loops: [PollLoop],
         nextID: @escaping @Sendable () -> ConnectionID
     ) throws {
         let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
@@ -54,7 +53,6 @@ final class PollListener: @unchecked Sendable {
         }
         self.fd = fd
         self.context = context
-        self.maxConnections = maxConnections
         self.loops = loops
         self.nextID = nextID
     }
@@ -79,8 +77,10 @@ final class PollListener: @unchecked Sendable {
                 }
                 return
             }
-            guard context.host.connectionCount < maxConnections else {
-                context.metrics.connectRefused("max_connections")
+            // Sockets that have not sent CONNECT are bounded (nothing to answer yet: closed); the connection
+            // limit itself is checked at CONNECT, which is answered with CONNACK 3.
+            guard context.limits.acceptPending() else {
+                context.metrics.connectionClosed("max_pending_connections")
                 Glibc.close(client)
                 continue
             }
@@ -100,6 +100,7 @@ final class PollListener: @unchecked Sendable {
         do {
             try loop.register(connection)
         } catch {
+            // The connection is freed here and gives its pending place back.
             Glibc.close(client)
             return
         }

@@ -23,7 +23,7 @@ final class PollTransport: Sendable {
         }
         let socket = try PollListener(
             host: listener.host, port: listener.port, context: server.listenerContext(webSocket: false, tls: false), loops: loops,
-            maxConnections: server.configuration.maxConnections, nextID: { [unowned server] in server.nextConnectionID() }
+            nextID: { [unowned server] in server.nextConnectionID() }
         )
         state.withLockedValue { $0.listeners.append(socket) }
         for loop in loops {

@@ -43,6 +43,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("ws-port"), help: help("ws-port")) var wsPort: String?
     @Option(name: .customLong("allow-anonymous"), help: help("allow-anonymous")) var allowAnonymous: String?
     @Option(name: .customLong("mqtt-max-connections"), help: help("mqtt-max-connections")) var mqttMaxConnections: String?
+    @Option(name: .customLong("mqtt-max-pending-connections"), help: help("mqtt-max-pending-connections")) var mqttMaxPendingConnections: String?
+    @Option(name: .customLong("mqtt-pre-connect-bytes"), help: help("mqtt-pre-connect-bytes")) var mqttPreConnectBytes: String?
+    @Option(name: .customLong("mqtt-output-watermark"), help: help("mqtt-output-watermark")) var mqttOutputWatermark: String?
+    @Option(name: .customLong("mqtt-output-budget"), help: help("mqtt-output-budget")) var mqttOutputBudget: String?
+    @Option(name: .customLong("mqtt-output-stall-timeout"), help: help("mqtt-output-stall-timeout")) var mqttOutputStallTimeout: String?
     @Option(name: .customLong("mqtt-tcp-engine"), help: help("mqtt-tcp-engine")) var mqttTCPEngine: String?
     @Option(name: .customLong("mqtt-connect-timeout"), help: help("mqtt-connect-timeout")) var mqttConnectTimeout: String?
     @Option(name: .customLong("mqtt-max-packet-size"), help: help("mqtt-max-packet-size")) var mqttMaxPacketSize: String?
@@ -88,7 +93,11 @@ struct ServeCommand: AsyncParsableCommand {
             ("mqtt-max-subscriptions", mqttMaxSubscriptions), ("mqtt-max-topic-levels", mqttMaxTopicLevels),
             ("registration-rate", registrationRate), ("registration-burst", registrationBurst), ("mqtt-connect-rate", mqttConnectRate), ("mqtt-connect-burst", mqttConnectBurst), ("device-connect-rate", deviceConnectRate), ("device-connect-burst", deviceConnectBurst), ("device-publish-rate", devicePublishRate), ("device-publish-burst", devicePublishBurst), ("rate-limit-table-size", rateLimitTableSize), ("ban-after-failures", banAfterFailures), ("ban-window", banWindow), ("ban-duration", banDuration),
             ("audit-max-age-days", auditMaxAgeDays), ("audit-max-rows", auditMaxRows), ("audit-aggregate-window", auditAggregateWindow), ("audit-aggregate-after", auditAggregateAfter),
-            ("abuse-exempt", abuseExempt), ("log-level", logLevel),
+            ("abuse-exempt", abuseExempt),
+            ("mqtt-max-pending-connections", mqttMaxPendingConnections), ("mqtt-pre-connect-bytes", mqttPreConnectBytes),
+            ("mqtt-output-watermark", mqttOutputWatermark), ("mqtt-output-budget", mqttOutputBudget),
+            ("mqtt-output-stall-timeout", mqttOutputStallTimeout),
+            ("log-level", logLevel),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })
     }

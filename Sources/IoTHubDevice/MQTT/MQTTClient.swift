@@ -55,6 +55,11 @@ public actor MQTTClient {
 
     /// Messages dropped because ``messages`` was not read fast enough.
     public private(set) var droppedMessages = 0
+    /// Publishes refused because the client held ``MQTTClientConfiguration/outboundBufferBytes`` already
+    /// (each also threw ``MQTTClientError/Code/outboundBufferFull``).
+    public private(set) var droppedPublishes = 0
+    /// Bytes of QoS 0 publishes handed to the connection and not yet written to the socket.
+    private var qos0WritingBytes = 0
 
     private struct Outgoing {
         enum Stage { case unsent, published, released }
@@ -380,8 +385,14 @@ public actor MQTTClient {
         buffer.writeBytes(payload)
         sequence += 1
         var publish = MQTTPublish(topic: topic, payload: buffer, qos: qos, retain: retain)
+        let size = Self.heldSize(publish)
+        try checkOutboundBuffer(adding: size)
         if qos == .atMostOnce {
             if connected, let channel {
+                // Held until the socket took it: concurrent publishers to a slow connection count against
+                // the buffer instead of growing the channel's outbound queue without bound.
+                qos0WritingBytes += size
+                defer { qos0WritingBytes -= size }
                 try await channel.writeAndFlush(MQTTPacket.publish(publish)).get()
                 return
             }
@@ -403,6 +414,31 @@ public actor MQTTClient {
     /// Publishes UTF-8 text.
     public func publish(_ topic: String, _ text: String, qos: MQTTQoS = .atMostOnce, retain: Bool = false) async throws {
         try await publish(topic, payload: Array(text.utf8), qos: qos, retain: retain)
+    }
+
+    /// Bytes a publish holds in the client's buffers (topic and payload).
+    private static func heldSize(_ publish: MQTTPublish) -> Int {
+        publish.topic.utf8.count + publish.payload.readableBytes
+    }
+
+    /// Bytes of publishes the client holds: offline QoS 0, QoS 0 being written, QoS 1/2 not yet acknowledged.
+    public var outboundBufferedBytes: Int {
+        offlineQoS0.reduce(0) { $0 + Self.heldSize($1.publish) } + outgoing.values.reduce(0) { $0 + Self.heldSize($1.publish) }
+            + qos0WritingBytes
+    }
+
+    private func checkOutboundBuffer(adding size: Int) throws {
+        let held = outboundBufferedBytes
+        guard held + size <= configuration.outboundBufferBytes else {
+            droppedPublishes += 1
+            logger.warning(
+                "publish refused: outbound buffer full",
+                metadata: ["mqtt.held_bytes": "\(held)", "mqtt.publish_bytes": "\(size)", "mqtt.dropped_publishes": "\(droppedPublishes)"]
+            )
+            throw MQTTClientError(
+                .outboundBufferFull, "\(held) bytes of publishes are waiting; \(size) more exceed \(configuration.outboundBufferBytes)"
+            )
+        }
     }
 
     private func checkOfflineCapacity() throws {

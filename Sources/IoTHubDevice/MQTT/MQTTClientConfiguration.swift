@@ -44,6 +44,11 @@ public struct MQTTClientConfiguration: Sendable {
     /// Publishes accepted while disconnected (sent in order after the next CONNACK). Beyond it,
     /// ``MQTTClient/publish(_:payload:qos:retain:)`` throws ``MQTTClientError/Code/offlineQueueFull``.
     public var offlineQueueCapacity: Int
+    /// Bytes of publishes the client may hold (topic and payload of QoS 0 publishes waiting for the connection
+    /// or the socket, and of QoS 1/2 publishes not yet acknowledged). A publish that does not fit throws
+    /// ``MQTTClientError/Code/outboundBufferFull`` and is counted in ``MQTTClient/droppedPublishes``.
+    /// Default 1 MiB.
+    public var outboundBufferBytes: Int
     /// Received messages buffered for ``MQTTClient/messages``; beyond it the oldest are dropped
     /// (and counted in ``MQTTClient/droppedMessages``).
     public var messageBufferCapacity: Int
@@ -63,6 +68,7 @@ public struct MQTTClientConfiguration: Sendable {
         connectTimeout: Duration = .seconds(10),
         reconnect: ReconnectPolicy = ReconnectPolicy(),
         offlineQueueCapacity: Int = 1_000,
+        outboundBufferBytes: Int = 1 << 20,
         messageBufferCapacity: Int = 10_000,
         maxPacketSize: Int = 1 << 20
     ) {
@@ -78,6 +84,7 @@ public struct MQTTClientConfiguration: Sendable {
         self.connectTimeout = connectTimeout
         self.reconnect = reconnect
         self.offlineQueueCapacity = offlineQueueCapacity
+        self.outboundBufferBytes = outboundBufferBytes
         self.messageBufferCapacity = messageBufferCapacity
         self.maxPacketSize = maxPacketSize
     }

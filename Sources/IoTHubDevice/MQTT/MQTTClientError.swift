@@ -5,6 +5,9 @@ public struct MQTTClientError: Error, Sendable, Hashable, CustomStringConvertibl
         case notConnected = "not_connected"
         /// The offline queue is full; the publish was not accepted.
         case offlineQueueFull = "offline_queue_full"
+        /// The publishes the client holds would exceed ``MQTTClientConfiguration/outboundBufferBytes``; the
+        /// publish was not accepted.
+        case outboundBufferFull = "outbound_buffer_full"
         /// ``MQTTClient/disconnect()`` was called, or the client stopped for good.
         case stopped = "stopped"
         /// The connection was lost before the broker answered this request.
