@@ -1,4 +1,4 @@
-public import MQTTCore
+import MQTTCore
 
 extension Broker {
     /// The connection closed (by the client, the network or the server). Publishes the will unless the

@@ -1,5 +1,5 @@
 import DequeModule
-public import MQTTCore
+import MQTTCore
 
 /// Observes what the broker does, for metrics. The default does nothing.
 public protocol BrokerObserver: Sendable {

@@ -1,6 +1,6 @@
 import DequeModule
 import NIOCore
-public import MQTTCore
+import MQTTCore
 
 /// An outbound QoS 1/2 message waiting for its acknowledgement.
 struct InflightMessage {

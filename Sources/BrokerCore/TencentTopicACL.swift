@@ -1,4 +1,4 @@
-public import MQTTCore
+import MQTTCore
 
 /// The topic rules of a Tencent-compatible hub (device-protocol.md §6.1).
 ///

@@ -1,6 +1,6 @@
 import DeviceAuth
 import Foundation
-public import HTTPTypes
+import HTTPTypes
 public import Hummingbird
 public import Logging
 import Metrics

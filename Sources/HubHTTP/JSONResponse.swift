@@ -1,7 +1,7 @@
-public import HTTPTypes
+import HTTPTypes
 import Logging
 
-public import Hummingbird
+import Hummingbird
 import NIOCore
 
 extension Response {

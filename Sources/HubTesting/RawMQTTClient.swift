@@ -57,7 +57,7 @@ public final class RawMQTTClient: Sendable {
 
     /// Starts reading again (after `connect(reading: false)`).
     public func resumeReading() async throws {
-        try await channel.setOption(.autoRead, value: true)
+        try await channel.setOption(ChannelOptions.autoRead, value: true).get()
         channel.read()
     }
 

@@ -1,4 +1,4 @@
-public import CloudAPI
+import CloudAPI
 import Foundation
 
 extension TestHub {

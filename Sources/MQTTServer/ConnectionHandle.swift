@@ -1,6 +1,6 @@
 public import BrokerCore
-public import MQTTCore
-public import NIOCore
+import MQTTCore
+import NIOCore
 import Synchronization
 
 /// What carries a connection's bytes out, and the connection it belongs to.

@@ -1,7 +1,7 @@
 import BrokerCore
-public import Logging
+import Logging
 import MQTTCore
-public import NIOCore
+import NIOCore
 
 /// The MQTT side of one connection, whatever carries its bytes: waits for CONNECT, authenticates it (at once
 /// or asynchronously), then feeds every packet to the broker. Writes go through the connection's

@@ -47,7 +47,8 @@ final class MQTTConnectionHandler: MQTTConnectionCore, ChannelInboundHandler, Re
 
     override func sendThenClose(_ buffer: ByteBuffer) {
         guard let context else { return }
-        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
     }
 
     override func closeTransport() {

@@ -6,7 +6,7 @@ import Glibc
 import DequeModule
 import HeapModule
 import Logging
-public import NIOCore
+import NIOCore
 import Synchronization
 
 /// One thread with an epoll instance: the event loop of the hub's own plain-TCP MQTT transport.

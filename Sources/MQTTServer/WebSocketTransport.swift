@@ -62,7 +62,8 @@ final class WebSocketFrameCodec: ChannelDuplexHandler {
             var data = context.channel.allocator.buffer(capacity: 2)
             data.write(webSocketErrorCode: .normalClosure)
             let close = WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
-            context.writeAndFlush(wrapOutboundOut(close)).whenComplete { _ in context.close(promise: nil) }
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(close)).whenComplete { _ in channel.close(promise: nil) }
         default:
             break
         }

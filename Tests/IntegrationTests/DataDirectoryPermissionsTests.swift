@@ -16,10 +16,12 @@ final class DataDirectoryPermissionsTests: XCTestCase {
         var result: [String: mode_t] = [:]
         var pending = [directory]
         while let path = pending.popLast() {
-            var info = stat()
-            guard lstat(path, &info) == 0, info.st_mode & S_IFMT != S_IFLNK else { continue }
-            result[path] = info.st_mode & 0o7777
-            if info.st_mode & S_IFMT == S_IFDIR {
+            // attributesOfItem does not follow a symbolic link (lstat).
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            let type = attributes[.type] as? FileAttributeType
+            guard type != .typeSymbolicLink, let permissions = attributes[.posixPermissions] as? NSNumber else { continue }
+            result[path] = mode_t(permissions.uint16Value)
+            if type == .typeDirectory {
                 pending += try FileManager.default.contentsOfDirectory(atPath: path).map { (path as NSString).appendingPathComponent($0) }
             }
         }

@@ -21,7 +21,7 @@ final class FirmwareCLITests: XCTestCase {
             let productId = try XCTUnwrap(created["ProductId"]?.stringValue)
             try await hub.api.call("CreateDevice", [("ProductId", .string(productId)), ("DeviceName", .string("unit-1"))])
             let bytes = (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-            FileManager.default.createFile(atPath: file, contents: Data(bytes))
+            XCTAssertTrue(FileManager.default.createFile(atPath: file, contents: Data(bytes)))
             let common = ["--endpoint", hub.apiEndpoint, "--data-dir", hub.dataDirectory]
 
             let upload = try await run(["firmware", "upload", file, "--product", productId, "--version", "1.2.3", "--name", "main"] + common)
