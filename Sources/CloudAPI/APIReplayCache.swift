@@ -10,17 +10,22 @@ import Synchronization
 /// signature (TC3: SecretId + signature; legacy: SecretId + Timestamp + Nonce) with a fingerprint of
 /// everything that makes up the request (`APIRequestDecoder.replayFingerprint`). The same key seen again
 /// with the same fingerprint is an identical retry and passes, from anywhere. With another fingerprint it
-/// is refused, unless `allowsVariantsOnSameConnection` and it comes on the TCP connection that first used
-/// the signature (at most `maxVariants` requests per signature).
+/// is refused, unless `allowsVariants` and either it comes on the TCP connection that first used the
+/// signature, or within `variantGrace` seconds of that first use (at most `maxVariants` requests per
+/// signature).
 ///
-/// Why the connection: the official SDKs' signature covers only the body and the timestamp (seconds), so
-/// one client that sends two different actions with the same body in the same second (CreateDevice then
-/// DeleteDevice of one device, as a script or the official SDK's own test suite does) sends the same
-/// signature twice; strictly, the second would be refused. Such a client sends both on its keep-alive
-/// connection, while a replay of a captured request comes on the attacker's own connection: refused.
-/// Only someone inside the client's TCP connection (who could rewrite its requests anyway) gains nothing.
-/// Behind a reverse proxy that reuses upstream connections for several clients, connection identity is
-/// the proxy's: run with `allowsVariantsOnSameConnection` off there (the hub's `--api-replay-strict`).
+/// Why: the official SDKs' signature covers only the body and the timestamp (seconds), so one client that
+/// sends two different actions with the same body in the same second (CreateDevice then DescribeDevice of
+/// one device, as scripts, `tccli` and the official SDK's own test suite do) sends the same signature
+/// twice; strictly, the second would be refused and the official clients would fail at random. Such
+/// requests are signed within one second, so they arrive within about a second of each other, often on
+/// one keep-alive connection (tccli opens a new one per call). A replay of a captured request comes on the
+/// attacker's own connection, and, unless it is automated on the path, later than that: refused. The grace
+/// shrinks the window in which a replay as another request works from the signature's 5 minutes to a few
+/// seconds; `allowsVariants` off (the hub's `--api-replay-strict`) closes it, at the price of refusing
+/// the official clients' same-second pairs (they must then wait a second between such calls). Behind a
+/// reverse proxy that reuses upstream connections for several clients, connection identity is the
+/// proxy's, and only the grace and strict mode mean anything.
 ///
 /// Bounds: at most `maxEntries` entries of fixed size (keys and fingerprints are SHA-256 digests, so a
 /// long Nonce costs nothing more); an entry is dropped once its request's timestamp has left the
@@ -35,7 +40,8 @@ public final class APIReplayCache: Sendable {
         case fresh
         /// Seen before with exactly the same request: an identical retry.
         case retry
-        /// Seen before with a different request, on the connection of its first use (allowed variant).
+        /// Seen before with a different request, on the connection of its first use or within the grace
+        /// (an allowed variant).
         case variant
         /// Seen before with a different request (action, version, region, body, …) from elsewhere (or too
         /// many variants, or strict mode): a replay.
@@ -80,8 +86,10 @@ public final class APIReplayCache: Sendable {
     private struct Entry {
         /// The requests seen with this signature (the first, then variants on its connection).
         var fingerprints: [Digest]
-        /// The connection of the first use (nil: unknown, no variants allowed).
+        /// The connection of the first use (nil: unknown).
         var connection: Digest?
+        /// Server time of the first use (Unix seconds).
+        var firstSeen: Int64
         var expiry: Int64
     }
 
@@ -97,8 +105,12 @@ public final class APIReplayCache: Sendable {
     public let maxEntries: Int
     /// Seconds after a request's timestamp during which it stays remembered (the signature's accepted skew).
     public let window: Int64
-    /// Accept a different request with a known signature on the connection of its first use.
-    public let allowsVariantsOnSameConnection: Bool
+    /// Accept a different request with a known signature on the connection of its first use, or within
+    /// `variantGrace` seconds of it (false: strict mode, no variants at all).
+    public let allowsVariants: Bool
+    /// Seconds after a signature's first use during which a different request with it is accepted from any
+    /// connection.
+    public let variantGrace: Int64
     /// Different requests accepted per signature (first use included).
     public static let maxVariants = 8
     private let state = Mutex(State())
@@ -107,12 +119,14 @@ public final class APIReplayCache: Sendable {
     public init(
         maxEntries: Int = 100_000,
         window: Int64 = 300,
-        allowsVariantsOnSameConnection: Bool = true,
+        allowsVariants: Bool = true,
+        variantGrace: Int64 = 2,
         observe: @escaping @Sendable (Event) -> Void = { _ in }
     ) {
         self.maxEntries = max(1, maxEntries)
         self.window = window
-        self.allowsVariantsOnSameConnection = allowsVariantsOnSameConnection
+        self.allowsVariants = allowsVariants
+        self.variantGrace = max(0, variantGrace)
         self.observe = observe
     }
 
@@ -128,8 +142,9 @@ public final class APIReplayCache: Sendable {
             let expired = Self.prune(&state, now: now)
             if var entry = state.entries[key] {
                 if entry.fingerprints.contains(fingerprint) { return (.retry, expired) }
-                guard allowsVariantsOnSameConnection, let first = entry.connection, first == connection,
-                      entry.fingerprints.count < Self.maxVariants
+                let sameConnection = entry.connection != nil && entry.connection == connection
+                let withinGrace = now - entry.firstSeen <= variantGrace
+                guard allowsVariants, sameConnection || withinGrace, entry.fingerprints.count < Self.maxVariants
                 else { return (.conflict, expired) }
                 entry.fingerprints.append(fingerprint)
                 state.entries[key] = entry
@@ -138,7 +153,7 @@ public final class APIReplayCache: Sendable {
             guard state.entries.count < maxEntries else { return (.full, expired) }
             let (expiry, overflow) = timestamp.addingReportingOverflow(window)
             let due = overflow ? Int64.max : expiry
-            state.entries[key] = Entry(fingerprints: [fingerprint], connection: connection, expiry: due)
+            state.entries[key] = Entry(fingerprints: [fingerprint], connection: connection, firstSeen: now, expiry: due)
             // A clock that went back could name a bucket already passed: file it in the next one to empty.
             let bucket = max(due, (state.prunedThrough ?? due) + 1)
             state.buckets[bucket, default: []].append(key)

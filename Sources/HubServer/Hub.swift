@@ -163,7 +163,7 @@ public final class Hub: Sendable {
         let api = ManagementAPI(
             registry: registry, credentials: [credentials.secretId: credentials.secretKey], messaging: BrokerMessaging(host: mqtt.host, services: deviceServices),
             firmware: firmware, webhooks: webhooks, abuse: abuse, logger: logger, replayCacheEntries: configuration.apiReplayCacheEntries,
-            replayStrict: configuration.apiReplayStrict
+            replayStrict: configuration.apiReplayStrict, replayGrace: configuration.apiReplayGrace
         )
         let apiRouter = Router(context: HubRequestContext.self)
         api.addRoutes(to: apiRouter)

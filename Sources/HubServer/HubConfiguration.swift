@@ -35,6 +35,10 @@ public struct HubConfiguration: Sendable, Equatable {
     /// a client of the official SDKs legitimately reuses it: two actions with the same body in one second).
     /// Turn on behind a reverse proxy that shares upstream connections between clients. Default false.
     public var apiReplayStrict = false
+    /// Seconds after a signature's first use in which a different request with it still passes from any
+    /// connection (the official SDKs send two actions with one body in one second under one signature).
+    /// Default 2.
+    public var apiReplayGrace = 2
     /// Seconds from a request's first byte (the accept, for the first request) to the end of its head, on
     /// every HTTP listener. Default 10.
     public var httpHeaderTimeout = 10

@@ -60,6 +60,13 @@ public struct HubSetting: Sendable {
         ) {
             $0.apiReplayStrict = try bool($1)
         },
+        HubSetting(
+            "api-replay-grace", "IOTHUB_API_REPLAY_GRACE", "apiReplayGrace",
+            "Seconds after a management-API signature's first use in which another request may reuse it (official SDKs' same-second pairs). Default 2"
+        ) {
+            guard let value = Int($1), value >= 0 else { throw HubConfigurationError("\($1) is not a non-negative integer") }
+            $0.apiReplayGrace = value
+        },
         HubSetting("http-header-timeout", "IOTHUB_HTTP_HEADER_TIMEOUT", "httpHeaderTimeout", "Seconds from a request's first byte to the end of its head (HTTP listeners). Default 10") {
             $0.httpHeaderTimeout = try positive($1)
         },

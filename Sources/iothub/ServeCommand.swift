@@ -32,6 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-body-size"), help: help("max-body-size")) var maxBodySize: String?
     @Option(name: .customLong("api-replay-cache-entries"), help: help("api-replay-cache-entries")) var apiReplayCacheEntries: String?
     @Option(name: .customLong("api-replay-strict"), help: help("api-replay-strict")) var apiReplayStrict: String?
+    @Option(name: .customLong("api-replay-grace"), help: help("api-replay-grace")) var apiReplayGrace: String?
     @Option(name: .customLong("http-header-timeout"), help: help("http-header-timeout")) var httpHeaderTimeout: String?
     @Option(name: .customLong("http-body-timeout"), help: help("http-body-timeout")) var httpBodyTimeout: String?
     @Option(name: .customLong("http-idle-timeout"), help: help("http-idle-timeout")) var httpIdleTimeout: String?
@@ -84,7 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("data-dir", dataDir), ("http-host", httpHost), ("http-port", httpPort), ("https-port", httpsPort),
             ("tls-cert-file", tlsCertFile), ("tls-key-file", tlsKeyFile), ("api-host", apiHost), ("api-port", apiPort),
             ("public-host", publicHost), ("sqlite-synchronous", sqliteSynchronous), ("max-body-size", maxBodySize),
-            ("api-replay-cache-entries", apiReplayCacheEntries), ("api-replay-strict", apiReplayStrict),
+            ("api-replay-cache-entries", apiReplayCacheEntries), ("api-replay-strict", apiReplayStrict), ("api-replay-grace", apiReplayGrace),
             ("http-header-timeout", httpHeaderTimeout), ("http-body-timeout", httpBodyTimeout), ("http-idle-timeout", httpIdleTimeout),
             ("http-linger-timeout", httpLingerTimeout), ("http-max-connections", httpMaxConnections),
             ("mqtt-host", mqttHost), ("mqtt-port", mqttPort), ("mqtts-port", mqttsPort), ("ws-port", wsPort),

@@ -50,13 +50,13 @@ final class APIReplayCacheTests: XCTestCase {
             replacing("X-TC-Version", with: "2018-06-14", in: original),
             replacing("X-TC-Region", with: "ap-beijing", in: original),
         ] {
-            XCTAssertAPIError({ () throws(APIError) in try decoder.decode(replay, now: at(timestamp), secretKey: TestVectors.lookup) },
+            XCTAssertAPIError({ () throws(APIError) in try decoder.decode(replay, now: at(timestamp + 3), secretKey: TestVectors.lookup) },
                 code: "AuthFailure.SignatureFailure")
         }
         // A second X-TC-Action header after the first.
         var doubled = original
         doubled.headers.add(name: "X-TC-Action", value: "DeleteDevice")
-        XCTAssertAPIError({ () throws(APIError) in try decoder.decode(doubled, now: at(timestamp), secretKey: TestVectors.lookup) },
+        XCTAssertAPIError({ () throws(APIError) in try decoder.decode(doubled, now: at(timestamp + 3), secretKey: TestVectors.lookup) },
             code: "AuthFailure.SignatureFailure")
         // An unsigned payload: the body is not covered by the signature either.
         let unsignedBody = Array(#"{"ProductId":"ABCDEFGHIJ","DeviceName":"dev1"}"#.utf8)
@@ -72,7 +72,7 @@ final class APIReplayCacheTests: XCTestCase {
         XCTAssertEqual(try decoder.decode(unsigned, now: at(timestamp), secretKey: TestVectors.lookup).action, "DescribeDevice")
         var otherBody = unsigned
         otherBody.body = Array(#"{"ProductId":"ABCDEFGHIJ","DeviceName":"dev2"}"#.utf8)
-        XCTAssertAPIError({ () throws(APIError) in try decoder.decode(otherBody, now: at(timestamp), secretKey: TestVectors.lookup) },
+        XCTAssertAPIError({ () throws(APIError) in try decoder.decode(otherBody, now: at(timestamp + 3), secretKey: TestVectors.lookup) },
             code: "AuthFailure.SignatureFailure")
     }
 
@@ -151,7 +151,7 @@ final class APIReplayCacheTests: XCTestCase {
             code: "RequestLimitExceeded")
         XCTAssertEqual(refused.value, 1)
         // The remembered ones still refuse replays and still allow retries.
-        XCTAssertAPIError({ () throws(APIError) in try decoder.decode(self.replacing("X-TC-Action", with: "DeleteDevice", in: first), now: self.at(self.timestamp + 2), secretKey: TestVectors.lookup) },
+        XCTAssertAPIError({ () throws(APIError) in try decoder.decode(self.replacing("X-TC-Action", with: "DeleteDevice", in: first), now: self.at(self.timestamp + 4), secretKey: TestVectors.lookup) },
             code: "AuthFailure.SignatureFailure")
         XCTAssertEqual(try decoder.decode(first, now: at(timestamp + 2), secretKey: TestVectors.lookup).action, "DescribeDevice")
         // Once the first leaves its window there is room again.
@@ -176,12 +176,32 @@ final class APIReplayCacheTests: XCTestCase {
         XCTAssertEqual(try decoder.decode(delete, now: at(timestamp), secretKey: TestVectors.lookup).action, "DeleteDevice")
         // Both are now known: retried from anywhere they pass.
         XCTAssertEqual(try decoder.decode(on("127.0.0.1:50001", delete), now: at(timestamp), secretKey: TestVectors.lookup).action, "DeleteDevice")
-        // A third variant from another connection (an attacker's) is refused.
+        // A third variant from another connection (an attacker's), past the grace, is refused; on the first
+        // connection it would still pass.
         let describe = on("127.0.0.1:50001", replacing("X-TC-Action", with: "DescribeDevice", in: create))
-        XCTAssertAPIError({ () throws(APIError) in try decoder.decode(describe, now: self.at(self.timestamp), secretKey: TestVectors.lookup) },
+        XCTAssertAPIError({ () throws(APIError) in try decoder.decode(describe, now: self.at(self.timestamp + 3), secretKey: TestVectors.lookup) },
             code: "AuthFailure.SignatureFailure")
         // A request without a known connection cannot claim the first one's.
-        XCTAssertAPIError({ () throws(APIError) in try decoder.decode(self.replacing("X-TC-Action", with: "DescribeDevice", in: self.post("CreateDevice")), now: self.at(self.timestamp), secretKey: TestVectors.lookup) },
+        XCTAssertAPIError({ () throws(APIError) in try decoder.decode(self.replacing("X-TC-Action", with: "DescribeDevice", in: self.post("CreateDevice")), now: self.at(self.timestamp + 3), secretKey: TestVectors.lookup) },
+            code: "AuthFailure.SignatureFailure")
+    }
+
+    func testAnotherRequestWithTheSameSignatureWithinTheGracePassesFromAnyConnection() throws {
+        // tccli opens a connection per call: CreateDevice then DescribeDevice of one device in one second are
+        // the same signature on two connections, a second or so apart.
+        let decoder = decoder()
+        let create = on("127.0.0.1:50000", post("CreateDevice"))
+        XCTAssertEqual(try decoder.decode(create, now: at(timestamp), secretKey: TestVectors.lookup).action, "CreateDevice")
+        let describe = on("127.0.0.1:50002", replacing("X-TC-Action", with: "DescribeDevice", in: create))
+        XCTAssertEqual(try decoder.decode(describe, now: at(timestamp + 2), secretKey: TestVectors.lookup).action, "DescribeDevice")
+        // Past the grace, a new variant from another connection is a replay.
+        let delete = on("127.0.0.1:50003", replacing("X-TC-Action", with: "DeleteDevice", in: create))
+        XCTAssertAPIError({ () throws(APIError) in try decoder.decode(delete, now: self.at(self.timestamp + 3), secretKey: TestVectors.lookup) },
+            code: "AuthFailure.SignatureFailure", messageContains: "replay")
+        // With no grace, even one second later it is.
+        let strictGrace = APIRequestDecoder(replayCache: APIReplayCache(maxEntries: 10, window: 300, variantGrace: 0))
+        _ = try strictGrace.decode(create, now: at(timestamp), secretKey: TestVectors.lookup)
+        XCTAssertAPIError({ () throws(APIError) in try strictGrace.decode(describe, now: self.at(self.timestamp + 1), secretKey: TestVectors.lookup) },
             code: "AuthFailure.SignatureFailure")
     }
 
@@ -199,7 +219,7 @@ final class APIReplayCacheTests: XCTestCase {
     }
 
     func testStrictModeRefusesVariantsEvenOnTheFirstConnection() throws {
-        let decoder = APIRequestDecoder(replayCache: APIReplayCache(maxEntries: 10, window: 300, allowsVariantsOnSameConnection: false))
+        let decoder = APIRequestDecoder(replayCache: APIReplayCache(maxEntries: 10, window: 300, allowsVariants: false))
         let create = on("127.0.0.1:50000", post("CreateDevice"))
         _ = try decoder.decode(create, now: at(timestamp), secretKey: TestVectors.lookup)
         XCTAssertAPIError({ () throws(APIError) in try decoder.decode(self.replacing("X-TC-Action", with: "DeleteDevice", in: create), now: self.at(self.timestamp), secretKey: TestVectors.lookup) },
@@ -231,9 +251,9 @@ final class APIReplayCacheTests: XCTestCase {
         // An identical retry passes.
         XCTAssertEqual(try decoder.decode(first, now: at(timestamp + 5), secretKey: TestVectors.lookup).action, "DescribeDevice")
         // A correctly signed, different request with the same SecretId, Timestamp and Nonce is refused.
-        XCTAssertAPIError({ () throws(APIError) in try decoder.decode(self.legacy("DeleteDevice", nonce: 42), now: self.at(self.timestamp), secretKey: TestVectors.lookup) },
+        XCTAssertAPIError({ () throws(APIError) in try decoder.decode(self.legacy("DeleteDevice", nonce: 42), now: self.at(self.timestamp + 3), secretKey: TestVectors.lookup) },
             code: "AuthFailure.SignatureFailure", messageContains: "Nonce")
-        XCTAssertAPIError({ () throws(APIError) in try decoder.decode(self.legacy("DescribeDevice", nonce: 42, device: "dev2"), now: self.at(self.timestamp), secretKey: TestVectors.lookup) },
+        XCTAssertAPIError({ () throws(APIError) in try decoder.decode(self.legacy("DescribeDevice", nonce: 42, device: "dev2"), now: self.at(self.timestamp + 3), secretKey: TestVectors.lookup) },
             code: "AuthFailure.SignatureFailure")
         // Another Nonce is another request.
         XCTAssertEqual(try decoder.decode(legacy("DeleteDevice", nonce: 43), now: at(timestamp), secretKey: TestVectors.lookup).action, "DeleteDevice")

@@ -20,8 +20,8 @@ public struct ManagementAPI: Sendable {
     let maxBodySize: Int
 
     /// `credentials`: SecretId → SecretKey. `replayCacheEntries`: signatures remembered to refuse replays
-    /// (`APIReplayCache`; 0 turns the check off); `replayStrict`: refuse a known signature with another
-    /// request even on the connection of its first use.
+    /// (`APIReplayCache`; 0 turns the check off); `replayStrict`: refuse a known signature with any other
+    /// request; `replayGrace`: seconds after a signature's first use in which another request with it passes.
     public init(
         registry: RegistryEngine,
         credentials: [String: String],
@@ -32,7 +32,8 @@ public struct ManagementAPI: Sendable {
         logger: Logger,
         maxBodySize: Int = 1 << 20,
         replayCacheEntries: Int = 100_000,
-        replayStrict: Bool = false
+        replayStrict: Bool = false,
+        replayGrace: Int = 2
     ) {
         var actions = ManagementActions(registry: registry, messaging: messaging, firmware: firmware)
         actions.webhooks = webhooks
@@ -44,7 +45,8 @@ public struct ManagementAPI: Sendable {
         var decoder = APIRequestDecoder(catalog: .standard)
         if replayCacheEntries > 0 {
             decoder.replayCache = APIReplayCache(
-                maxEntries: replayCacheEntries, window: decoder.tc3Verifier.allowedSkew, allowsVariantsOnSameConnection: !replayStrict
+                maxEntries: replayCacheEntries, window: decoder.tc3Verifier.allowedSkew, allowsVariants: !replayStrict,
+                variantGrace: Int64(replayGrace)
             ) { event in
                 switch event {
                 case .expired(let count):
