@@ -23,6 +23,15 @@ public final class LogCapture: Sendable {
     /// Everything logged so far.
     public var all: [Record] { records.withLock { $0 } }
 
+    /// Every record as one line, as `StreamLogHandler` writes it: level, message, then the metadata as
+    /// sorted `key=value` pairs (what a log shipper or fail2ban would read).
+    public var lines: [String] {
+        all.map { record in
+            let fields = record.metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            return "\(record.level) \(record.message)\(fields.isEmpty ? "" : " " + fields)"
+        }
+    }
+
     /// Records whose message equals `message`.
     public func records(_ message: String) -> [Record] { all.filter { $0.message == message } }
 

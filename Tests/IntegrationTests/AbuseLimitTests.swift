@@ -220,8 +220,8 @@ final class AbuseLimitTests: MQTTConformanceCase {
     // MARK: 5. the refused-login log line
 
     func testARefusedLoginIsLoggedOnOneLineWithoutThePassword() async throws {
-        let lines = LogLines()
-        let hub = try await TestHub.start(logLevel: .info, logger: Logger(label: "capture") { _ in CapturingLogHandler(lines: lines) }) {
+        let logs = LogCapture()
+        let hub = try await TestHub.start(logLevel: .info, logger: logs.logger(label: "capture", level: .info)) {
             $0.allowAnonymous = false
         }
         addTeardownBlock { await hub.stopAndRemove() }
@@ -242,10 +242,10 @@ final class AbuseLimitTests: MQTTConformanceCase {
 
         let expected = "mqtt login refused source=127.0.0.2 client_id=\(productId)dev1 product=\(productId) device=dev1 return_code=4 reason=password_mismatch"
         let deadline = ContinuousClock.now + .seconds(10)
-        while !lines.all.contains(where: { $0.contains(expected) }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        XCTAssertTrue(lines.all.contains { $0.contains(expected) }, lines.all.joined(separator: "\n"))
-        XCTAssertTrue(lines.all.contains { $0.contains("mqtt login refused source=127.0.0.2 client_id=x_source_10.9.8.7 product=- device=- return_code=4") }, lines.all.joined(separator: "\n"))
-        for line in lines.all {
+        while !logs.lines.contains(where: { $0.contains(expected) }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        XCTAssertTrue(logs.lines.contains { $0.contains(expected) }, logs.lines.joined(separator: "\n"))
+        XCTAssertTrue(logs.lines.contains { $0.contains("mqtt login refused source=127.0.0.2 client_id=x_source_10.9.8.7 product=- device=- return_code=4") }, logs.lines.joined(separator: "\n"))
+        for line in logs.lines {
             XCTAssertFalse(line.contains(password) || line.contains("secret-pw"), line)
             XCTAssertFalse(line.contains("\n"), line)
         }
@@ -330,29 +330,5 @@ final class AbuseLimitTests: MQTTConformanceCase {
             try await Task.sleep(for: .milliseconds(50))
         }
         XCTAssertEqual(total, 3)
-    }
-}
-
-/// Log lines, formatted as `StreamLogHandler` writes them (message, then metadata as key=value).
-final class LogLines: Sendable {
-    private let lines = Mutex<[String]>([])
-    func append(_ line: String) { lines.withLock { $0.append(line) } }
-    var all: [String] { lines.withLock { $0 } }
-}
-
-struct CapturingLogHandler: LogHandler {
-    let lines: LogLines
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let all = metadata.merging(event.metadata ?? [:]) { $1 }
-        let fields = all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        lines.append("\(event.level) \(event.message)\(fields.isEmpty ? "" : " " + fields)")
     }
 }
