@@ -67,7 +67,7 @@ final class Session {
     }
 
     /// What a queued message costs the session's byte budget.
-    static func size(of message: MQTTPublish) -> Int { message.topic.utf8.count + message.payload.readableBytes }
+    static func size(of message: MQTTPublish) -> Int { RetainedStore.size(of: message) }
 
     func enqueue(_ message: MQTTPublish) {
         queue.append(message)

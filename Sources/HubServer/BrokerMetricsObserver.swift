@@ -4,6 +4,16 @@ import Metrics
 /// Broker events as swift-metrics counters (bounded dimensions); drops are also logged, rate-limited.
 struct BrokerMetricsObserver: BrokerObserver {
     let drops: DropLog
+    // Counters with fixed labels, made once (a swift-metrics factory lookup takes its lock each time).
+    private let publishesDenied = Counter(label: "iothub_mqtt_acl_denied_total", dimensions: [("operation", "publish")])
+    private let subscriptionsDenied = Counter(label: "iothub_mqtt_acl_denied_total", dimensions: [("operation", "subscribe")])
+    private let sessionsExpired = Counter(label: "iothub_mqtt_sessions_expired_total")
+    private let expiredMessages = Counter(label: "iothub_mqtt_messages_dropped_total", dimensions: [("reason", "session_expired")])
+    private let quotaRefusals = Counter(label: "iothub_mqtt_connect_refused_total", dimensions: [("reason", "session_quota")])
+
+    init(drops: DropLog) {
+        self.drops = drops
+    }
 
     func messageDropped(reason: String) {
         Counter(label: "iothub_mqtt_messages_dropped_total", dimensions: [("reason", reason)]).increment()
@@ -11,21 +21,21 @@ struct BrokerMetricsObserver: BrokerObserver {
     }
 
     func publishDenied() {
-        Counter(label: "iothub_mqtt_acl_denied_total", dimensions: [("operation", "publish")]).increment()
+        publishesDenied.increment()
     }
 
     func subscribeDenied() {
-        Counter(label: "iothub_mqtt_acl_denied_total", dimensions: [("operation", "subscribe")]).increment()
+        subscriptionsDenied.increment()
     }
 
     func sessionExpired(queuedMessages: Int) {
-        Counter(label: "iothub_mqtt_sessions_expired_total").increment()
+        sessionsExpired.increment()
         if queuedMessages > 0 {
-            Counter(label: "iothub_mqtt_messages_dropped_total", dimensions: [("reason", "session_expired")]).increment(by: queuedMessages)
+            expiredMessages.increment(by: queuedMessages)
         }
     }
 
     func sessionQuotaExceeded() {
-        Counter(label: "iothub_mqtt_connect_refused_total", dimensions: [("reason", "session_quota")]).increment()
+        quotaRefusals.increment()
     }
 }

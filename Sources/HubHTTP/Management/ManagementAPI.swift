@@ -44,15 +44,19 @@ public struct ManagementAPI: Sendable {
         self.maxBodySize = maxBodySize
         var decoder = APIRequestDecoder(catalog: .standard)
         if replayCacheEntries > 0 {
+            // Counters made once: a swift-metrics factory lookup per event would take its lock each time.
+            let expired = Counter(label: "iothub_api_replay_cache_expired_total")
+            let refusedFull = Counter(label: "iothub_api_replay_refused_total", dimensions: [("reason", "full")])
+            let refusedConflict = Counter(label: "iothub_api_replay_refused_total", dimensions: [("reason", "conflict")])
             decoder.replayCache = APIReplayCache(
                 maxEntries: replayCacheEntries, window: decoder.tc3Verifier.allowedSkew, allowsVariants: !replayStrict,
                 variantGrace: Int64(replayGrace)
             ) { event in
                 switch event {
                 case .expired(let count):
-                    Counter(label: "iothub_api_replay_cache_expired_total").increment(by: count)
+                    expired.increment(by: count)
                 case .refused(let outcome):
-                    Counter(label: "iothub_api_replay_refused_total", dimensions: [("reason", outcome == .full ? "full" : "conflict")]).increment()
+                    (outcome == .full ? refusedFull : refusedConflict).increment()
                 }
             }
         }

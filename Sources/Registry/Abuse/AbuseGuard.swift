@@ -198,8 +198,9 @@ public final class AbuseGuard: Sendable {
     public func unban(_ address: String) async throws -> Bool {
         let address = Self.normalize(address)
         let now = clock.wallMillis()
-        let stored = bans.withLock { $0.byOperator[address] != nil }
-        if stored { try await store?.deleteBan(address: address) }
+        // Always deleted from the store (a missing row is no error): a ban being saved concurrently may not
+        // be in memory yet, and checking memory first would leave its row behind.
+        try await store?.deleteBan(address: address)
         return bans.withLock { bans in
             let wasActive = [bans.byOperator[address], bans.automatic[address]].contains { $0?.active(atMillis: now) == true }
             bans.byOperator[address] = nil
