@@ -153,11 +153,14 @@ public final class MQTTServer: Service, @unchecked Sendable {
             // The MQTT handler (and its connect timer) joins the pipeline only after the HTTP upgrade: the
             // connect timeout counts from accept here, so that a socket that never upgrades does not hold its
             // pending place.
+            // pending place. The timer is cancelled when the socket closes: it holds the handler, whose
+            // release gives the place back.
             let bound = NIOLoopBound(handler, eventLoop: channel.eventLoop)
-            channel.eventLoop.scheduleTask(in: .seconds(Int64(listener.connectTimeoutSeconds))) {
+            let timer = channel.eventLoop.scheduleTask(in: .seconds(Int64(listener.connectTimeoutSeconds))) {
                 guard case .awaitingConnect = bound.value.state else { return }
                 channel.close(promise: nil)
             }
+            channel.closeFuture.whenComplete { _ in timer.cancel() }
         }
         return channel.eventLoop.makeCompletedFuture {
             let sync = channel.pipeline.syncOperations
@@ -168,7 +171,7 @@ public final class MQTTServer: Service, @unchecked Sendable {
                 try sync.addHandler(TLSClientHelloRouter(contexts: pskContexts, box: pskIdentity))
             }
             if listener.webSocket {
-                try WebSocketTransport.configure(channel, upgradeTimeout: .seconds(Int64(configuration.connectTimeoutSeconds)), then: mqttHandlers)
+                try WebSocketTransport.configure(channel, preConnectBytes: listener.preConnectBytes, then: mqttHandlers)
             } else {
                 try sync.addHandlers(mqttHandlers)
             }

@@ -7,13 +7,12 @@ import NIOWebSocket
 enum WebSocketTransport {
     static let subprotocols = ["mqtt", "mqttv3.1"]
 
-    /// Installs the HTTP upgrade; after the handshake, the MQTT handlers. The upgrade must be done within
-    /// `upgradeTimeout` of the accept: the MQTT connect timeout starts only with the MQTT handlers, and a
-    /// client trickling its upgrade request would otherwise hold the socket for good.
-    static func configure(_ channel: any Channel, upgradeTimeout: TimeAmount, then mqttHandlers: [any ChannelHandler]) throws {
+    /// Installs the HTTP upgrade; after the handshake, the MQTT handlers. The caller's connect timer runs
+    /// from accept, so the upgrade and the CONNECT together must be done within the connect timeout (a
+    /// client trickling its upgrade request would otherwise hold the socket for good). Until the MQTT login
+    /// is decided, the frames may carry at most `preConnectBytes` (`WebSocketPreConnectLimit`).
+    static func configure(_ channel: any Channel, preConnectBytes: Int, then mqttHandlers: [any ChannelHandler]) throws {
         let handlers = NIOLoopBound(mqttHandlers, eventLoop: channel.eventLoop)
-        let deadline = channel.eventLoop.scheduleTask(in: upgradeTimeout) { channel.close(promise: nil) }
-        channel.closeFuture.whenComplete { _ in deadline.cancel() }
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: 1 << 20,
             automaticErrorHandling: true,
@@ -26,10 +25,14 @@ enum WebSocketTransport {
                 return channel.eventLoop.makeSucceededFuture(headers)
             },
             upgradePipelineHandler: { channel, _ in
-                deadline.cancel()
-                return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(WebSocketFrameCodec())
-                    try channel.pipeline.syncOperations.addHandlers(handlers.value)
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    let core = handlers.value.lazy.compactMap { $0 as? MQTTConnectionCore }.first
+                    let limit = WebSocketPreConnectLimit(budget: preConnectBytes) { core?.preConnackReadLimit == nil }
+                    let decoder = try sync.handler(type: ByteToMessageHandler<WebSocketFrameDecoder>.self)
+                    try sync.addHandler(limit, position: .before(decoder))
+                    try sync.addHandler(WebSocketFrameCodec())
+                    try sync.addHandlers(handlers.value)
                 }
             }
         )

@@ -47,6 +47,10 @@ struct FloodPlan: Sendable {
     var oversizeBytes: Int
     var garbageBytes: Int
     var trickleInterval: TimeAmount
+    /// Requests per second of the paced kinds (wrong-password CONNECTs, wrong-signature registrations): an
+    /// open-loop flood at a fixed offered rate, within the kind's concurrency. A kind not named here is a
+    /// closed loop: each connection sends again as soon as it is answered.
+    var rates: [FloodKind: Double] = [:]
     /// Longest wait for an answer to one request.
     var timeout: TimeAmount = .seconds(10)
 
@@ -92,6 +96,12 @@ final class FloodAttack {
     private var nextConnect = 0
     private var nextRegistration = 0
     private var nextOversize = 0
+    /// Requests each paced kind may send now (refilled by `pace` at its rate, at most 20 ms' worth).
+    private var credit: [FloodKind: Double] = [:]
+    /// Keep-alive registration connections waiting for credit to send their next request.
+    private var waiting: [FloodConnection] = []
+    private var pacer: RepeatedTask?
+    private var pacedAt: UInt64 = 0
     /// One shared body for every oversize request (written without copying).
     private let oversizeBody: ByteBuffer
     private let garbage: ByteBuffer
@@ -118,13 +128,48 @@ final class FloodAttack {
     func start() {
         loop.preconditionInEventLoop()
         running = true
+        if !plan.rates.isEmpty {
+            pacedAt = LoadDriver.now()
+            let bound = NIOLoopBound(self, eventLoop: loop)
+            pacer = loop.scheduleRepeatedTask(initialDelay: .milliseconds(2), delay: .milliseconds(2)) { _ in bound.value.pace() }
+        }
         for kind in FloodKind.allCases { fill(kind) }
+    }
+
+    /// Adds the credit earned since the last tick, then spends it: registrations on waiting keep-alive
+    /// connections first, then new connections.
+    private func pace() {
+        let now = LoadDriver.now()
+        let elapsed = Double(now - pacedAt) / 1e9
+        pacedAt = now
+        for (kind, rate) in plan.rates {
+            credit[kind] = min(credit[kind, default: 0] + rate * elapsed, max(1, rate * 0.02))
+        }
+        while running, !waiting.isEmpty, let next = nextRegistrationRequest() {
+            let connection = waiting.removeFirst()
+            connection.send(next)
+        }
+        for kind in plan.rates.keys { fill(kind) }
+    }
+
+    /// Spends one request of `kind`'s credit; always true for a closed-loop kind.
+    private func spend(_ kind: FloodKind) -> Bool {
+        guard plan.rates[kind] != nil else { return true }
+        guard credit[kind, default: 0] >= 1 else { return false }
+        credit[kind, default: 0] -= 1
+        return true
+    }
+
+    private func hasCredit(_ kind: FloodKind) -> Bool {
+        plan.rates[kind] == nil || credit[kind, default: 0] >= 1
     }
 
     /// Stops launching, closes every flood connection and returns what each kind got.
     func stop() -> EventLoopFuture<[FloodSummary.Attack]> {
         loop.preconditionInEventLoop()
         running = false
+        pacer?.cancel()
+        waiting.removeAll()
         for connection in live.values {
             connection.ended(outcome: connection.kind.holds ? "still open at flood end" : "no answer by flood end")
             connection.close()
@@ -147,6 +192,9 @@ final class FloodAttack {
     /// Opens connections of `kind` up to its concurrency while its count lasts.
     private func fill(_ kind: FloodKind) {
         while running, active[kind, default: 0] < limit(kind).concurrency, attempts[kind, default: 0] < limit(kind).count {
+            // A paced CONNECT spends its credit when launched; a paced registration connection opens with
+            // credit in hand and spends it on its first request.
+            if kind == .badRegistration ? !hasCredit(kind) : !spend(kind) { return }
             launch(kind)
         }
     }
@@ -196,6 +244,7 @@ final class FloodAttack {
     fileprivate func finished(_ connection: FloodConnection, retryAfter: TimeAmount? = nil) {
         guard live.removeValue(forKey: ObjectIdentifier(connection)) != nil else { return }
         active[connection.kind, default: 0] -= 1
+        waiting.removeAll { $0 === connection }
         guard running else { return }
         if let retryAfter {
             loop.assumeIsolated().scheduleTask(in: retryAfter) { self.fill(connection.kind) }
@@ -213,7 +262,7 @@ final class FloodAttack {
             nextConnect += 1
             return plan.connects[nextConnect % plan.connects.count]
         case .badRegistration:
-            return nextRegistrationRequest()
+            return nil  // sent by `begin` through `next(after:)`, which paces it
         case .slowloris:
             return ByteBuffer(string: "POST /device/register HTTP/1.1\r\nHost: \(plan.host):\(plan.httpPort)\r\n")
         case .oversize:
@@ -232,12 +281,29 @@ final class FloodAttack {
         connection.kind == .oversize ? oversizeBody : nil
     }
 
-    /// The next wrong-signature registration, if the count allows another on this connection.
+    /// The next wrong-signature registration, if the count (and, when paced, the credit) allows another.
     fileprivate func nextRegistrationRequest() -> ByteBuffer? {
-        guard running, attempts[.badRegistration, default: 0] < limit(.badRegistration).count else { return nil }
+        guard running, registrationsLeft, spend(.badRegistration) else { return nil }
         attempts[.badRegistration, default: 0] += 1
         nextRegistration += 1
         return plan.registrations[nextRegistration % plan.registrations.count].bytes
+    }
+
+    private var registrationsLeft: Bool { attempts[.badRegistration, default: 0] < limit(.badRegistration).count }
+
+    /// What a keep-alive registration connection does after an answer: send the next request now, wait for
+    /// credit (`send` follows), or stop.
+    fileprivate enum Next {
+        case send(ByteBuffer)
+        case wait
+        case done
+    }
+
+    fileprivate func next(after connection: FloodConnection) -> Next {
+        if let request = nextRegistrationRequest() { return .send(request) }
+        guard running, registrationsLeft, plan.rates[.badRegistration] != nil else { return .done }
+        waiting.append(connection)
+        return .wait
     }
 
     fileprivate var isRunning: Bool { running }
@@ -285,6 +351,14 @@ final class FloodConnection: ChannelInboundHandler {
         openedAt = LoadDriver.now()
         // Connected after the flood stopped: nothing to send.
         guard !done, attack.isRunning else { return close() }
+        if kind == .badRegistration {
+            switch attack.next(after: self) {
+            case .send(let request): send(request)
+            case .wait: break
+            case .done: close()
+            }
+            return
+        }
         guard let opening = attack.opening(self) else { return close() }
         context.write(wrapOutboundOut(opening), promise: nil)
         if let body = attack.body(self) { context.write(wrapOutboundOut(body), promise: nil) }
@@ -300,6 +374,13 @@ final class FloodConnection: ChannelInboundHandler {
             awaiting = true
             armTimeout()
         }
+    }
+
+    /// Sends a registration request on this keep-alive connection.
+    func send(_ request: ByteBuffer) {
+        awaiting = true
+        armTimeout()
+        context?.writeAndFlush(wrapOutboundOut(request), promise: nil)
     }
 
     /// One more header line of a slowloris request.
@@ -342,11 +423,16 @@ final class FloodConnection: ChannelInboundHandler {
                 awaiting = false
                 if kind == .badRegistration {
                     attack.record(kind, response.outcome, heldSeconds: nil)
-                    if !response.closes, let next = attack.nextRegistrationRequest() {
-                        awaiting = true
-                        armTimeout()
-                        context.writeAndFlush(wrapOutboundOut(next), promise: nil)
-                        continue
+                    if !response.closes {
+                        switch attack.next(after: self) {
+                        case .send(let next):
+                            send(next)
+                            continue
+                        case .wait:
+                            return
+                        case .done:
+                            break
+                        }
                     }
                     done = true
                 } else {

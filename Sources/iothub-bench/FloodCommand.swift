@@ -46,6 +46,9 @@ extension BenchCommand {
         @Option(help: "Legit reconnects bind to <prefix>.2 …") var reconnectPrefix = "127.0.101"
         @Option(help: "Legit registrations bind to <prefix>.2 …") var registrationPrefix = "127.0.102"
 
+        @Option(help: "Wrong-password CONNECTs per second (issue 12 measured its flood at 2,100/s); 0 = a closed loop, as fast as the hub answers.")
+        var connectRate = 2_100.0
+        @Option(help: "Wrong-signature registrations per second (issue 12: 680/s); 0 = a closed loop.") var registrationFloodRate = 680.0
         @Option(help: "Wrong-password CONNECTs in flight.") var connectConcurrency = 64
         @Option(help: "Most wrong-password CONNECTs.") var connectCount = 200_000
         @Option(help: "Wrong-signature registrations in flight (keep-alive connections).") var registrationConcurrency = 64
@@ -103,7 +106,8 @@ extension BenchCommand {
                     .garbage: .init(concurrency: garbage, count: garbageCount),
                 ],
                 connects: requests.connects, registrations: requests.registrations, oversizeBytes: oversizeBytes,
-                garbageBytes: garbageBytes, trickleInterval: .nanoseconds(Int64(trickle * 1e9))
+                garbageBytes: garbageBytes, trickleInterval: .nanoseconds(Int64(trickle * 1e9)),
+                rates: [.badConnect: connectRate, .badRegistration: registrationFloodRate].filter { $0.value > 0 }
             )
 
             // Three loops: the legit load, the flood, the /proc sampling.

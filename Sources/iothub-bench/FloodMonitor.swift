@@ -1,8 +1,9 @@
 import Foundation
 import NIOCore
 
-/// Samples the hub process every `interval` on its own event loop: open descriptors (`/proc/PID/fd`) and
-/// VmRSS; at the end, VmHWM (the process's peak resident set). Linux only.
+/// Samples the hub process every `interval` on its own event loop: open descriptors (`/proc/PID/fd`),
+/// VmRSS and CPU time, with this process's CPU time and the machine's (`/proc/stat`); at the end, VmHWM
+/// (the process's peak resident set). Linux only.
 final class FloodMonitor {
     let loop: any EventLoop
     let pid: Int32
@@ -23,8 +24,10 @@ final class FloodMonitor {
     }
 
     private func sample() {
+        let machine = Self.machineJiffies()
         samples.append(FloodSummary.Sample(
-            at: Double(LoadDriver.now() &- origin) / 1e9, descriptors: Self.descriptors(pid: pid), resident: ProcessResources.residentBytes(pid: pid)
+            at: Double(LoadDriver.now() &- origin) / 1e9, descriptors: Self.descriptors(pid: pid), resident: ProcessResources.residentBytes(pid: pid),
+            hubCPU: ProcessCPU.seconds(pid: pid), generatorCPU: ProcessCPU.ownSeconds(), machineBusy: machine?.busy, machineTotal: machine?.total
         ))
     }
 
@@ -34,6 +37,17 @@ final class FloodMonitor {
         task?.cancel()
         sample()
         return (samples, Self.status(pid: pid, field: "VmHWM:"))
+    }
+
+    /// Busy and total jiffies of all cores (the `cpu` line of /proc/stat; idle and iowait are not busy).
+    static func machineJiffies() -> (busy: Double, total: Double)? {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8), let line = text.split(separator: "\n").first,
+            line.hasPrefix("cpu ")
+        else { return nil }
+        let values = line.split(separator: " ").dropFirst().prefix(8).compactMap { Double($0) }
+        guard values.count == 8 else { return nil }
+        let total = values.reduce(0, +)
+        return (total - values[3] - values[4], total)
     }
 
     /// Descriptors open in `pid`.

@@ -53,6 +53,12 @@ struct FloodSummary: Codable, Sendable {
         var at: Double
         var descriptors: Int?
         var resident: Int?
+        /// CPU seconds so far (user + system): the hub's, this generator's, and the machine's busy and total
+        /// jiffies (all cores, /proc/stat), from which each phase's share of the CPU follows.
+        var hubCPU: Double?
+        var generatorCPU: Double?
+        var machineBusy: Double?
+        var machineTotal: Double?
     }
 
     var baselineSeconds: Double
@@ -93,6 +99,30 @@ struct FloodSummary: Codable, Sendable {
     var residentBaseline: Int? { Self.median(samples(in: 0...baselineSeconds).compactMap(\.resident)) }
     var residentPeakFlood: Int? { samples(in: floodRange).compactMap(\.resident).max() }
     var residentEnd: Int? { samples.last?.resident }
+
+    /// CPU used in a phase, as a percentage of one core: the hub, the generator (legit load and flood in one
+    /// process) and the whole machine (of all its cores, 100 % = every core busy).
+    struct CPUShare {
+        var hub: Double?
+        var generator: Double?
+        var machine: Double?
+    }
+
+    func cpu(phase index: Int) -> CPUShare {
+        let bounds = [0, baselineSeconds, afterStart, afterStart + afterSeconds]
+        let inPhase = samples(in: bounds[index]...bounds[index + 1])
+        guard let first = inPhase.first, let last = inPhase.last, last.at > first.at else { return CPUShare() }
+        let seconds = last.at - first.at
+        func rate(_ value: KeyPath<Sample, Double?>) -> Double? {
+            guard let a = first[keyPath: value], let b = last[keyPath: value] else { return nil }
+            return (b - a) / seconds * 100
+        }
+        var machine: Double?
+        if let busy0 = first.machineBusy, let busy1 = last.machineBusy, let total0 = first.machineTotal, let total1 = last.machineTotal, total1 > total0 {
+            machine = (busy1 - busy0) / (total1 - total0) * 100
+        }
+        return CPUShare(hub: rate(\.hubCPU), generator: rate(\.generatorCPU), machine: machine)
+    }
 
     static func median(_ values: [Int]) -> Int? {
         guard !values.isEmpty else { return nil }

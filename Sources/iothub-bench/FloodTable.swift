@@ -48,6 +48,11 @@ enum FloodTable {
             "", "",
         ])
         rows.append(["hub VmHWM MiB (whole run)", "", mib(flood.highWaterMark), "", "", "", ""])
+        let shares = (0..<3).map { flood.cpu(phase: $0) }
+        let percent = { (value: Double?) in value.map { format($0, 0) + " %" } ?? "–" }
+        rows.append(["hub CPU (% of one core)"] + shares.map { percent($0.hub) } + ["", "", ""])
+        rows.append(["generator CPU, legit load and flood (% of one core)"] + shares.map { percent($0.generator) } + ["", "", ""])
+        rows.append(["machine busy (% of all \(ProcessInfo.processInfo.activeProcessorCount) cores)"] + shares.map { percent($0.machine) } + ["", "", ""])
         var text = table(["legit load", "baseline", "flood", "after", "flood/baseline", "target", "met"], rows, numeric: 1...4)
 
         var attackRows: [[String]] = []

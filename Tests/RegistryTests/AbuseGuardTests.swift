@@ -61,6 +61,30 @@ final class AbuseGuardTests: RegistryTestCase {
         XCTAssertEqual(table.evictions, evictions)
     }
 
+    func testAFullTableMakesRoomForAQuarterAtOnceOldestFirst() {
+        let time = ManualClock()
+        let table = TokenBucketTable(limit: RateLimit(rate: 1, burst: 2), capacity: 100, name: "test")
+        for i in 0..<100 {
+            _ = table.take("10.0.0.\(i)", now: time.clock.monotonic())
+            time.advance(0.001)
+        }
+        XCTAssertEqual(table.count, 100)
+        // Every bucket is in use (1 of 2 tokens left, far from refilled): the oldest go, down to 75, then the new one.
+        _ = table.take("10.0.1.0", now: time.clock.monotonic())
+        XCTAssertEqual(table.count, 76)
+        XCTAssertEqual(table.evictions, 25)
+        // The next 24 new sources fit without evicting again.
+        for i in 1..<25 { _ = table.take("10.0.1.\(i)", now: time.clock.monotonic()) }
+        XCTAssertEqual(table.count, 100)
+        XCTAssertEqual(table.evictions, 25)
+        // The newest of the first sources kept its bucket (its last token goes, then it is refused); the
+        // oldest lost its bucket and gets a fresh burst.
+        XCTAssertTrue(table.take("10.0.0.99", now: time.clock.monotonic()))
+        XCTAssertFalse(table.take("10.0.0.99", now: time.clock.monotonic()))
+        XCTAssertTrue(table.take("10.0.0.0", now: time.clock.monotonic()))
+        XCTAssertTrue(table.take("10.0.0.0", now: time.clock.monotonic()))
+    }
+
     func testFailuresWithinTheWindowBanTheSourceUntilTheBanExpires() {
         let time = ManualClock()
         let abuse = AbuseGuard(

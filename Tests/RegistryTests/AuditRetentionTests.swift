@@ -51,6 +51,31 @@ final class AuditRetentionTests: RegistryTestCase {
         XCTAssertEqual(rows.map(\.count), [1, 3, 1])
     }
 
+    func testAFullTableWritesNewSourcesAsRowsUntilTheOldestWindowEnds() {
+        var aggregator = AuditAggregator()
+        aggregator.windowMillis = 10_000
+        aggregator.individualRows = 1
+        aggregator.capacity = 3
+        var rows: [RegistrationAttempt] = []
+        for i in 0..<3 {
+            rows += aggregator.add(refused(Int64(i), source: "192.0.2.\(i):1"))
+            rows += aggregator.add(refused(Int64(i), source: "192.0.2.\(i):2"))
+        }
+        XCTAssertEqual(rows.map(\.count), [1, 1, 1])
+        // Full, and no window has ended: a new source is a row of its own, the open groups are kept.
+        rows += aggregator.add(refused(9_999, source: "192.0.2.9:1"))
+        rows += aggregator.add(refused(9_999, source: "192.0.2.9:2"))
+        XCTAssertEqual(rows.map(\.count), [1, 1, 1, 1, 1])
+        XCTAssertEqual(aggregator.openGroups, 3)
+        // The first group's window has ended: its counted row is written and the new source gets its group.
+        rows += aggregator.add(refused(10_000, source: "192.0.2.9:3"))
+        XCTAssertEqual(rows.map(\.count), [1, 1, 1, 1, 1, 1, 1])
+        XCTAssertEqual(rows[5].sourceAddress, "192.0.2.0")
+        XCTAssertEqual(aggregator.openGroups, 3)
+        rows += aggregator.add(refused(10_001, source: "192.0.2.9:4"))
+        XCTAssertEqual(rows.count, 7, "counted into the new group")
+    }
+
     func testTheEngineCountsAFloodAndTheAuditQueryShowsTheCount() async throws {
         let engine = try await openEngine()
         await engine.configureAuditAggregation(windowMillis: 60_000, individualRows: 5)

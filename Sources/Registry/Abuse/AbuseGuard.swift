@@ -137,17 +137,21 @@ public final class AbuseGuard: Sendable {
             window.count += 1
             guard window.count >= limits.banAfterFailures else {
                 if bans.failures[address] == nil, bans.failures.count >= limits.tableCapacity {
-                    Self.forgetOldWindows(&bans.failures, now: now, window: Double(limits.banWindowSeconds), capacity: limits.tableCapacity)
+                    let window = Double(limits.banWindowSeconds)
+                    BoundedTable.makeRoom(
+                        in: &bans.failures, capacity: limits.tableCapacity, isStale: { now - $0.start >= window }, age: { $0.start }
+                    )
                 }
                 bans.failures[address] = window
                 return false
             }
             bans.failures[address] = nil
-            if bans.automatic.count >= limits.tableCapacity {
-                bans.automatic = bans.automatic.filter { $0.value.active(atMillis: wall) }
-                if bans.automatic.count >= limits.tableCapacity, let oldest = bans.automatic.min(by: { ($0.value.until ?? 0) < ($1.value.until ?? 0) }) {
-                    bans.automatic[oldest.key] = nil
-                }
+            if bans.automatic[address] == nil, bans.automatic.count >= limits.tableCapacity {
+                // Expired bans go first, then those that end soonest.
+                BoundedTable.makeRoom(
+                    in: &bans.automatic, capacity: limits.tableCapacity, isStale: { !$0.active(atMillis: wall) },
+                    age: { Double($0.until ?? Int64.max) }
+                )
             }
             bans.automatic[address] = SourceBan(
                 address: address, until: wall + Int64(limits.banSeconds) * 1000, created: wall,
@@ -208,12 +212,5 @@ public final class AbuseGuard: Sendable {
             bans.failures[address] = nil
             return wasActive
         }
-    }
-
-    private static func forgetOldWindows(_ failures: inout [String: FailureWindow], now: Double, window: Double, capacity: Int) {
-        failures = failures.filter { now - $0.value.start < window }
-        guard failures.count >= capacity else { return }
-        let byAge = failures.sorted { $0.value.start < $1.value.start }
-        for (key, _) in byAge.prefix(max(byAge.count / 2, 1)) { failures[key] = nil }
     }
 }

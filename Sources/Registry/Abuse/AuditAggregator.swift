@@ -28,6 +28,8 @@ struct AuditAggregator {
     var individualRows = 5
     var capacity = 10_000
     private var groups: [Key: Group] = [:]
+    /// No open group started before this: a full table whose groups cannot have expired yet is not scanned.
+    private var oldestStart = Int64.max
 
     /// The rows to write for a refused attempt now (none while it is counted into a group's row).
     mutating func add(_ attempt: RegistrationAttempt) -> [RegistrationAttempt] {
@@ -39,9 +41,10 @@ struct AuditAggregator {
             if let folded = group.folded { rows.append(folded) }
         }
         if groups[key] == nil, groups.count >= capacity {
-            rows += expired(now: attempt.time)
+            if attempt.time - oldestStart >= windowMillis { rows += expired(now: attempt.time) }
             guard groups.count < capacity else { return rows + [attempt] }
         }
+        if groups[key] == nil { oldestStart = min(oldestStart, attempt.time) }
         var group = groups[key] ?? Group(start: attempt.time, seen: 0, folded: nil)
         group.seen += 1
         if group.seen <= individualRows {
@@ -67,10 +70,16 @@ struct AuditAggregator {
     /// Closes the groups whose window has ended; returns their counted rows.
     mutating func expired(now: Int64) -> [RegistrationAttempt] {
         var rows: [RegistrationAttempt] = []
-        for (key, group) in groups where now - group.start >= windowMillis {
-            groups[key] = nil
-            if let folded = group.folded { rows.append(folded) }
+        var oldest = Int64.max
+        for (key, group) in groups {
+            if now - group.start >= windowMillis {
+                groups[key] = nil
+                if let folded = group.folded { rows.append(folded) }
+            } else {
+                oldest = min(oldest, group.start)
+            }
         }
+        oldestStart = oldest
         return rows
     }
 
@@ -90,6 +99,7 @@ struct AuditAggregator {
     mutating func drain() -> [RegistrationAttempt] {
         let rows = groups.values.compactMap(\.folded)
         groups.removeAll()
+        oldestStart = .max
         return rows
     }
 

@@ -4,9 +4,9 @@ import Synchronization
 /// Token buckets keyed by a string (a source address, a device), bounded in number.
 ///
 /// Memory is capped at `capacity` buckets. When the table is full, buckets that have refilled completely
-/// are forgotten first (forgetting them changes no decision); if every bucket is still in use, the least
-/// recently used half is forgotten (those sources get a fresh burst: the price of a bounded table, counted
-/// in `evictions`).
+/// are forgotten first (forgetting them changes no decision); if more than three quarters are still in use,
+/// the least recently used are forgotten down to that mark (those sources get a fresh burst: the price of a
+/// bounded table, counted in `evictions`).
 public final class TokenBucketTable: Sendable {
     private struct Entry {
         var bucket: TokenBucket
@@ -61,11 +61,10 @@ public final class TokenBucketTable: Sendable {
 
     private func evict(_ state: inout State, now: Double) {
         let limit = self.limit
-        state.entries = state.entries.filter { !$0.value.bucket.isFull(limit, now: now) }
-        guard state.entries.count >= capacity else { return }
-        let byAge = state.entries.sorted { $0.value.lastUsed < $1.value.lastUsed }
-        let drop = max(byAge.count / 2, 1)
-        for (key, _) in byAge.prefix(drop) { state.entries[key] = nil }
+        let drop = BoundedTable.makeRoom(
+            in: &state.entries, capacity: capacity, isStale: { $0.bucket.isFull(limit, now: now) }, age: { $0.lastUsed }
+        )
+        guard drop > 0 else { return }
         state.evictions += drop
         evicted.increment(by: drop)
     }

@@ -110,11 +110,76 @@ final class MQTTConformance13ConnectionLimitsTests: XCTestCase {
         return client
     }
 
-    /// One masked binary WebSocket frame (payload under 126 bytes).
+    /// One masked binary WebSocket frame.
     private func webSocketFrame(_ payload: [UInt8]) -> [UInt8] {
-        precondition(payload.count < 126)
         let mask: [UInt8] = [0x11, 0x22, 0x33, 0x44]
-        return [0x82, 0x80 | UInt8(payload.count)] + mask + payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
+        return webSocketFrameHeader(length: payload.count, mask: mask) + payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
+    }
+
+    /// The header of a masked binary frame declaring `length` payload bytes (RFC 6455 §5.2).
+    private func webSocketFrameHeader(length: Int, mask: [UInt8] = [0x11, 0x22, 0x33, 0x44]) -> [UInt8] {
+        switch length {
+        case ..<126: return [0x82, 0x80 | UInt8(length)] + mask
+        case ..<65_536: return [0x82, 0x80 | 126, UInt8(length >> 8), UInt8(length & 0xFF)] + mask
+        default: return [0x82, 0x80 | 127] + (0..<8).reversed().map { UInt8((length >> ($0 * 8)) & 0xFF) } + mask
+        }
+    }
+
+    /// Before CONNACK the WebSocket frames are bounded too: a frame declaring more than the pre-CONNECT
+    /// budget is closed at once, before its payload is buffered (the frame decoder would otherwise hold up to
+    /// its 1 MiB frame limit per socket until the connect timeout). Once connected, large frames pass.
+    func testWebSocketFramesBeforeConnackAreBounded() async throws {
+        let hub = try await TestHub.start { $0.allowAnonymous = true; $0.mqttConnectTimeout = 60 }
+        let port = await hub.port(.websocket)
+        do {
+            let big = try await webSocket(port: port)
+            // A binary frame declaring 512 KiB, and 4 KiB of it (a valid CONNECT start: the MQTT layer sees none
+            // of it until the frame is complete).
+            try await big.send(webSocketFrameHeader(length: 512 * 1024) + Array(repeating: 0x10, count: 4096))
+            try await big.expectClose(timeout: .seconds(5), "WebSocket: a 512 KiB frame before CONNECT (connect timeout 60 s)")
+            let atBudget = try await webSocket(port: port)
+            try await atBudget.send(webSocketFrameHeader(length: 8 * 1024 + 1))
+            try await atBudget.expectClose(timeout: .seconds(5), "WebSocket: a frame one byte over the 8 KiB budget")
+
+            let fine = try await webSocket(port: port)
+            try await fine.send(webSocketFrame(MQTTBytes.connect(.v3_1_1, clientId: "ws-big-after")))
+            try await fine.expect([0x82, 0x04] + MQTTBytes.connack(.v3_1_1), "WebSocket: CONNACK")
+            // Connected: a 20 KiB PUBLISH in one frame, then PINGREQ; the PINGRESP shows both passed.
+            try await fine.send(webSocketFrame(MQTTBytes.publish("free/big", Array(repeating: 0x41, count: 20 * 1024))))
+            try await fine.send(webSocketFrame([0xC0, 0x00]))
+            try await fine.expect([0x82, 0x02, 0xD0, 0x00], "WebSocket: PINGRESP after a 20 KiB frame")
+            await fine.close()
+        } catch {
+            XCTFail("\(error)")
+        }
+        await hub.stopAndRemove()
+    }
+
+    /// A WebSocket socket closed before its upgrade gives its pending place back when it closes (the connect
+    /// timer held it, and with it the place, until the connect timeout).
+    func testWebSocketSocketClosedBeforeUpgradeFreesItsPendingPlace() async throws {
+        let hub = try await TestHub.start {
+            $0.allowAnonymous = true
+            $0.mqttConnectTimeout = 60
+            $0.mqttMaxPendingConnections = 1
+        }
+        let port = await hub.port(.websocket)
+        for attempt in 0..<3 {
+            let quitter = try await RawMQTTClient.connect(port: port, name: "quitter-\(attempt)")
+            await quitter.close()
+            // The hub sees the close a moment later: a new socket may still be refused for a short while.
+            var connected = false
+            for _ in 0..<100 where !connected {
+                if let client = try? await webSocket(port: port) {
+                    try await client.send(webSocketFrame(MQTTBytes.connect(.v3_1_1, clientId: "after-quitter-\(attempt)")))
+                    connected = (try? await client.expect([0x82, 0x04] + MQTTBytes.connack(.v3_1_1), "CONNACK")) != nil
+                    await client.close()
+                }
+                if !connected { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            XCTAssertTrue(connected, "attempt \(attempt): the place of a socket closed before its upgrade is free again")
+        }
+        await hub.stopAndRemove()
     }
 
     /// While a CONNECT is being decided the connection holds at most `preConnectBytes` (the CONNECT and
