@@ -37,7 +37,9 @@ public struct DeviceGateway: Sendable {
         self.logger = logger
     }
 
-    /// Adds the device routes to a router.
+    /// Adds the device routes to a router. The body (at most `maxBodySize`) is read before the source is
+    /// admitted, so that a refused request leaves its keep-alive connection usable; the check itself parses
+    /// nothing of the request.
     public func addRoutes(to router: Router<HubRequestContext>) {
         router.post("/register/dev") { request, context in
             let body = await collectBody(request)

@@ -161,6 +161,9 @@ final class ByteBudgetQueue<Element: Sendable>: Sendable {
         return element?.0
     }
 
+    /// Whether `finish` was called.
+    var isFinished: Bool { state.withLock { $0.finished } }
+
     /// No more elements are accepted; waiting producers' elements are admitted for the consumer to drain,
     /// then `next` returns nil.
     func finish() {

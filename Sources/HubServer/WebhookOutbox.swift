@@ -44,23 +44,25 @@ actor WebhookOutbox {
     }
 
     /// Appends events (product id, body) in order, in one transaction.
-    /// The counts change as rows are written (deliveries may interleave at the awaits); after a failed
-    /// transaction they are read again from the file.
+    /// The pending counts change as rows are written (deliveries may interleave at the awaits); after a
+    /// failed transaction they are read again from the file. Drops count only once committed.
     func append(_ events: [(String, String)]) async throws {
         _ = try await db.query("BEGIN IMMEDIATE", [])
         do {
+            var droppedNow: [String: Int] = [:]
             for (productId, body) in events {
                 if pending[productId, default: 0] >= maxBacklog {
                     _ = try await db.query(
                         "DELETE FROM outbox WHERE id = (SELECT MIN(id) FROM outbox WHERE product_id = ?)", [.text(productId)]
                     )
                     pending[productId, default: 0] -= 1
-                    dropped[productId, default: 0] += 1
+                    droppedNow[productId, default: 0] += 1
                 }
                 _ = try await db.query("INSERT INTO outbox (product_id, body) VALUES (?, ?)", [.text(productId), .text(body)])
                 pending[productId, default: 0] += 1
             }
             _ = try await db.query("COMMIT", [])
+            dropped.merge(droppedNow, uniquingKeysWith: +)
         } catch {
             _ = try? await db.query("ROLLBACK", [])
             pending = [:]

@@ -97,15 +97,33 @@ final class WebhookService: Service, WebhookStatusSource, @unchecked Sendable {
         await outbox.close()
     }
 
-    /// Writes queued events to the outbox: everything queued at the moment in one transaction.
+    /// Writes queued events to the outbox: everything queued at the moment in one transaction. A failed
+    /// write (disk full, I/O error) is retried with backoff, holding the batch; meanwhile the queue fills and
+    /// its producers wait. Only when the hub stops during a failure are the batch's events given up (logged).
     func store() async {
         while let first = await queue.next() {
             var batch = [first]
             while batch.count < 1000, let next = queue.take() { batch.append(next) }
-            do {
-                try await outbox.append(batch)
-            } catch {
-                logger.error("webhook outbox write failed", metadata: ["error": "\(error)", "hub.events": "\(batch.count)"])
+            var delay = Duration.milliseconds(50)
+            while true {
+                do {
+                    try await outbox.append(batch)
+                    break
+                } catch {
+                    if queue.isFinished {
+                        logger.error(
+                            "webhook outbox write failed while stopping; events lost",
+                            metadata: ["error": "\(error)", "hub.events": "\(batch.count)"]
+                        )
+                        break
+                    }
+                    logger.error(
+                        "webhook outbox write failed; retrying",
+                        metadata: ["error": "\(error)", "hub.events": "\(batch.count)", "hub.retry_in": "\(delay)"]
+                    )
+                    try? await Task.sleep(for: delay)
+                    delay = min(delay * 2, .seconds(2))
+                }
             }
         }
     }

@@ -6,6 +6,7 @@ import MQTTCore
 import NIOCore
 import Registry
 import RegistrySQLite
+import SQLiteNIO
 import XCTest
 
 @testable import HubServer
@@ -77,6 +78,37 @@ final class QueueBudgetTests: XCTestCase {
         XCTAssertEqual(services.queue.count, 9)
         XCTAssertEqual(services.queue.dropped, 91)
         XCTAssertLessThanOrEqual(services.queue.peakBytes, 10_000)
+        await outbox.close()
+        await registry.shutdown()
+    }
+
+    /// A failed outbox write (here: its table gone) is retried, not lost: once the table is back, every event
+    /// queued meanwhile reaches the outbox, and none is counted as dropped.
+    func testAFailedOutboxWriteIsRetriedNotLost() async throws {
+        let registry = try await openRegistry()
+        let outbox = try await WebhookOutbox.open(path: directory + "/webhooks.sqlite", logger: Logger(label: "test"))
+        let webhooks = WebhookService(registry: registry, outbox: outbox, logger: Logger(label: "test"))
+        webhooks.urls.set(["P": "http://127.0.0.1:9/"])
+        let db = await outbox.db
+        _ = try await db.query("ALTER TABLE outbox RENAME TO outbox_away", [])
+        let writer = Task { await webhooks.store() }
+        for i in 0..<10 { await webhooks.message(productId: "P", deviceName: "d", topic: "P/d/\(i)", payload: [0x41], qos: 1) }
+        // Some writes fail meanwhile (the retry backoff starts at 50 ms).
+        try await Task.sleep(for: .milliseconds(300))
+        let during = await outbox.counts(productId: "P")
+        XCTAssertEqual(during.pending, 0, "the writes failed meanwhile")
+        _ = try await db.query("ALTER TABLE outbox_away RENAME TO outbox", [])
+        var counts = await outbox.counts(productId: "P")
+        for _ in 0..<200 where counts.pending < 10 {
+            try await Task.sleep(for: .milliseconds(50))
+            counts = await outbox.counts(productId: "P")
+        }
+        XCTAssertEqual(counts.pending, 10, "every event reached the outbox after the failure")
+        XCTAssertEqual(counts.dropped, 0)
+        let stored = try await outbox.oldest(limit: 100)
+        XCTAssertEqual(stored.count, 10)
+        webhooks.queue.finish()
+        await writer.value
         await outbox.close()
         await registry.shutdown()
     }
