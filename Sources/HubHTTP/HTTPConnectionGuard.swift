@@ -13,8 +13,9 @@ import NIOHTTP1
 /// - the end of a connection (nginx's lingering close): a response that starts before its request's body
 ///   was read (the body is refused or ignored), or that answers `Connection: close`, HTTP/1.0 without
 ///   keep-alive, a parse error or a client that half-closed, gets `Connection: close`; after it the hub
-///   half-closes, reads and discards what the client still sends, and closes when the client does, or
-///   after the linger timeout. Hummingbird alone half-closes after `Connection: close` and then never reads
+///   half-closes, reads and discards what the client still sends (as raw bytes, in front of the HTTP
+///   decoder and TLS, by `LingerDrain`), and closes when the client does, after the linger timeout, or
+///   once more than the linger byte budget arrived. Hummingbird alone half-closes after `Connection: close` and then never reads
 ///   again, and drains an unread body to its end whatever its size; a client that does not close holds the
 ///   socket (FIN-WAIT-2) forever.
 final class HTTPConnectionGuard: ChannelDuplexHandler {
@@ -192,6 +193,8 @@ final class HTTPConnectionGuard: ChannelDuplexHandler {
     private func linger(_ context: ChannelHandlerContext) {
         closeAfterResponse = false
         lingerUntil = .now() + listener.limits.lingerTimeout
+        // What arrives from now on is dropped before it is decrypted or parsed.
+        try? context.pipeline.syncOperations.addHandler(LingerDrain(budget: listener.limits.lingerBytes, listener: listener), position: .first)
         context.flush()
         if !outputClosed {
             outputClosed = true
@@ -271,5 +274,32 @@ final class HTTPConnectionGuard: ChannelDuplexHandler {
         guard let address = context.channel.remoteAddress, let ip = address.ipAddress else { return "unknown" }
         let port = address.port.map(String.init) ?? "?"
         return address.protocol == .inet6 ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+    }
+}
+
+/// Discards a lingering connection's input as raw bytes (installed first in the pipeline when the guard
+/// starts lingering), and closes the connection once more than `budget` bytes arrived.
+final class LingerDrain: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    private var remaining: Int
+    private let listener: HTTPListener
+
+    init(budget: Int, listener: HTTPListener) {
+        remaining = budget
+        self.listener = listener
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard remaining >= 0 else { return }
+        remaining -= unwrapInboundIn(data).readableBytes
+        if remaining < 0 {
+            listener.lingerOverflowed()
+            context.close(promise: nil)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.read()
     }
 }

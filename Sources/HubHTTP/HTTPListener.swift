@@ -29,6 +29,7 @@ public final class HTTPListener: Sendable {
     private let refusedConnections: Counter
     private let refusedBodies: Counter
     private let timeouts: [CloseReason: Counter]
+    private let lingerOverflows: Counter
 
     public init(name: String, limits: HTTPListenerLimits, logger: Logger) {
         self.name = name
@@ -37,6 +38,7 @@ public final class HTTPListener: Sendable {
         connections = Gauge(label: "iothub_http_connections", dimensions: [("listener", name)])
         refusedConnections = Counter(label: "iothub_http_connections_refused_total", dimensions: [("listener", name)])
         refusedBodies = Counter(label: "iothub_http_bodies_refused_total", dimensions: [("listener", name)])
+        lingerOverflows = Counter(label: "iothub_http_linger_overflows_total", dimensions: [("listener", name)])
         var timeouts: [CloseReason: Counter] = [:]
         for reason in [CloseReason.headerTimeout, .bodyTimeout, .idleTimeout, .lingerTimeout] {
             timeouts[reason] = Counter(label: "iothub_http_timeouts_total", dimensions: [("listener", name), ("timeout", reason.rawValue)])
@@ -83,6 +85,11 @@ public final class HTTPListener: Sendable {
         // Idle and lingering connections end so in normal use; a request that stalls does not.
         let level: Logger.Level = reason == .headerTimeout || reason == .bodyTimeout ? .info : .debug
         logger.log(level: level, "HTTP connection closed", metadata: ["hub.listener": "\(name)", "hub.reason": "\(reason.rawValue)_timeout", "hub.source": "\(source())"])
+    }
+
+    /// A lingering connection sent more than the linger byte budget and was closed.
+    func lingerOverflowed() {
+        lingerOverflows.increment()
     }
 
     /// A response started before its request's body was read: the connection closes after it.

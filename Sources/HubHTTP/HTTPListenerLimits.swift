@@ -16,6 +16,10 @@ public struct HTTPListenerLimits: Sendable, Equatable {
     /// HTTP/1.0): how long it half-closes, reads and discards, waiting for the client to close, before it
     /// closes the socket itself. Default 5 s (nginx `lingering_timeout`).
     public var lingerTimeout: TimeAmount = .seconds(5)
+    /// Bytes read and discarded while lingering; past it the socket is closed at once (an oversize body
+    /// of megabytes is not read to its end: the client had its answer before). Default 256 KiB (nginx
+    /// bounds lingering by time only; a client streaming a hostile body would cost a read of every byte).
+    public var lingerBytes: Int = 256 * 1024
     /// Open connections; over it a new connection is closed at once. Default 1024.
     public var maxConnections: Int = 1024
 

@@ -52,6 +52,7 @@ public final class Hub: Sendable {
         limits.bodyTimeout = .seconds(Int64(configuration.httpBodyTimeout))
         limits.idleTimeout = .seconds(Int64(configuration.httpIdleTimeout))
         limits.lingerTimeout = .seconds(Int64(configuration.httpLingerTimeout))
+        limits.lingerBytes = configuration.httpLingerBytes
         limits.maxConnections = configuration.httpMaxConnections
         var listeners: [BoundPorts.Listener: HTTPListener] = [:]
         for kind in [BoundPorts.Listener.http, .https, .api] {

@@ -49,6 +49,7 @@ public struct HubConfiguration: Sendable, Equatable {
     /// Seconds the hub reads and discards after the last response of a connection it closes (refused body,
     /// `Connection: close`, HTTP/1.0), waiting for the client to close, before closing itself. Default 5.
     public var httpLingerTimeout = 5
+    public var httpLingerBytes = 256 * 1024
     /// Open connections per HTTP listener (device HTTP, device HTTPS, management API); over it a new
     /// connection is closed at once. Default 1024.
     public var httpMaxConnections = 1024

@@ -79,6 +79,12 @@ public struct HubSetting: Sendable {
         HubSetting("http-linger-timeout", "IOTHUB_HTTP_LINGER_TIMEOUT", "httpLingerTimeout", "Seconds input is read and discarded after a connection's last response before it is closed. Default 5") {
             $0.httpLingerTimeout = try positive($1)
         },
+        HubSetting(
+            "http-linger-bytes", "IOTHUB_HTTP_LINGER_BYTES", "httpLingerBytes",
+            "Bytes read and discarded after a connection's last response before it is closed at once. Default 262144"
+        ) {
+            $0.httpLingerBytes = try positive($1)
+        },
         HubSetting("http-max-connections", "IOTHUB_HTTP_MAX_CONNECTIONS", "httpMaxConnections", "Open connections per HTTP listener; more are closed at once. Default 1024") {
             $0.httpMaxConnections = try positive($1)
         },

@@ -37,6 +37,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("http-body-timeout"), help: help("http-body-timeout")) var httpBodyTimeout: String?
     @Option(name: .customLong("http-idle-timeout"), help: help("http-idle-timeout")) var httpIdleTimeout: String?
     @Option(name: .customLong("http-linger-timeout"), help: help("http-linger-timeout")) var httpLingerTimeout: String?
+    @Option(name: .customLong("http-linger-bytes"), help: help("http-linger-bytes")) var httpLingerBytes: String?
     @Option(name: .customLong("http-max-connections"), help: help("http-max-connections")) var httpMaxConnections: String?
     @Option(name: .customLong("mqtt-host"), help: help("mqtt-host")) var mqttHost: String?
     @Option(name: .customLong("mqtt-port"), help: help("mqtt-port")) var mqttPort: String?
@@ -87,7 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("public-host", publicHost), ("sqlite-synchronous", sqliteSynchronous), ("max-body-size", maxBodySize),
             ("api-replay-cache-entries", apiReplayCacheEntries), ("api-replay-strict", apiReplayStrict), ("api-replay-grace", apiReplayGrace),
             ("http-header-timeout", httpHeaderTimeout), ("http-body-timeout", httpBodyTimeout), ("http-idle-timeout", httpIdleTimeout),
-            ("http-linger-timeout", httpLingerTimeout), ("http-max-connections", httpMaxConnections),
+            ("http-linger-timeout", httpLingerTimeout), ("http-linger-bytes", httpLingerBytes), ("http-max-connections", httpMaxConnections),
             ("mqtt-host", mqttHost), ("mqtt-port", mqttPort), ("mqtts-port", mqttsPort), ("ws-port", wsPort),
             ("allow-anonymous", allowAnonymous), ("mqtt-max-connections", mqttMaxConnections), ("mqtt-tcp-engine", mqttTCPEngine), ("mqtt-connect-timeout", mqttConnectTimeout),
             ("mqtt-max-packet-size", mqttMaxPacketSize), ("mqtt-max-inflight", mqttMaxInflight), ("mqtt-max-queued", mqttMaxQueued),

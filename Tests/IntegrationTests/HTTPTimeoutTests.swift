@@ -157,6 +157,36 @@ final class HTTPTimeoutTests: XCTestCase {
         XCTAssertEqual(tlsResponse?.headers["connection"], "close", "https")
     }
 
+    /// Lingering reads at most the linger byte budget: a client that keeps streaming a refused body is closed
+    /// once it sent more, long before the linger timeout (600 s here), after it got its answer.
+    func testLingeringStopsAfterTheByteBudget() async throws {
+        let (hub, ports) = try await startHub {
+            $0.httpHeaderTimeout = 600
+            $0.httpBodyTimeout = 600
+            $0.httpIdleTimeout = 600
+            $0.httpLingerTimeout = 600
+            $0.httpLingerBytes = 64 * 1024
+        }
+        defer { Task { await hub.stopAndRemove() } }
+        for (listener, path) in [(BoundPorts.Listener.http, "/health"), (.http, "/device/register"), (.api, "/")] {
+            let socket = try RawSocket(port: ports[listener]!)
+            _ = try await socket.send(Array("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000000\r\n\r\n".utf8))
+            let junk = [UInt8](repeating: UInt8(ascii: "x"), count: 16 * 1024)
+            let deadline = ContinuousClock.now + .seconds(20)
+            var closed = false
+            while ContinuousClock.now < deadline {
+                if socket.sendSome(junk[...]) == 0 {
+                    var probe = pollfd(fd: socket.descriptor, events: Int16(POLLOUT), revents: 0)
+                    if poll(&probe, 1, 0) > 0, probe.revents & Int16(POLLERR | POLLHUP) != 0 { closed = true; break }
+                }
+                socket.pump()
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            XCTAssertTrue(closed, "\(listener) \(path): closed once 64 KiB more arrived while lingering (linger timeout 600 s)")
+            XCTAssertNotNil(RawSocket.Response(parsing: socket.received), "\(listener) \(path): answered before")
+        }
+    }
+
     func testConnectionLimitPerListener() async throws {
         let (hub, ports) = try await startHub { $0.httpHeaderTimeout = 600; $0.httpIdleTimeout = 600; $0.httpMaxConnections = 3 }
         defer { Task { await hub.stopAndRemove() } }
