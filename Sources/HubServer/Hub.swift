@@ -214,6 +214,9 @@ public final class Hub: Sendable {
         }
         let listenerKinds = kinds
         var mqttConfiguration = MQTTServerConfiguration(listeners: listeners)
+        // Banned sources get CONNACK 5 at accept, their CONNECT unread (the authenticator refuses them too,
+        // should a ban start between accept and CONNECT).
+        mqttConfiguration.refusedAtAccept = { [abuse] address in abuse.refusesAtAccept(address) }
         mqttConfiguration.maxConnections = configuration.mqttMaxConnections
         mqttConfiguration.maxPendingConnections = configuration.mqttMaxPendingConnections
         mqttConfiguration.preConnectBytes = configuration.mqttPreConnectBytes

@@ -395,6 +395,7 @@ final class MQTTListenerContext: Sendable {
     let connectFramer: MQTTFrameDecoder
     let preConnectBytes: Int
     let outputStallTimeoutSeconds: Int
+    let refusedAtAccept: (@Sendable (String) -> Bool)?
     /// Shared by every listener of the server.
     let limits: MQTTConnectionLimits
     let webSocket: Bool
@@ -405,6 +406,10 @@ final class MQTTListenerContext: Sendable {
     /// The server's logger, shared: per-connection metadata is added when a line is logged, so that an idle
     /// connection carries no metadata dictionary of its own.
     let logger: Logger
+
+    /// CONNACK 5 (not authorized), the answer to a source refused at accept (the same bytes in MQTT 3.1 and
+    /// 3.1.1).
+    static let refusedConnack: [UInt8] = [0x20, 0x02, 0x00, 0x05]
 
     init(
         host: BrokerHost,
@@ -428,6 +433,7 @@ final class MQTTListenerContext: Sendable {
         self.preConnectBytes = max(configuration.preConnectBytes, 2)
         self.connectFramer = MQTTFrameDecoder(maxPacketSize: min(self.preConnectBytes, configuration.maxPacketSize))
         self.outputStallTimeoutSeconds = configuration.outputStallTimeoutSeconds
+        self.refusedAtAccept = configuration.refusedAtAccept
         self.limits = limits
         self.webSocket = webSocket
         self.transportIdentity = transportIdentity

@@ -139,6 +139,12 @@ public final class MQTTServer: Service, @unchecked Sendable {
     }
 
     private func initialize(_ channel: any Channel, sslContext: NIOSSLContext?, pskContexts: TLSContexts?, listener: MQTTListenerContext) -> EventLoopFuture<Void> {
+        if let refused = listener.refusedAtAccept, let address = channel.remoteAddress?.ipAddress, refused(address) {
+            metrics.connectionClosed("refused_at_accept")
+            // Plain TCP: CONNACK 5 once active, then closed; TLS and WebSocket: closed.
+            guard sslContext == nil, pskContexts == nil, !listener.webSocket else { return channel.close() }
+            return channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(RefusedAtAccept()) }
+        }
         // Sockets that have not sent CONNECT are bounded (closed at accept); the connection limit itself is
         // checked at CONNECT, which is answered with CONNACK 3.
         guard limits.acceptPending() else {
@@ -187,4 +193,18 @@ extension MQTTServerConfiguration.Listener.Transport {
         case .webSocket: "websocket"
         }
     }
+}
+
+/// A refused source's connection on the NIO engine: CONNACK 5 when active, then closed; nothing it sends
+/// is read.
+final class RefusedAtAccept: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    func channelActive(context: ChannelHandlerContext) {
+        let connack = context.channel.allocator.buffer(bytes: MQTTListenerContext.refusedConnack)
+        context.writeAndFlush(wrapOutboundOut(connack)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
 }

@@ -71,6 +71,10 @@ public struct MQTTServerConfiguration: Sendable {
     /// Seconds a connection may stay over `outputWatermark` before it is closed. Default 60.
     public var outputStallTimeoutSeconds = 60
     public var broker = BrokerConfiguration()
+    /// Source addresses refused at accept, before anything of theirs is read or allocated (banned sources):
+    /// on plain TCP answered CONNACK 5 (not authorized) without reading the CONNECT, on TLS and WebSocket
+    /// closed. Nil: none.
+    public var refusedAtAccept: (@Sendable (String) -> Bool)? = nil
 
     public init(listeners: [Listener]) {
         self.listeners = listeners

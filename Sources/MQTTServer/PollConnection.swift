@@ -218,6 +218,14 @@ final class PollConnection: MQTTConnectionCore, @unchecked Sendable {
 }
 
 extension SocketAddress {
+    /// The numeric host of a socket's peer.
+    static func peerHost(of fd: Int32) -> String? {
+        var host = [CChar](repeating: 0, count: 64)
+        var port: Int32 = 0
+        guard cpoll_address(fd, 1, &host, host.count, &port) == 0 else { return nil }
+        return host.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
     /// The peer (`peer`) or local address of a socket.
     init?(socket fd: Int32, peer: Bool) {
         var host = [CChar](repeating: 0, count: 64)

@@ -77,6 +77,13 @@ final class PollListener: @unchecked Sendable {
                 }
                 return
             }
+            // A refused (banned) source: CONNACK 5 into the empty send buffer, and closed, its CONNECT unread.
+            if let refused = context.refusedAtAccept, let address = SocketAddress.peerHost(of: client), refused(address) {
+                _ = MQTTListenerContext.refusedConnack.withUnsafeBytes { Glibc.write(client, $0.baseAddress, $0.count) }
+                Glibc.close(client)
+                context.metrics.connectionClosed("refused_at_accept")
+                continue
+            }
             // Sockets that have not sent CONNECT are bounded (nothing to answer yet: closed); the connection
             // limit itself is checked at CONNECT, which is answered with CONNACK 3.
             guard context.limits.acceptPending() else {

@@ -4,6 +4,7 @@ import Foundation
 import HubServer
 import HubTesting
 import Logging
+import MQTTServer
 import Registry
 import Synchronization
 import XCTest
@@ -135,6 +136,31 @@ final class AbuseLimitTests: MQTTConformanceCase {
         XCTAssertEqual(mqtt, 0x05)
         let elsewhere = try await v2Registration(product, "right", from: other)
         XCTAssertTrue(elsewhere.contains("\"Payload\""), elsewhere)
+    }
+
+    /// A banned source is answered at accept, on both plain-TCP engines: CONNACK 5 and closed although it
+    /// has not sent its CONNECT (nothing of it is read; before, the hub waited for the CONNECT up to the
+    /// connect timeout, 60 s here); TLS closes at once. Another source is served.
+    func testABannedSourceIsRefusedAtAccept() async throws {
+        for engine in [MQTTServerConfiguration.TCPEngine.poll, .nio] {
+            let hub = try await TestHub.start {
+                $0.allowAnonymous = true
+                $0.mqttConnectTimeout = 60
+                $0.mqttTCPEngine = engine
+                $0.mqttsPort = 0
+            }
+            try await hub.hub.abuse.ban(abusive, seconds: nil, reason: "test")
+            let silent = try await RawMQTTClient.connect(port: await hub.port(.mqtt), from: abusive, name: "silent-\(engine)")
+            try await silent.expect(MQTTBytes.connack(.v3_1_1, returnCode: 0x05), "\(engine): CONNACK 5 before any CONNECT")
+            try await silent.expectClose("\(engine): closed after it")
+            let tls = try await RawMQTTClient.connect(port: await hub.port(.mqtts), from: abusive, name: "tls-\(engine)")
+            try await tls.expectClose("\(engine): TLS from a banned source closed at accept")
+            let fine = try await RawMQTTClient.connect(port: await hub.port(.mqtt), from: other, name: "other-\(engine)")
+            try await fine.send(MQTTBytes.connect(.v3_1_1, clientId: uniqueId("other")))
+            try await fine.expect(MQTTBytes.connack(.v3_1_1), "\(engine): another source is served")
+            await fine.close()
+            await hub.stopAndRemove()
+        }
     }
 
     func testTheBanCLIAddsListsAndRemovesBansWhichSurviveARestart() async throws {

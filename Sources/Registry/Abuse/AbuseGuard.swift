@@ -113,6 +113,14 @@ public final class AbuseGuard: Sendable {
         return .allowed
     }
 
+    /// Whether an MQTT connection from `source` is refused at accept, before its CONNECT is read (a banned
+    /// source; counted as a refused CONNECT).
+    public func refusesAtAccept(_ source: String) -> Bool {
+        guard isBanned(Self.normalize(source)) else { return false }
+        refusedCounters["mqtt_connect/banned"]?.increment()
+        return true
+    }
+
     /// May the device (its ClientId) connect now?
     public func admitDeviceConnect(_ clientId: String) -> Bool {
         guard deviceConnects.take(clientId, now: clock.monotonic()) else {
