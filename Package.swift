@@ -111,6 +111,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "BrokerSQLite",
+            dependencies: [
+                "BrokerCore", "MQTTCore",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "HubCA",
             dependencies: [
                 .product(name: "X509", package: "swift-certificates"),
@@ -136,7 +146,7 @@ let package = Package(
         .target(
             name: "HubServer",
             dependencies: [
-                "HubHTTP", "Registry", "RegistrySQLite", "HubCA", "CloudAPI", "MQTTServer", "BrokerCore", "DeviceAuth", "MQTTCore", "DeviceServices",
+                "HubHTTP", "Registry", "RegistrySQLite", "BrokerSQLite", "HubCA", "CloudAPI", "MQTTServer", "BrokerCore", "DeviceAuth", "MQTTCore", "DeviceServices",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

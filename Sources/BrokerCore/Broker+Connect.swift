@@ -70,6 +70,14 @@ extension Broker {
         session.expiresAt = nil
         session.connection = connection
         connections[connection] = clientId
+        if journaling, session.expiryMillis > 0 {
+            session.journaled = true
+            record(.sessionSaved(PersistedSession(clientId: clientId, identity: identity, version: version, expiryMillis: session.expiryMillis)))
+        } else if session.journaled {
+            // A resumed session whose client now asks for none after the connection (MQTT 5 expiry 0).
+            session.journaled = false
+            record(.sessionEnded(clientId: clientId))
+        }
         if packet.keepAlive > 0 {
             keepAlive.schedule(connection, after: now + UInt64(packet.keepAlive) * 1500)
         }
@@ -142,6 +150,10 @@ extension Broker {
         }
         if let connection = session.connection { connections[connection] = nil }
         sessions[session.clientId] = nil
+        if session.journaled {
+            session.journaled = false
+            record(.sessionEnded(clientId: session.clientId))
+        }
         if case .application(let appId, _) = session.identity {
             let remaining = sessionsPerApplication[appId, default: 1] - 1
             sessionsPerApplication[appId] = remaining > 0 ? remaining : nil

@@ -16,21 +16,28 @@ extension Broker {
         case .puback(let ack):
             if let message = session.inflight[ack.packetId], message.publish.qos == .atLeastOnce {
                 session.removeInflight(ack.packetId)
+                if session.journaled { record(.messageRemoved(clientId: clientId, sequence: message.sequence)) }
                 drain(session, into: &actions)
             }
         case .pubrec(let ack):
             if var message = session.inflight[ack.packetId], message.publish.qos == .exactlyOnce {
+                if message.state == .awaitingAcknowledgement, session.journaled {
+                    record(.messageReleased(clientId: clientId, sequence: message.sequence))
+                }
                 message.state = .awaitingCompletion
                 session.inflight[ack.packetId] = message
             }
             // MQTT-4.3.3-… : PUBREC is answered with PUBREL.
             actions.append(.send(connection, .pubrel(MQTTAck(packetId: ack.packetId, reasonCode: 0, properties: MQTTProperties()))))
         case .pubrel(let ack):
-            session.inboundQoS2.remove(ack.packetId)
+            if session.inboundQoS2.remove(ack.packetId) != nil, session.journaled {
+                record(.qos2Released(clientId: clientId, packetId: ack.packetId))
+            }
             actions.append(.send(connection, .pubcomp(MQTTAck(packetId: ack.packetId, reasonCode: 0, properties: MQTTProperties()))))
         case .pubcomp(let ack):
             if let message = session.inflight[ack.packetId], message.state == .awaitingCompletion {
                 session.removeInflight(ack.packetId)
+                if session.journaled { record(.messageRemoved(clientId: clientId, sequence: message.sequence)) }
                 drain(session, into: &actions)
             }
         case .subscribe(let subscribe):
@@ -38,6 +45,7 @@ extension Broker {
         case .unsubscribe(let unsubscribe):
             for filter in unsubscribe.filters where session.subscriptions.removeValue(forKey: filter) != nil {
                 subscriptions.remove(filter: filter, clientId: session.clientId)
+                if session.journaled { record(.unsubscribed(clientId: clientId, filter: filter)) }
             }
             let codes: [UInt8] = session.version == .v5 ? Array(repeating: 0, count: unsubscribe.filters.count) : []
             actions.append(.send(connection, .unsuback(MQTTUnsubAck(packetId: unsubscribe.packetId, reasonCodes: codes, properties: MQTTProperties()))))
@@ -74,7 +82,10 @@ extension Broker {
             guard let packetId = publish.packetId else { return }
             actions.append(.send(connection, .pubrec(MQTTAck(packetId: packetId, reasonCode: allowed ? 0 : 0x87, properties: MQTTProperties()))))
             // Delivered once: a resent PUBLISH with a packet id not yet released is not routed again.
-            if allowed, !session.inboundQoS2.insert(packetId).inserted { return }
+            if allowed {
+                guard session.inboundQoS2.insert(packetId).inserted else { return }
+                if session.journaled { record(.qos2Received(clientId: session.clientId, packetId: packetId)) }
+            }
         }
         guard allowed else {
             if withinRate { observer.publishDenied() } else { observer.messageDropped(reason: "rate_limited") }
@@ -103,6 +114,7 @@ extension Broker {
             let qos = MQTTQoS(rawValue: min(subscription.qos.rawValue, configuration.maximumQoS)) ?? .atMostOnce
             session.subscriptions[filter] = qos
             subscriptions.insert(filter: filter, clientId: session.clientId, qos: qos)
+            if session.journaled { record(.subscribed(clientId: session.clientId, filter: filter, qos: qos)) }
             codes.append(qos.rawValue)
             granted.append((filter, qos))
         }

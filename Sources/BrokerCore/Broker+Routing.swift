@@ -16,7 +16,13 @@ extension Broker {
             switch retained.store(publish) {
             case .refusedFull: observer.messageDropped(reason: "retained_store_full")
             case .refusedTooLarge: observer.messageDropped(reason: "retained_too_large")
-            case .stored, .deleted: break
+            case .stored, .deleted:
+                if journaling {
+                    var stored = publish
+                    stored.dup = false
+                    stored.packetId = nil
+                    record(.retained(stored))
+                }
             }
         }
         let matches = subscriptions.subscribers(matching: publish.topic)
@@ -38,7 +44,7 @@ extension Broker {
         if let connection = session.connection, session.queue.isEmpty,
             message.qos == .atMostOnce || session.inflight.count < configuration.maxInflightMessages
         {
-            send(message, to: session, on: connection, into: &actions)
+            send(message, sequence: nil, to: session, on: connection, into: &actions)
             return
         }
         if session.connection == nil && message.qos == .atMostOnce && !configuration.queueQoS0WhenOffline {
@@ -51,28 +57,41 @@ extension Broker {
             observer.messageDropped(reason: "queue_full")
             return
         }
-        session.enqueue(message)
+        let sequence = session.takeSequence()
+        session.enqueue(message, sequence: sequence)
+        if session.journaled, message.qos != .atMostOnce {
+            record(.messageAdded(clientId: session.clientId, PersistedMessage(sequence: sequence, publish: message, state: .queued)))
+        }
     }
 
     /// Sends queued messages while the in-flight window allows, in order.
     func drain(_ session: Session, into actions: inout [BrokerAction]) {
         guard let connection = session.connection else { return }
         while let next = session.queue.first {
-            if next.qos != .atMostOnce && session.inflight.count >= configuration.maxInflightMessages { break }
+            if next.publish.qos != .atMostOnce && session.inflight.count >= configuration.maxInflightMessages { break }
             _ = session.dequeue()
-            send(next, to: session, on: connection, into: &actions)
+            send(next.publish, sequence: next.sequence, to: session, on: connection, into: &actions)
         }
     }
 
-    private func send(_ message: MQTTPublish, to session: Session, on connection: ConnectionID, into actions: inout [BrokerAction]) {
+    /// Sends a message; `sequence` is the queued message's (nil: a new message, not queued before).
+    private func send(_ message: MQTTPublish, sequence: UInt64?, to session: Session, on connection: ConnectionID, into actions: inout [BrokerAction]) {
         var outgoing = message
         if message.qos == .atMostOnce {
             outgoing.packetId = nil
         } else {
             let packetId = session.nextPacketId()
             outgoing.packetId = packetId
-            session.inflight[packetId] = InflightMessage(publish: outgoing, state: .awaitingAcknowledgement)
+            let assigned = sequence ?? session.takeSequence()
+            session.inflight[packetId] = InflightMessage(publish: outgoing, state: .awaitingAcknowledgement, sequence: assigned)
             session.inflightOrder.append(packetId)
+            if session.journaled {
+                if sequence == nil {
+                    record(.messageAdded(clientId: session.clientId, PersistedMessage(sequence: assigned, publish: outgoing, state: .awaitingAcknowledgement)))
+                } else {
+                    record(.messageSent(clientId: session.clientId, sequence: assigned, packetId: packetId))
+                }
+            }
         }
         actions.append(.send(connection, .publish(outgoing)))
     }

@@ -53,6 +53,9 @@ public final class Broker {
     /// a literal first level differs from the topic's), so a publish is matched against one group.
     var hubFiltersDollar: [String] = []
     var hubFiltersOther: [String] = []
+    /// Record changes to retained messages and persistent sessions (`BrokerChange`) for durable storage.
+    public var journaling = false
+    var journal: [BrokerChange] = []
 
     public init(
         configuration: BrokerConfiguration = BrokerConfiguration(),
@@ -71,6 +74,19 @@ public final class Broker {
     /// subscribers.
     public func subscribeHub(_ filter: String) {
         if filter.utf8.first == UInt8(ascii: "$") { hubFiltersDollar.append(filter) } else { hubFiltersOther.append(filter) }
+    }
+
+    // MARK: the journal
+
+    func record(_ change: BrokerChange) {
+        journal.append(change)
+    }
+
+    /// The changes recorded since the last call, in the order they were made.
+    public func takeJournal() -> [BrokerChange] {
+        guard !journal.isEmpty else { return [] }
+        defer { journal.removeAll(keepingCapacity: true) }
+        return journal
     }
 
     // MARK: queries (for the management API and tests)

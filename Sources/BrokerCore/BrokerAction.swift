@@ -19,4 +19,6 @@ public enum BrokerCloseReason: String, Sendable, Hashable {
     case kicked
     case shuttingDown = "shutting_down"
     case connectRefused = "connect_refused"
+    /// The broker's durable state could not be written: acknowledgements held for it are not sent.
+    case journalFailed = "journal_failed"
 }

@@ -13,6 +13,14 @@ struct InflightMessage {
 
     var publish: MQTTPublish
     var state: State
+    /// The message's place in the session's order (journaled sessions' storage key).
+    var sequence: UInt64
+}
+
+/// A message waiting in a session's queue.
+struct QueuedMessage {
+    var publish: MQTTPublish
+    var sequence: UInt64
 }
 
 /// The broker's state for one client id: survives disconnection when the client asked for a persistent
@@ -35,7 +43,7 @@ final class Session {
     var inflight: [UInt16: InflightMessage] = [:]
     var inflightOrder: Deque<UInt16> = []
     /// Messages waiting for the in-flight window or for the client to come back.
-    private(set) var queue: Deque<MQTTPublish> = []
+    private(set) var queue: Deque<QueuedMessage> = []
     /// Bytes (topic + payload) of the queued messages.
     private(set) var queuedBytes = 0
     /// Messages dropped because the queue was full.
@@ -51,7 +59,11 @@ final class Session {
     var expiryFiledAt: UInt64?
     /// Inbound QoS 2 packet ids received and not yet released (exactly-once dedup).
     var inboundQoS2: Set<UInt16> = []
-    private var lastPacketId: UInt16 = 0
+    var lastPacketId: UInt16 = 0
+    /// The sequence of the next message (queued or sent).
+    var nextSequence: UInt64 = 1
+    /// The session is in the broker's journal (persistent, journaling on): its changes are recorded.
+    var journaled = false
     /// The device's PUBLISH token bucket (`BrokerConfiguration.devicePublishRate`): tokens, and when they were
     /// counted (broker milliseconds); nil until the first PUBLISH.
     var publishTokens: Double = -1
@@ -69,14 +81,20 @@ final class Session {
     /// What a queued message costs the session's byte budget.
     static func size(of message: MQTTPublish) -> Int { RetainedStore.size(of: message) }
 
-    func enqueue(_ message: MQTTPublish) {
-        queue.append(message)
+    /// Takes the next message sequence.
+    func takeSequence() -> UInt64 {
+        defer { nextSequence += 1 }
+        return nextSequence
+    }
+
+    func enqueue(_ message: MQTTPublish, sequence: UInt64) {
+        queue.append(QueuedMessage(publish: message, sequence: sequence))
         queuedBytes += Self.size(of: message)
     }
 
-    func dequeue() -> MQTTPublish? {
+    func dequeue() -> QueuedMessage? {
         guard let message = queue.popFirst() else { return nil }
-        queuedBytes -= Self.size(of: message)
+        queuedBytes -= Self.size(of: message.publish)
         return message
     }
 

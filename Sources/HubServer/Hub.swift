@@ -13,6 +13,8 @@ import NIOSSL
 public import Prometheus
 public import Registry
 import RegistrySQLite
+import BrokerSQLite
+import Synchronization
 public import ServiceLifecycle
 import UnixSignals
 
@@ -34,11 +36,21 @@ public final class Hub: Sendable {
     let httpListeners: [BoundPorts.Listener: HTTPListener]
     /// Rate limits and bans of source addresses and devices, shared by the MQTT and HTTP listeners.
     public let abuse: AbuseGuard
+    /// The broker's durable state (`broker-persistence`), and what it held at start until the broker takes it.
+    let brokerStore: SQLiteBrokerStore?
+    private let brokerState: Mutex<BrokerState?>
+
+    struct BrokerState: Sendable {
+        var retained: [MQTTPublish]
+        var sessions: [StoredSession]
+    }
 
     private init(
         configuration: HubConfiguration, registry: RegistryEngine, ca: HubCA, credentials: ManagementCredentials, metrics: PrometheusCollectorRegistry?,
-        webhooks: WebhookService, abuse: AbuseGuard, logger: Logger
+        webhooks: WebhookService, abuse: AbuseGuard, brokerStore: SQLiteBrokerStore?, brokerState: BrokerState?, logger: Logger
     ) {
+        self.brokerStore = brokerStore
+        self.brokerState = Mutex(brokerState)
         self.abuse = abuse
         self.webhooks = webhooks
         self.metrics = metrics
@@ -102,9 +114,28 @@ public final class Hub: Sendable {
         let outbox = try await WebhookOutbox.open(path: (directory as NSString).appendingPathComponent("webhooks.sqlite"), logger: logger)
         let webhooks = WebhookService(registry: registry, outbox: outbox, logger: logger, queueBytes: configuration.webhookQueueBytes)
         let abuse = AbuseGuard(limits: configuration.abuse, operatorBans: try await store.loadBans(), store: store)
+        var brokerStore: SQLiteBrokerStore?
+        var brokerState: BrokerState?
+        if configuration.brokerPersistence {
+            let opened = try await SQLiteBrokerStore.open(
+                path: (directory as NSString).appendingPathComponent("broker.sqlite"),
+                durability: configuration.sqliteSynchronous == "normal" ? .normal : .full,
+                logger: logger
+            )
+            let loaded = try await opened.load()
+            brokerStore = opened
+            brokerState = BrokerState(retained: loaded.retained, sessions: loaded.sessions)
+            logger.info(
+                "broker state loaded",
+                metadata: [
+                    "hub.retained": "\(loaded.retained.count)", "hub.sessions": "\(loaded.sessions.count)",
+                    "hub.messages": "\(loaded.sessions.reduce(0) { $0 + $1.messages.count })",
+                ]
+            )
+        }
         return Hub(
             configuration: configuration, registry: registry, ca: ca, credentials: credentials, metrics: metrics, webhooks: webhooks, abuse: abuse,
-            logger: logger
+            brokerStore: brokerStore, brokerState: brokerState, logger: logger
         )
     }
 
@@ -147,8 +178,13 @@ public final class Hub: Sendable {
         }
         services.append(webhooks)
         let deviceServices = HubServices(registry: registry, webhooks: webhooks, logger: logger, queueBytes: configuration.servicesQueueBytes)
-        let mqtt = try mqttServer(services: deviceServices)
+        let journal = brokerStore == nil ? nil : BrokerJournalQueue()
+        let mqtt = try mqttServer(services: deviceServices, journal: journal)
         deviceServices.host = mqtt.host
+        if let brokerStore, let journal {
+            // Before the MQTT server, so that it stops after it and writes what the broker recorded last.
+            services.append(BrokerJournalService(store: brokerStore, journal: journal, host: mqtt.host, logger: logger))
+        }
         services.append(mqtt)
         services.append(deviceServices)
         services.append(BrokerKickService(registry: registry, host: mqtt.host))
@@ -189,7 +225,7 @@ public final class Hub: Sendable {
     }
 
     /// The MQTT listeners around the broker engine, authenticating against the registry.
-    func mqttServer(services: HubServices) throws -> MQTTServer {
+    func mqttServer(services: HubServices, journal: BrokerJournalQueue?) throws -> MQTTServer {
         var listeners: [MQTTServerConfiguration.Listener] = []
         var kinds: [BoundPorts.Listener] = []
         if let port = configuration.mqttPort {
@@ -240,6 +276,9 @@ public final class Hub: Sendable {
         mqttConfiguration.broker.devicePublishBurst = configuration.abuse.publishPerDevice.burst
         let broker = Broker(configuration: mqttConfiguration.broker, authorizer: TencentTopicACL(), observer: BrokerMetricsObserver(drops: DropLog(logger: logger)))
         for filter in HubServices.filters { broker.subscribeHub(filter) }
+        if journal != nil, let state = brokerState.withLock({ state in defer { state = nil }; return state }) {
+            broker.restore(retained: state.retained, sessions: state.sessions, now: BrokerHost.now())
+        }
         let authenticator = HubMQTTAuthenticator(
             registry: registry, ca: ca, allowAnonymous: configuration.allowAnonymous, webhooks: webhooks, abuse: abuse, logger: logger
         )
@@ -250,6 +289,7 @@ public final class Hub: Sendable {
             logger: logger,
             transportIdentity: TransportIdentityResolver.resolve,
             onBound: { [ports] index, port in await ports.bound(listenerKinds[index], port) },
+            journal: journal,
             hubSink: { [services, webhooks] message, identity in
                 // Device traffic in its own namespace only matters to products with a webhook: keep the
                 // rest of the telemetry off the services' queue (this runs on the broker's hot path).

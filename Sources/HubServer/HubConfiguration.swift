@@ -25,6 +25,9 @@ public struct HubConfiguration: Sendable, Equatable {
     public var publicHosts: [String] = []
     /// SQLite durability: `full` (fsync every commit, default) or `normal` (survives kill -9, not power loss).
     public var sqliteSynchronous = "full"
+    /// Keep retained messages and persistent sessions in `DATA/broker.sqlite` (acknowledged once written);
+    /// false: in memory only, lost at a restart.
+    public var brokerPersistence = true
     /// Largest device HTTP request body in bytes. Default 16384.
     public var maxBodySize = 16 * 1024
     /// Management-API signatures remembered for their 5-minute window, to refuse a captured request replayed

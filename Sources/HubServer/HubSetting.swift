@@ -43,6 +43,12 @@ public struct HubSetting: Sendable {
             guard $1 == "full" || $1 == "normal" else { throw HubConfigurationError("sqlite-synchronous must be full or normal") }
             $0.sqliteSynchronous = $1
         },
+        HubSetting(
+            "broker-persistence", "IOTHUB_BROKER_PERSISTENCE", "brokerPersistence",
+            "true: retained messages and persistent sessions are kept in DATA/broker.sqlite and survive restarts, each written before its PUBACK; false: memory only. Default true"
+        ) {
+            $0.brokerPersistence = try bool($1)
+        },
         HubSetting("max-body-size", "IOTHUB_MAX_BODY_SIZE", "maxBodySize", "Largest device HTTP request body in bytes. Default 16384") {
             guard let size = Int($1), size > 0 else { throw HubConfigurationError("max-body-size must be a positive integer") }
             $0.maxBodySize = size

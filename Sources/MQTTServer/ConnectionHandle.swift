@@ -81,6 +81,10 @@ public final class ConnectionHandle: Sendable {
         /// A packet did not fit the budget: the queue is dropped and the connection closes.
         var overBudget = false
         var flushScheduled = false
+        /// Packets from `pending[heldFrom]` on wait until the journal commits `heldUntil` (an acknowledgement
+        /// of something not yet durable, and what the connection is sent after it, in order).
+        var heldUntil: UInt64?
+        var heldFrom = 0
     }
 
     /// Stored inline (a futex word on Linux): no lock object of its own per connection.
@@ -133,6 +137,36 @@ public final class ConnectionHandle: Sendable {
 
     private enum EnqueueAction {
         case none, flush, closeOverBudget
+    }
+
+    /// Holds the packets queued from now on until the journal ticket is durable (`release`).
+    func hold(until ticket: UInt64) {
+        state.withLock { state in
+            if state.heldUntil == nil { state.heldFrom = state.pending.count }
+            state.heldUntil = max(state.heldUntil ?? 0, ticket)
+        }
+    }
+
+    /// The journal committed through `ticket`: held packets are written if their ticket is covered (or, when
+    /// the commit `failed`, dropped and the connection closed: its client sends them again on a new
+    /// connection). Returns whether nothing is held any more.
+    func release(through ticket: UInt64, failed: Bool) -> Bool {
+        let (done, schedule, close): (Bool, Bool, Bool) = state.withLock { state in
+            guard let until = state.heldUntil else { return (true, false, false) }
+            guard until <= ticket || failed else { return (false, false, false) }
+            state.heldUntil = nil
+            if failed {
+                state.pending.removeSubrange(min(state.heldFrom, state.pending.count)...)
+                state.pendingBytes = state.pending.reduce(0) { $0 + MQTTPacketEncoder.encodedSize($1, version: version) }
+                return (true, false, state.closeReason == nil)
+            }
+            guard !state.pending.isEmpty, !state.flushScheduled else { return (true, false, false) }
+            state.flushScheduled = true
+            return (true, true, false)
+        }
+        if close { self.close(.journalFailed) }
+        if schedule { output.eventLoop.execute { self.flush() } }
+        return done
     }
 
     /// Closes the connection after writing what was queued before.
@@ -198,6 +232,22 @@ public final class ConnectionHandle: Sendable {
                 // Resumed by `resume()` once the socket is writable.
                 state.flushScheduled = false
                 return ([], nil)
+            }
+            if state.heldUntil != nil {
+                // Only what was queued before the held acknowledgement; the rest waits for `release`
+                // (closing drops it: it was never promised durable).
+                let cut = min(state.heldFrom, state.pending.count)
+                let packets = Array(state.pending[..<cut])
+                if state.closeReason != nil {
+                    state.pending = []
+                    state.pendingBytes = 0
+                } else {
+                    state.pending.removeFirst(cut)
+                    state.pendingBytes = state.pending.reduce(0) { $0 + MQTTPacketEncoder.encodedSize($1, version: version) }
+                }
+                state.heldFrom = 0
+                state.flushScheduled = false
+                return (packets, state.closeReason)
             }
             let packets = state.pending
             // A busy connection keeps its queue's storage; a quiet one (an idle client after CONNACK) frees it.

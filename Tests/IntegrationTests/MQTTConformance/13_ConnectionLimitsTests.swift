@@ -400,7 +400,8 @@ struct EngineServer {
     let running: Task<Void, any Error>
 
     static func start(
-        engine: MQTTServerConfiguration.TCPEngine, authenticator: any MQTTAuthenticator, configure: (inout MQTTServerConfiguration) -> Void = { _ in }
+        engine: MQTTServerConfiguration.TCPEngine, authenticator: any MQTTAuthenticator, journal: BrokerJournalQueue? = nil,
+        configure: (inout MQTTServerConfiguration) -> Void = { _ in }
     ) async throws -> EngineServer {
         var configuration = MQTTServerConfiguration(listeners: [.init(host: "127.0.0.1", port: 0, transport: .tcp)])
         configuration.tcpEngine = engine
@@ -409,7 +410,7 @@ struct EngineServer {
         let bound = AsyncStream<Int>.makeStream()
         let server = MQTTServer(
             configuration: configuration, broker: Broker(), authenticator: authenticator,
-            logger: Logger(label: "engine-test"), onBound: { _, port in bound.continuation.yield(port) }
+            logger: Logger(label: "engine-test"), onBound: { _, port in bound.continuation.yield(port) }, journal: journal
         )
         let group = ServiceGroup(configuration: .init(services: [server], logger: Logger(label: "engine-test")))
         let running = Task { try await group.run() }
