@@ -262,7 +262,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "HubTesting", "HubServer", "CloudAPI", "DeviceAuth", "IoTHubDevice", "Registry", "RegistrySQLite", "HubCA", "MQTTCore",
-                "MQTTServer", "BrokerCore",
+                "MQTTServer", "BrokerCore", "BrokerSQLite",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
