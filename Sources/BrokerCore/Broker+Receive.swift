@@ -14,28 +14,35 @@ extension Broker {
         case .publish(let publish):
             receivePublish(publish, from: session, connection: connection, now: now, into: &actions)
         case .puback(let ack):
-            if let message = session.inflight[ack.packetId], message.publish.qos == .atLeastOnce {
+            // An ack for a packet id not in flight (a late duplicate after a resend) is ignored; an ack of the
+            // wrong type for one in flight is a protocol violation and closes the connection, as mosquitto does.
+            if let message = session.inflight[ack.packetId] {
+                guard message.publish.qos == .atLeastOnce else { return actions + end(connection, .protocolViolation, now: now) }
                 session.removeInflight(ack.packetId)
                 if session.journaled { record(.messageRemoved(clientId: clientId, sequence: message.sequence)) }
                 drain(session, into: &actions)
             }
         case .pubrec(let ack):
-            if var message = session.inflight[ack.packetId], message.publish.qos == .exactlyOnce {
-                if message.state == .awaitingAcknowledgement, session.journaled {
-                    record(.messageReleased(clientId: clientId, sequence: message.sequence))
+            // Only a QoS 2 message in flight is answered with PUBREL (again, for a duplicate PUBREC).
+            if var message = session.inflight[ack.packetId] {
+                guard message.publish.qos == .exactlyOnce else { return actions + end(connection, .protocolViolation, now: now) }
+                if message.state == .awaitingAcknowledgement {
+                    if session.journaled { record(.messageReleased(clientId: clientId, sequence: message.sequence)) }
+                    message.state = .awaitingCompletion
+                    session.inflight[ack.packetId] = message
                 }
-                message.state = .awaitingCompletion
-                session.inflight[ack.packetId] = message
+                actions.append(.send(connection, .pubrel(MQTTAck(packetId: ack.packetId, reasonCode: 0, properties: MQTTProperties()))))
             }
-            // MQTT-4.3.3-… : PUBREC is answered with PUBREL.
-            actions.append(.send(connection, .pubrel(MQTTAck(packetId: ack.packetId, reasonCode: 0, properties: MQTTProperties()))))
         case .pubrel(let ack):
             if session.inboundQoS2.remove(ack.packetId) != nil, session.journaled {
                 record(.qos2Released(clientId: clientId, packetId: ack.packetId))
             }
             actions.append(.send(connection, .pubcomp(MQTTAck(packetId: ack.packetId, reasonCode: 0, properties: MQTTProperties()))))
         case .pubcomp(let ack):
-            if let message = session.inflight[ack.packetId], message.state == .awaitingCompletion {
+            if let message = session.inflight[ack.packetId] {
+                guard message.publish.qos == .exactlyOnce, message.state == .awaitingCompletion else {
+                    return actions + end(connection, .protocolViolation, now: now)
+                }
                 session.removeInflight(ack.packetId)
                 if session.journaled { record(.messageRemoved(clientId: clientId, sequence: message.sequence)) }
                 drain(session, into: &actions)

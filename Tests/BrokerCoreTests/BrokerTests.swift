@@ -68,6 +68,37 @@ final class BrokerTests: XCTestCase {
         XCTAssertEqual(broker.receive(b, .pubcomp(P.ack(id)), now: 6), [])
     }
 
+    /// A PUBREC answers with PUBREL only for a QoS 2 message in flight (again for a duplicate PUBREC); for an
+    /// unknown packet id it is ignored; an ack of the wrong type for a message in flight (PUBREC for QoS 1,
+    /// PUBACK for QoS 2, PUBCOMP before PUBREC) closes the connection as a protocol violation (as mosquitto).
+    func testAcksOfTheWrongTypeOrForUnknownIds() {
+        func setUp() -> (Broker, qos1: UInt16, qos2: UInt16) {
+            let broker = Broker()
+            _ = broker.connect(a, P.connect("A"), identity: .anonymous, now: 0)
+            _ = broker.connect(b, P.connect("B"), identity: .anonymous, now: 0)
+            _ = broker.receive(b, P.subscribe(1, [("one", .atLeastOnce), ("two", .exactlyOnce)]), now: 0)
+            let one = broker.receive(a, P.publish("one", "1", qos: .atLeastOnce, id: 1), now: 1).publishes(to: b)[0].packetId!
+            let two = broker.receive(a, P.publish("two", "2", qos: .exactlyOnce, id: 2), now: 1).publishes(to: b)[0].packetId!
+            return (broker, one, two)
+        }
+        var (broker, qos1, qos2) = setUp()
+        XCTAssertEqual(broker.receive(b, .pubrec(P.ack(999)), now: 2), [], "unknown id: no PUBREL")
+        XCTAssertEqual(broker.receive(b, .puback(P.ack(999)), now: 2), [], "unknown id: ignored")
+        XCTAssertEqual(broker.receive(b, .pubcomp(P.ack(999)), now: 2), [], "unknown id: ignored")
+        XCTAssertEqual(broker.receive(b, .pubrec(P.ack(qos2)), now: 3), [.send(b, .pubrel(P.ack(qos2)))])
+        XCTAssertEqual(broker.receive(b, .pubrec(P.ack(qos2)), now: 3), [.send(b, .pubrel(P.ack(qos2)))], "a duplicate PUBREC: PUBREL again")
+        XCTAssertTrue(broker.isConnected(clientId: "B"))
+
+        XCTAssertEqual(broker.receive(b, .pubrec(P.ack(qos1)), now: 4).last, .close(b, .protocolViolation), "PUBREC for QoS 1")
+        XCTAssertFalse(broker.isConnected(clientId: "B"))
+        (broker, qos1, qos2) = setUp()
+        XCTAssertEqual(broker.receive(b, .puback(P.ack(qos2)), now: 4).last, .close(b, .protocolViolation), "PUBACK for QoS 2")
+        (broker, qos1, qos2) = setUp()
+        XCTAssertEqual(broker.receive(b, .pubcomp(P.ack(qos2)), now: 4).last, .close(b, .protocolViolation), "PUBCOMP before PUBREC")
+        (broker, qos1, qos2) = setUp()
+        XCTAssertEqual(broker.receive(b, .pubcomp(P.ack(qos1)), now: 4).last, .close(b, .protocolViolation), "PUBCOMP for QoS 1")
+    }
+
     func testRetainedMessages() {
         let broker = Broker()
         _ = broker.connect(a, P.connect("A"), identity: .anonymous, now: 0)

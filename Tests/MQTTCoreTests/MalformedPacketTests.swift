@@ -30,6 +30,22 @@ final class MalformedPacketTests: XCTestCase {
         assertRejected(bytes(hex: "f1 00"), .v5, .invalidFixedHeaderFlags)
     }
 
+    /// MQTT 3.1 clients set DUP on retransmitted PUBREL, SUBSCRIBE and UNSUBSCRIBE (first bytes 0x6A, 0x8A,
+    /// 0xAA; Tencent's Python SDK speaks 3.1): accepted for 3.1 only, and only with their QoS 1 bit.
+    func testMQTT31DupOnPubrelSubscribeUnsubscribe() throws {
+        let retransmitted = ["6a 02 00 01", "8a 06 0001 0001 23 00", "aa 05 0001 0001 23"]
+        for text in retransmitted {
+            XCTAssertNoThrow(try decodeOne(bytes(hex: text), .v3_1), text)
+            assertRejected(bytes(hex: text), .v3_1_1, .invalidFixedHeaderFlags)
+            assertRejected(bytes(hex: text), .v5, .invalidFixedHeaderFlags)
+        }
+        XCTAssertEqual(try decodeOne(bytes(hex: "6a 02 00 07"), .v3_1), .pubrel(MQTTAck(packetId: 7, reasonCode: 0, properties: MQTTProperties())))
+        // Still exact otherwise: DUP without the QoS bit, or other flags, are refused in 3.1 too.
+        for text in ["68 02 00 01", "88 06 0001 0001 23 00", "ae 05 0001 0001 23", "48 02 00 01"] {
+            assertRejected(bytes(hex: text), .v3_1, .invalidFixedHeaderFlags)
+        }
+    }
+
     func testReservedPacketTypes() {
         assertRejected(bytes(hex: "00 00"), .v3_1_1, .malformedPacket)
         assertRejected(bytes(hex: "00 00"), .v5, .malformedPacket)

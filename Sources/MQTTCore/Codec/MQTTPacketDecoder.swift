@@ -18,7 +18,10 @@ public enum MQTTPacketDecoder {
         let flags = frame.flags
         // MQTT-2.2.2-1, MQTT-2.2.2-2 (MQTT 5: MQTT-2.1.3-1): reserved flags must have their listed value;
         // PUBREL, SUBSCRIBE and UNSUBSCRIBE 0b0010 (MQTT-3.6.1-1, MQTT-3.8.1-1, MQTT-3.10.1-1), the others 0.
-        guard type == .publish || flags == type.requiredFlags else {
+        // MQTT 3.1 had no reserved flags there: its clients set DUP (0b1000) on a retransmitted PUBREL,
+        // SUBSCRIBE or UNSUBSCRIBE (3.1 §2.1), so for 3.1 those three may carry DUP too.
+        let dupOf31 = version == .v3_1 && type.requiredFlags == 0b0010 && flags == 0b1010
+        guard type == .publish || flags == type.requiredFlags || dupOf31 else {
             throw MQTTCodecError(.invalidFixedHeaderFlags, "\(type) with fixed-header flags \(flags)")
         }
         let isV5 = version == .v5

@@ -119,6 +119,33 @@ final class MQTTConformance10ProtocolViolationTests: MQTTConformanceCase {
     }
 
     /// A packet exactly at the maximum size is accepted (the limit counts the whole packet).
+    /// MQTT 3.1 clients set DUP on a retransmitted SUBSCRIBE, UNSUBSCRIBE and PUBREL (0x8A, 0xAA, 0x6A): a 3.1
+    /// connection gets its SUBACK, UNSUBACK and PUBCOMP and stays; a 3.1.1 connection sending 0x8A is closed.
+    func testMQTT31RetransmissionsWithDupAreAccepted() async throws {
+        let old = try await open("mqtt31")
+        try await old.send(MQTTBytes.connect(.v3_1, clientId: "dup31"))
+        try await old.expect(MQTTBytes.connack(.v3_1), "MQTT 3.1: CONNACK")
+        var subscribe = MQTTBytes.subscribe(3, [("d/+", 1)])
+        subscribe[0] = 0x8A
+        try await old.send(subscribe)
+        try await old.expect(MQTTBytes.suback(3, [1]), "MQTT 3.1: SUBACK to a SUBSCRIBE with DUP")
+        var unsubscribe = MQTTBytes.unsubscribe(4, ["d/+"])
+        unsubscribe[0] = 0xAA
+        try await old.send(unsubscribe)
+        try await old.expect(MQTTBytes.unsuback(4), "MQTT 3.1: UNSUBACK to an UNSUBSCRIBE with DUP")
+        try await old.send(MQTTBytes.publish("d/x", "q2", qos: 2, packetId: 9))
+        try await old.expect(MQTTBytes.pubrec(9), "MQTT 3.1: PUBREC")
+        try await old.send([0x6A, 0x02, 0x00, 0x09])
+        try await old.expect(MQTTBytes.pubcomp(9), "MQTT 3.1: PUBCOMP to a PUBREL with DUP")
+        try await old.ping("MQTT 3.1: still connected")
+
+        let current = try await open("mqtt311")
+        try await current.send(MQTTBytes.connect(.v3_1_1, clientId: "dup311"))
+        try await current.expect(MQTTBytes.connack(.v3_1_1), "MQTT 3.1.1: CONNACK")
+        try await current.send(subscribe)
+        try await current.expectClose("MQTT 3.1.1: reserved flags must be exact (MQTT-3.8.1-1)")
+    }
+
     func testPacketAtTheMaximumSizeIsAccepted() async throws {
         _ = try await hub { $0.mqttMaxPacketSize = Self.maxPacketSize }
         try await forEachVersion { version in
