@@ -290,13 +290,17 @@ public final class Hub: Sendable {
             transportIdentity: TransportIdentityResolver.resolve,
             onBound: { [ports] index, port in await ports.bound(listenerKinds[index], port) },
             journal: journal,
-            hubSink: { [services, webhooks] message, identity in
+            hubAcknowledges: HubServices.acknowledgesAfterHandling,
+            hubSink: { [services, webhooks] message, identity, completion in
                 // Device traffic in its own namespace only matters to products with a webhook: keep the
                 // rest of the telemetry off the services' queue (this runs on the broker's hot path).
                 if message.topic.utf8.first != UInt8(ascii: "$") {
-                    guard case .device(let productId, _) = identity, webhooks.forwards(productId) else { return }
+                    guard case .device(let productId, _) = identity, webhooks.forwards(productId) else {
+                        completion?(true)
+                        return
+                    }
                 }
-                services.offer(message, from: identity)
+                services.offer(message, from: identity, completion: completion)
             }
         )
     }

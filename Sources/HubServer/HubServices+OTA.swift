@@ -10,17 +10,19 @@ import ServiceLifecycle
 /// release a pending `update_firmware`; progress reports move the device's task entry. Anything else
 /// (bad JSON, unknown type, wrong field types) is ignored and changes nothing.
 extension HubServices {
-    func handleOTAReport(_ payload: [UInt8], key: DeviceKey) async {
-        guard let request = try? JSONValue(parsing: payload), let type = request["type"]?.stringValue else { return }
+    /// False when the report could not be stored. `durable`: the report came at QoS 1/2 and its PUBACK
+    /// waits, so even a `downloading` progress is committed before (at QoS 0 it rides the next group commit).
+    func handleOTAReport(_ payload: [UInt8], key: DeviceKey, durable: Bool) async -> Bool {
+        guard let request = try? JSONValue(parsing: payload), let type = request["type"]?.stringValue else { return true }
         switch type {
         case "report_version":
-            guard let version = request["report"]?["version"]?.stringValue, version.utf8.count <= 64 else { return }
+            guard let version = request["report"]?["version"]?.stringValue, version.utf8.count <= 64 else { return true }
             let push: FirmwarePush?
             do {
                 push = try await registry.firmwareVersionReported(key, version: version)
             } catch {
                 logger.warning("firmware version report not stored", metadata: ["hub.device": "\(key)", "error": "\(error)"])
-                push = nil
+                return false
             }
             publish(
                 FirmwareRepository.updateTopic(key),
@@ -31,15 +33,17 @@ extension HubServices {
             )
             if let push { publish(FirmwareRepository.updateTopic(key), FirmwareRepository.updateMessage(push.command), qos: .atLeastOnce) }
         case "report_progress":
-            guard let progress = Self.progress(request["report"]) else { return }
+            guard let progress = Self.progress(request["report"]) else { return true }
             do {
-                try await registry.firmwareProgressReported(key, progress)
+                try await registry.firmwareProgressReported(key, progress, durable: durable)
             } catch {
                 logger.warning("firmware progress report not stored", metadata: ["hub.device": "\(key)", "error": "\(error)"])
+                return false
             }
         default:
-            return
+            break
         }
+        return true
     }
 
     /// `{"progress":{"state":"downloading","percent":"31","result_code":"0","result_msg":""},"version":"1.3.0"}`;

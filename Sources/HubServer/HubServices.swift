@@ -26,8 +26,9 @@ final class HubServices: Service, @unchecked Sendable {
     let webhooks: WebhookService
     let logger: Logger
     let rrpc = RRPCWaiters()
-    /// Device messages from the broker waiting for the services, budgeted in bytes (topic + payload).
-    let queue: ByteBudgetQueue<(MQTTPublish, ClientIdentity)>
+    /// Device messages from the broker waiting for the services, budgeted in bytes (topic + payload), each
+    /// with the completion its publisher's acknowledgement waits for, if it does.
+    let queue: ByteBudgetQueue<(MQTTPublish, ClientIdentity, HubCompletion?)>
     private let drops: DropLog
     private let dropCounter = Counter(label: "iothub_queue_dropped_total", dimensions: [("queue", "device_services")])
     /// Set once the MQTT server exists.
@@ -44,12 +45,20 @@ final class HubServices: Service, @unchecked Sendable {
         self.drops = DropLog(logger: logger)
     }
 
+    /// Reports whose QoS 1/2 acknowledgement waits until the services have stored what they report (shadow
+    /// updates, OTA progress and version reports): the PUBACK promises they are on disk.
+    static func acknowledgesAfterHandling(_ message: MQTTPublish) -> Bool {
+        message.topic.hasPrefix("$shadow/operation/") || message.topic.hasPrefix("$ota/report/")
+    }
+
     /// A device message for the services, from the broker's hot path (under its lock): never waits; over
-    /// the budget the message is dropped and counted.
-    func offer(_ message: MQTTPublish, from identity: ClientIdentity) {
-        guard queue.offer((message, identity), size: message.topic.utf8.count + message.payload.readableBytes) else {
+    /// the budget the message is dropped and counted (and a waiting acknowledgement fails: the connection
+    /// closes unacknowledged, so that the device sends it again).
+    func offer(_ message: MQTTPublish, from identity: ClientIdentity, completion: HubCompletion? = nil) {
+        guard queue.offer((message, identity, completion), size: message.topic.utf8.count + message.payload.readableBytes) else {
             dropCounter.increment()
             drops.dropped("device_services")
+            completion?(false)
             return
         }
     }
@@ -58,44 +67,50 @@ final class HubServices: Service, @unchecked Sendable {
 
     func run() async throws {
         await withGracefulShutdownHandler {
-            while let (message, identity) = await queue.next() {
-                guard case .device(let productId, let deviceName) = identity else { continue }
-                await handle(message, key: DeviceKey(productId: productId, name: deviceName))
+            while let (message, identity, completion) = await queue.next() {
+                guard case .device(let productId, let deviceName) = identity else {
+                    completion?(true)
+                    continue
+                }
+                let stored = await handle(message, key: DeviceKey(productId: productId, name: deviceName))
+                completion?(stored)
             }
         } onGracefulShutdown: { [queue] in
             queue.finish()
         }
     }
 
-    func handle(_ message: MQTTPublish, key: DeviceKey) async {
+    /// Handles one device message; false when what it reports could not be stored (a registry write failed).
+    @discardableResult
+    func handle(_ message: MQTTPublish, key: DeviceKey) async -> Bool {
         let received = Self.nowMillis()
         let levels = message.topic.split(separator: "/", omittingEmptySubsequences: false)
         let payload = Array(message.payload.readableBytesView)
         let base = "\(key.productId)/\(key.name)"
         switch (levels.first, levels.count) {
         case ("$shadow", 4):
-            await handleShadow(payload, key: key)
+            return await handleShadow(payload, key: key)
         case ("$sys", 4):
             // {"type":"get","resource":["time"]} → time in s, hub receive and send times in ms.
-            guard let request = try? JSONValue(parsing: payload), request["type"]?.stringValue == "get" else { return }
+            guard let request = try? JSONValue(parsing: payload), request["type"]?.stringValue == "get" else { return true }
             let reply: JSONValue = .object(JSONObject([
                 ("type", .string("get")), ("time", .int(received / 1000)), ("ntptime1", .int(received)), ("ntptime2", .int(Self.nowMillis())),
             ]))
             publish("$sys/operation/result/\(base)", reply)
         case ("$config", 4):
-            guard let request = try? JSONValue(parsing: payload), request["type"]?.stringValue == "get" else { return }
+            guard let request = try? JSONValue(parsing: payload), request["type"]?.stringValue == "get" else { return true }
             let stored = (try? await registry.product(key.productId))?.remoteConfig.flatMap { try? JSONValue(parsing: $0) }
             let config = stored ?? .object(JSONObject())
             publish("$config/operation/result/\(base)", .object(JSONObject([("type", .string("reply")), ("result", .int(0)), ("payload", config)])))
         case ("$log", 4):
-            guard let request = try? JSONValue(parsing: payload), request["type"]?.stringValue == "get_log_level" else { return }
+            guard let request = try? JSONValue(parsing: payload), request["type"]?.stringValue == "get_log_level" else { return true }
             let level = (try? await registry.device(productId: key.productId, name: key.name))?.logLevel ?? 0
             var fields: [(String, JSONValue)] = [("type", .string("get_log_level"))]
             if let token = request["clientToken"] { fields.append(("clientToken", token)) }
             fields += [("result", .int(0)), ("log_level", .int(Int64(level)))]
             publish("$log/operation/result/\(base)", .object(JSONObject(fields)))
         case ("$ota", 4):
-            await handleOTAReport(payload, key: key)
+            return await handleOTAReport(payload, key: key, durable: message.qos != .atMostOnce)
         case ("$rrpc", 5):
             await rrpc.reply(key: key, processId: String(levels[4]), payload: payload)
         case (key.productId?, _):
@@ -103,9 +118,11 @@ final class HubServices: Service, @unchecked Sendable {
         default:
             break
         }
+        return true
     }
 
-    func handleShadow(_ payload: [UInt8], key: DeviceKey) async {
+    /// False when the request could not be stored (answered nothing; the device asks again).
+    func handleShadow(_ payload: [UInt8], key: DeviceKey) async -> Bool {
         let now = Self.nowMillis()
         do {
             let outcome = try await registry.withShadow(key) { text in
@@ -114,11 +131,13 @@ final class HubServices: Service, @unchecked Sendable {
                 if case .reply(_, true, _) = outcome { text = document.storageJSON.serializedString() }
                 return outcome
             }
-            guard case .reply(let reply, _, let push) = outcome else { return }
+            guard case .reply(let reply, _, let push) = outcome else { return true }
             publish("$shadow/operation/result/\(key.productId)/\(key.name)", reply)
             if let push { publish("$shadow/operation/result/\(key.productId)/\(key.name)", push) }
+            return true
         } catch {
             logger.warning("shadow request failed", metadata: ["hub.device": "\(key)", "error": "\(error)"])
+            return false
         }
     }
 

@@ -9,19 +9,27 @@ public final class BrokerHost: @unchecked Sendable {
     private let lock = NIOLock()
     private let broker: Broker
     private var handles: [ConnectionID: ConnectionHandle] = [:]
-    /// Receives client messages for the hub's services; must not block (it runs under the lock).
-    private let hubSink: @Sendable (MQTTPublish, ClientIdentity) -> Void
+    /// Receives client messages for the hub's services; must not block (it runs under the lock). With a
+    /// `HubCompletion`, the publisher's acknowledgement waits until the hub calls it (the hub has made what
+    /// the message reports durable).
+    private let hubSink: HubSink
+    /// Whether the publisher's acknowledgement of a QoS 1/2 message for the hub waits for the hub.
+    private let hubAcknowledges: @Sendable (MQTTPublish) -> Bool
     /// Where the broker's durable changes go; nil: the broker keeps its state in memory only.
     public let journal: BrokerJournalQueue?
-    /// Connections with acknowledgements held until a ticket is committed.
-    private var held: [ConnectionID: ConnectionHandle] = [:]
+    /// Holds waiting for a journal ticket, in ticket order.
+    private var journalHolds: [(ticket: UInt64, handle: ConnectionHandle, hold: UInt64)] = []
 
     /// With a `journal`, the broker records its changes (`Broker.journaling`) and the acknowledgements they
     /// gate are held until the writer reports them durable (`journalCommitted`).
-    public init(broker: Broker, journal: BrokerJournalQueue? = nil, hubSink: @escaping @Sendable (MQTTPublish, ClientIdentity) -> Void = { _, _ in }) {
+    public init(
+        broker: Broker, journal: BrokerJournalQueue? = nil, hubAcknowledges: @escaping @Sendable (MQTTPublish) -> Bool = { _ in false },
+        hubSink: @escaping HubSink = { _, _, _ in }
+    ) {
         self.broker = broker
         self.journal = journal
         self.hubSink = hubSink
+        self.hubAcknowledges = hubAcknowledges
         if journal != nil { broker.journaling = true }
     }
 
@@ -55,11 +63,12 @@ public final class BrokerHost: @unchecked Sendable {
     /// The writer made everything up to `ticket` durable (`failed`: it could not; the held
     /// acknowledgements are dropped and their connections closed, so that their clients send again).
     public func journalCommitted(through ticket: UInt64, failed: Bool) {
-        lock.withLock {
-            for (id, handle) in held where handle.release(through: ticket, failed: failed) {
-                held[id] = nil
-            }
+        let due: [(ticket: UInt64, handle: ConnectionHandle, hold: UInt64)] = lock.withLock {
+            let count = journalHolds.prefix { $0.ticket <= ticket }.count
+            defer { journalHolds.removeFirst(count) }
+            return Array(journalHolds.prefix(count))
         }
+        for entry in due { entry.handle.satisfy(entry.hold, failed: failed) }
     }
 
     /// A connected client's connection closed: the broker learns it (wills, session end) and its handle is
@@ -70,26 +79,38 @@ public final class BrokerHost: @unchecked Sendable {
             let actions = broker.connectionLost(id, now: Self.now())
             dispatch(actions, gate: journalTicket())
             handles.removeValue(forKey: id)
-            held.removeValue(forKey: id)
             return broker.isConnected(clientId: clientId)
         }
     }
 
-    /// Hands actions to the connections' queues and the hub (under the lock). With a `gate` ticket, the
-    /// acknowledgements among them (PUBACK, PUBREC, SUBACK, UNSUBACK) and whatever their connections are
-    /// sent after them wait until the ticket is durable.
+    /// Hands actions to the connections' queues and the hub (under the lock). The acknowledgements among
+    /// them (PUBACK, PUBREC, SUBACK, UNSUBACK: to the client whose event this was) and whatever its
+    /// connection is sent after them wait, when the event has changes to make durable (`gate`, a journal
+    /// ticket) or QoS 1/2 messages for the hub that it acknowledges (`hubAcknowledges`), until those are done.
     private func dispatch(_ actions: [BrokerAction], gate: UInt64? = nil) {
+        let hubWaits = actions.reduce(0) { count, action in
+            if case .toHub(let message, _) = action, message.qos != .atMostOnce, hubAcknowledges(message) { return count + 1 }
+            return count
+        }
+        var hold: (handle: ConnectionHandle, id: UInt64)?
         for action in actions {
             switch action {
             case .send(let id, let packet):
                 guard let handle = handles[id] else { continue }
-                if let gate, packet.isGatedAcknowledgement {
-                    handle.hold(until: gate)
-                    held[id] = handle
+                if hold == nil, gate != nil || hubWaits > 0, packet.isGatedAcknowledgement {
+                    let holdId = handle.hold(conditions: (gate == nil ? 0 : 1) + hubWaits)
+                    hold = (handle, holdId)
+                    if let gate { journalHolds.append((gate, handle, holdId)) }
                 }
                 handle.enqueue(packet)
             case .close(let id, let reason): handles[id]?.close(reason)
-            case .toHub(let message, let identity): hubSink(message, identity)
+            case .toHub(let message, let identity):
+                if let hold, message.qos != .atMostOnce, hubAcknowledges(message) {
+                    let (handle, holdId) = hold
+                    hubSink(message, identity, HubCompletion { ok in handle.satisfy(holdId, failed: !ok) })
+                } else {
+                    hubSink(message, identity, nil)
+                }
             }
         }
     }
@@ -112,6 +133,24 @@ public final class BrokerHost: @unchecked Sendable {
     public func unwrittenOutput() -> [ConnectionID: Int] {
         let all = lock.withLock { handles }
         return all.mapValues(\.unwrittenBytes)
+    }
+}
+
+/// Receives client messages for the hub's services (see `BrokerHost`).
+public typealias HubSink = @Sendable (MQTTPublish, ClientIdentity, HubCompletion?) -> Void
+
+/// Called once by the hub when it is done with a message whose acknowledgement waits for it: `true` when
+/// what the message reports is durable (the acknowledgement goes out), `false` when it could not be kept
+/// (the connection closes without it, and the client sends the message again).
+public struct HubCompletion: Sendable {
+    let body: @Sendable (Bool) -> Void
+
+    public init(_ body: @escaping @Sendable (Bool) -> Void) {
+        self.body = body
+    }
+
+    public func callAsFunction(_ succeeded: Bool) {
+        body(succeeded)
     }
 }
 

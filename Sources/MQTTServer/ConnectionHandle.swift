@@ -81,10 +81,18 @@ public final class ConnectionHandle: Sendable {
         /// A packet did not fit the budget: the queue is dropped and the connection closes.
         var overBudget = false
         var flushScheduled = false
-        /// Packets from `pending[heldFrom]` on wait until the journal commits `heldUntil` (an acknowledgement
-        /// of something not yet durable, and what the connection is sent after it, in order).
-        var heldUntil: UInt64?
-        var heldFrom = 0
+        /// Holds, oldest first: from `pending[from]` on, packets wait until every hold before and this one
+        /// has no condition left (an acknowledgement of something not yet durable, and what the connection
+        /// is sent after it, in order).
+        var holds: [Hold] = []
+        var nextHold: UInt64 = 0
+    }
+
+    struct Hold {
+        var id: UInt64
+        var from: Int
+        /// Conditions not yet met (a journal commit, the hub's services done with a message).
+        var waiting: Int
     }
 
     /// Stored inline (a futex word on Linux): no lock object of its own per connection.
@@ -139,34 +147,38 @@ public final class ConnectionHandle: Sendable {
         case none, flush, closeOverBudget
     }
 
-    /// Holds the packets queued from now on until the journal ticket is durable (`release`).
-    func hold(until ticket: UInt64) {
+    /// Holds the packets queued from now on until `conditions` are met (`satisfy`, once each); returns the
+    /// hold's id.
+    func hold(conditions: Int) -> UInt64 {
         state.withLock { state in
-            if state.heldUntil == nil { state.heldFrom = state.pending.count }
-            state.heldUntil = max(state.heldUntil ?? 0, ticket)
+            state.nextHold += 1
+            state.holds.append(Hold(id: state.nextHold, from: state.pending.count, waiting: max(conditions, 1)))
+            return state.nextHold
         }
     }
 
-    /// The journal committed through `ticket`: held packets are written if their ticket is covered (or, when
-    /// the commit `failed`, dropped and the connection closed: its client sends them again on a new
-    /// connection). Returns whether nothing is held any more.
-    func release(through ticket: UInt64, failed: Bool) -> Bool {
-        let (done, schedule, close): (Bool, Bool, Bool) = state.withLock { state in
-            guard let until = state.heldUntil else { return (true, false, false) }
-            guard until <= ticket || failed else { return (false, false, false) }
-            state.heldUntil = nil
+    /// One condition of a hold is met; when the oldest holds have none left, what they held is written.
+    /// `failed`: the condition cannot be met (a write failed): what the hold and the later ones held is
+    /// dropped and the connection closed, so that its client sends it again on a new connection.
+    func satisfy(_ id: UInt64, failed: Bool) {
+        let (schedule, close): (Bool, Bool) = state.withLock { state in
+            guard let index = state.holds.firstIndex(where: { $0.id == id }) else { return (false, false) }
             if failed {
-                state.pending.removeSubrange(min(state.heldFrom, state.pending.count)...)
+                let from = min(state.holds[index].from, state.pending.count)
+                state.pending.removeSubrange(from...)
                 state.pendingBytes = state.pending.reduce(0) { $0 + MQTTPacketEncoder.encodedSize($1, version: version) }
-                return (true, false, state.closeReason == nil)
+                state.holds.removeSubrange(index...)
+                return (false, state.closeReason == nil)
             }
-            guard !state.pending.isEmpty, !state.flushScheduled else { return (true, false, false) }
+            state.holds[index].waiting -= 1
+            guard index == 0, state.holds[0].waiting == 0 else { return (false, false) }
+            while let first = state.holds.first, first.waiting == 0 { state.holds.removeFirst() }
+            guard !state.pending.isEmpty, !state.flushScheduled else { return (false, false) }
             state.flushScheduled = true
-            return (true, true, false)
+            return (true, false)
         }
         if close { self.close(.journalFailed) }
         if schedule { output.eventLoop.execute { self.flush() } }
-        return done
     }
 
     /// Closes the connection after writing what was queued before.
@@ -233,19 +245,20 @@ public final class ConnectionHandle: Sendable {
                 state.flushScheduled = false
                 return ([], nil)
             }
-            if state.heldUntil != nil {
-                // Only what was queued before the held acknowledgement; the rest waits for `release`
-                // (closing drops it: it was never promised durable).
-                let cut = min(state.heldFrom, state.pending.count)
+            if let first = state.holds.first {
+                // Only what was queued before the oldest hold; the rest waits for `satisfy` (closing drops it:
+                // it was never promised durable).
+                let cut = min(first.from, state.pending.count)
                 let packets = Array(state.pending[..<cut])
                 if state.closeReason != nil {
                     state.pending = []
                     state.pendingBytes = 0
+                    state.holds = []
                 } else {
                     state.pending.removeFirst(cut)
                     state.pendingBytes = state.pending.reduce(0) { $0 + MQTTPacketEncoder.encodedSize($1, version: version) }
+                    for index in state.holds.indices { state.holds[index].from -= cut }
                 }
-                state.heldFrom = 0
                 state.flushScheduled = false
                 return (packets, state.closeReason)
             }

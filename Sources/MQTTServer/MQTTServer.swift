@@ -34,11 +34,12 @@ public final class MQTTServer: Service, @unchecked Sendable {
         transportIdentity: @escaping @Sendable (any Channel) -> EventLoopFuture<TransportIdentity> = { $0.eventLoop.makeSucceededFuture(.none) },
         onBound: @escaping @Sendable (Int, Int) async -> Void = { _, _ in },
         journal: BrokerJournalQueue? = nil,
-        hubSink: @escaping @Sendable (MQTTPublish, ClientIdentity) -> Void = { _, _ in }
+        hubAcknowledges: @escaping @Sendable (MQTTPublish) -> Bool = { _ in false },
+        hubSink: @escaping HubSink = { _, _, _ in }
     ) {
         self.configuration = configuration
         self.limits = MQTTConnectionLimits(maxConnections: configuration.maxConnections, maxPending: configuration.maxPendingConnections)
-        self.host = BrokerHost(broker: broker, journal: journal, hubSink: hubSink)
+        self.host = BrokerHost(broker: broker, journal: journal, hubAcknowledges: hubAcknowledges, hubSink: hubSink)
         self.authenticator = authenticator
         self.group = group
         self.logger = logger

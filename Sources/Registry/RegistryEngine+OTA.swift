@@ -265,7 +265,7 @@ extension RegistryEngine {
     /// report revives it). A report naming another version than the entry's target is ignored. Returns
     /// the updated entry, nil when the report matched nothing.
     @discardableResult
-    public func firmwareProgressReported(_ key: DeviceKey, _ progress: FirmwareProgress) async throws -> FirmwareTaskDevice? {
+    public func firmwareProgressReported(_ key: DeviceKey, _ progress: FirmwareProgress, durable: Bool = true) async throws -> FirmwareTaskDevice? {
         try requireAvailable()
         guard var device = devices[key] else { throw RegistryError(.deviceNotFound, "device not exist") }
         var found: FirmwareTaskDevice?
@@ -308,8 +308,8 @@ extension RegistryEngine {
         }
         ota.insert(entry)
         mutations.append(.upsertFirmwareTaskDevice(entry))
-        if progress.state == .downloading {
-            // Frequent and QoS 0: durable with the next group commit, nobody waits for it.
+        if progress.state == .downloading, !durable {
+            // Frequent and at QoS 0: durable with the next group commit, nobody waits for it.
             enqueue(mutations)
         } else {
             try await commit(mutations)

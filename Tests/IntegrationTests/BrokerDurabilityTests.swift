@@ -1,4 +1,5 @@
 import BrokerCore
+import CloudAPI
 import Foundation
 import HubTesting
 import MQTTCore
@@ -203,5 +204,43 @@ final class BrokerDurabilityTests: XCTestCase {
             await other.close()
             try await server.stop()
         }
+    }
+
+    /// Issue 13 item 2: a device report acknowledged at QoS 1 is on disk before its PUBACK. Twenty shadow
+    /// updates are pipelined and the hub is killed (`kill -9`) as soon as the last PUBACK arrives; after the
+    /// restart the shadow holds the last of them (before, the PUBACK went out before the services had
+    /// stored anything).
+    func testAcknowledgedDeviceReportsSurviveKill9() async throws {
+        let directory = NSTemporaryDirectory() + "iothub-report-durable-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = try HubProcess(dataDirectory: directory)
+        try first.start()
+        let credentials = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/credentials.json")))
+        var api = TestAPIClient(port: first.apiPort, secretId: credentials["SecretId"]!, secretKey: credentials["SecretKey"]!)
+        let created = try await api.call(
+            "CreateProduct", [("ProductName", .string("reports")), ("ProductProperties", .object(["EncryptionType": .string("2")]))]
+        )
+        let productId = try XCTUnwrap(created["ProductId"]?.stringValue)
+        let device = try await api.call("CreateDevice", [("ProductId", .string(productId)), ("DeviceName", .string("dev1"))])
+        let psk = try XCTUnwrap(device["DevicePsk"]?.stringValue)
+        let (client, ack) = try await TestMQTTClient.device(port: first.mqttPort, productId: productId, deviceName: "dev1", psk: psk)
+        XCTAssertEqual(ack?.returnCode, 0)
+        for i in 1...20 {
+            try await client.publish(
+                "$shadow/operation/\(productId)/dev1", #"{"type":"update","state":{"reported":{"n":\#(i)}},"clientToken":"t\#(i)"}"#,
+                qos: .atLeastOnce, id: UInt16(i)
+            )
+        }
+        _ = try await client.next(timeout: 10) { if case .puback(let ack) = $0 { ack.packetId == 20 } else { false } }
+        first.kill9()
+        await client.close()
+
+        let second = try HubProcess(dataDirectory: directory)
+        try second.start()
+        defer { second.kill9() }
+        api.port = second.apiPort
+        let data = try await api.call("DescribeDeviceShadow", [("ProductId", .string(productId)), ("DeviceName", .string("dev1"))])
+        let document = try JSONValue(parsing: try XCTUnwrap(data["Data"]?.stringValue))
+        XCTAssertEqual(document["payload"]?["state"]?["reported"]?["n"], .int(20), "the last acknowledged update is stored: \(document)")
     }
 }
