@@ -61,21 +61,32 @@ final class GroupCommitter: Sendable {
                 if !next.batch.isEmpty { try await store.apply(next.batch) }
                 for ticket in next.tickets { ticket.complete(nil) }
             } catch {
-                logger.error(
-                    "registry commit failed; reloading state from the store",
-                    metadata: ["error": "\(error)", "hub.batch_size": "\(next.batch.count)"]
-                )
-                let later = state.withLock { state in
+                let (later, laterBatch) = state.withLock { state in
                     state.failed = true
                     defer {
                         state.pending = []
                         state.tickets = []
                     }
-                    return state.tickets
+                    return (state.tickets, state.pending)
                 }
                 let failure = RegistryError(.storageFailure, "storage failure")
                 for ticket in next.tickets + later { ticket.complete(failure) }
-                await recover()
+                // Audit rows are all memory does not hold: losing them leaves memory equal to the store, so
+                // the registry stays available (a full disk and a flood of refused requests would otherwise
+                // keep it reloading).
+                let auditOnly = (next.batch + laterBatch).allSatisfy { if case .appendAudit = $0 { true } else { false } }
+                if auditOnly {
+                    logger.error(
+                        "registry commit failed; audit rows lost",
+                        metadata: ["error": "\(error)", "hub.batch_size": "\(next.batch.count + laterBatch.count)"]
+                    )
+                } else {
+                    logger.error(
+                        "registry commit failed; reloading state from the store",
+                        metadata: ["error": "\(error)", "hub.batch_size": "\(next.batch.count)"]
+                    )
+                    await recover()
+                }
                 state.withLock { $0.failed = false }
             }
         }

@@ -43,7 +43,20 @@ extension RegistryEngine {
 
     private func applyPresence(_ batch: [PresenceQueue.Entry]) {
         guard available else {
-            for case .login(let login) in batch { login.completion(.unavailable) }
+            // Reloading after a failed write (a full or failing disk): a device that was activated before
+            // logs in as usual, decided from memory (its credential is on disk already), with nothing
+            // written; only a first login (activation, which must be durable) waits for the registry.
+            for case .login(let login) in batch {
+                guard let product = products[login.key.productId], let device = devices[login.key] else {
+                    login.completion(.refused(.unknownDevice))
+                    continue
+                }
+                if let refusal = login.check(product, device) {
+                    login.completion(.refused(refusal))
+                } else {
+                    login.completion(device.firstOnlineTime == nil ? .unavailable : .accepted(activated: false))
+                }
+            }
             return
         }
         let time = nowSeconds

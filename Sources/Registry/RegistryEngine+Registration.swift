@@ -74,9 +74,9 @@ extension RegistryEngine {
 
     private func decideRegistration(_ request: RegistrationRequest) -> RegistrationStep {
         let time = now()
-        guard available else {
-            return .finished(.failure(.internalError))
-        }
+        // While the registry is unavailable (reloading after a failed write), a request is still decided
+        // from memory: a refusal (wrong signature, unknown product, limit reached) is answered with its own
+        // code; only what needs a write is answered with an internal error.
         let key = DeviceKey(productId: request.productId, name: request.deviceName)
         let product = products[request.productId]
         // Nonces are remembered only for products with replay protection (switching it on loads the last
@@ -128,7 +128,7 @@ extension RegistryEngine {
             return .finished(.failure(refusal))
 
         case .reissue:
-            guard var device = devices[key], let product else { return .finished(.failure(.internalError)) }
+            guard available, var device = devices[key], let product else { return .finished(.failure(.internalError)) }
             var mutations: [RegistryMutation] = []
             if !device.credentialFetched {
                 device.credentialFetched = true
@@ -145,7 +145,7 @@ extension RegistryEngine {
             }
 
         case .create:
-            guard let product else { return .finished(.failure(.internalError)) }
+            guard available, let product else { return .finished(.failure(.internalError)) }
             let credential: DeviceCredential
             do {
                 credential = try issuer.issue(for: key, encryption: product.encryptionType)

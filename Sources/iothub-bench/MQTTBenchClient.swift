@@ -143,8 +143,9 @@ enum MQTTBenchAuth {
 enum MQTTBenchPackets {
     static let keepAlive: UInt16 = 600
 
-    static func connect(clientId: String, auth: MQTTBenchAuth) -> ByteBuffer {
-        var connect = MQTTConnect(version: .v3_1_1, cleanSession: true, keepAlive: keepAlive, clientId: clientId)
+    /// `persistent`: CleanSession 0 (the broker keeps the session and its QoS 1 messages).
+    static func connect(clientId: String, auth: MQTTBenchAuth, persistent: Bool = false) -> ByteBuffer {
+        var connect = MQTTConnect(version: .v3_1_1, cleanSession: !persistent, keepAlive: keepAlive, clientId: clientId)
         switch auth {
         case .anonymous:
             break

@@ -140,6 +140,8 @@ extension BenchCommand {
         var window: Int?
         @Option(help: "Warm-up seconds.") var warmup = 1.0
         @Option(help: "Measured seconds.") var duration = 3.0
+        @Flag(help: "Persistent sessions (CleanSession 0) for every client, under client ids new to this run: the broker keeps each subscriber's QoS 1 messages (durably, where it persists sessions).")
+        var persistent = false
 
         func run() async throws {
             ProcessResources.raiseFileLimit()
@@ -152,11 +154,14 @@ extension BenchCommand {
             let credentials = try MQTTDeviceCredential.load(mqtt.credentials)
             guard credentials.count >= publisherCount else { throw ValidationError("need \(publisherCount) credentials") }
             let device = mqtt.auth == "device"
+            let persistent = self.persistent
+            // Persistent sessions of earlier runs keep their messages: this run's clients are new ones.
+            let run = persistent ? "-" + String(UInt32.random(in: 0...UInt32.max), radix: 36) : ""
             let publishers = (0..<publisherCount).map { index in
                 (
                     connect: device
-                        ? MQTTBenchPackets.connect(clientId: "", auth: .device(credentials[index]))
-                        : MQTTBenchPackets.connect(clientId: "benchpub-\(index)", auth: .anonymous),
+                        ? MQTTBenchPackets.connect(clientId: "", auth: .device(credentials[index]), persistent: persistent)
+                        : MQTTBenchPackets.connect(clientId: "benchpub-\(index)\(run)", auth: .anonymous, persistent: persistent),
                     topic: credentials[index].eventTopic
                 )
             }
@@ -165,8 +170,8 @@ extension BenchCommand {
             let subscribers = (0..<subscriberCount).map { index in
                 (
                     connect: MQTTBenchPackets.connect(
-                        clientId: "benchsub-\(index)",
-                        auth: device ? .application(id: mqtt.appId!, secret: mqtt.appSecret!) : .anonymous
+                        clientId: "benchsub-\(index)\(run)",
+                        auth: device ? .application(id: mqtt.appId!, secret: mqtt.appSecret!) : .anonymous, persistent: persistent
                     ),
                     filter: filter
                 )
@@ -195,7 +200,8 @@ extension BenchCommand {
                 endedBy: outcome.endedBy
             )
             var result = BenchResult(
-                setup: mqtt.setup, scenario: "mqtt qos\(level.rawValue) \(shape)", connections: publisherCount + subscriberCount, merged: [driver]
+                setup: mqtt.setup, scenario: "mqtt qos\(level.rawValue) \(shape)\(persistent ? " persistent" : "")",
+                connections: publisherCount + subscriberCount, merged: [driver]
             )
             // CPU per delivered message over the whole run (warm-up included).
             let delivered = Double(max(outcome.sent * subscriberCount, 1))

@@ -84,4 +84,79 @@ final class DurabilityTests: XCTestCase {
         // SIGTERM: graceful shutdown, exit status 0.
         XCTAssertEqual(second.terminate(), 0)
     }
+
+    /// Issue 13 item 5: SIGTERM in the middle of a registration storm. The hub stops accepting, finishes what
+    /// it started, flushes and exits 0; every registration it answered is in the registry after a restart
+    /// with the credential it was given, and what is stored is whole (each device with its PSK).
+    func testSIGTERMDuringARegistrationStormLosesNothingAcknowledged() async throws {
+        let directory = NSTemporaryDirectory() + "iothub-sigterm-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = try HubProcess(dataDirectory: directory)
+        try first.start()
+        let credentials = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/credentials.json")))
+        var api = TestAPIClient(port: first.apiPort, secretId: credentials["SecretId"]!, secretKey: credentials["SecretKey"]!)
+        let created = try await api.call(
+            "CreateProduct", [("ProductName", .string("storm")), ("ProductProperties", .object(["EncryptionType": .string("2")]))]
+        )
+        let productId = try XCTUnwrap(created["ProductId"]?.stringValue)
+        let dynreg = try await api.call(
+            "UpdateProductDynamicRegister", [("ProductId", .string(productId)), ("RegisterType", .int(2)), ("RegisterLimit", .int(10_000))]
+        )
+        let secret = try XCTUnwrap(dynreg["ProductSecret"]?.stringValue)
+        let port = first.httpPort
+        let storm = Task {
+            try await withThrowingTaskGroup(of: (String, String)?.self) { group in
+                for i in 0..<400 {
+                    group.addTask {
+                        let name = "storm-\(i)"
+                        let body = Array(RegistrationWire.v2RequestBody(productId: productId, deviceName: name).utf8)
+                        let headers = V2RegistrationHeaders(
+                            signing: body, host: "127.0.0.1", algorithm: .hmacSHA256, timestamp: String(Int(Date().timeIntervalSince1970)),
+                            nonce: "\(i + 1)", productSecret: secret
+                        )
+                        let request = RawHTTP.request(
+                            path: "/device/register", headers: [("Host", "127.0.0.1:\(port)")] + headers.fields.map { ($0.name, $0.value) }, body: body
+                        )
+                        // Refused, reset or unanswered once the hub stops: not acknowledged.
+                        guard let raw = try? await RawHTTP.exchange(port: port, request: request), let response = RawHTTP.parse(raw),
+                            case .success(let encrypted)? = try? RegistrationWire.parseV2Response(response.body),
+                            case .psk(let psk)? = try? encrypted.decrypt(productSecret: secret)
+                        else { return nil }
+                        return (name, psk)
+                    }
+                }
+                var all: [String: String] = [:]
+                for try await item in group { if let (name, psk) = item { all[name] = psk } }
+                return all
+            }
+        }
+        try await Task.sleep(for: .milliseconds(150))
+        let status = first.terminate()
+        let acknowledged = try await storm.value
+        XCTAssertEqual(status, 0, "graceful shutdown exits 0")
+        XCTAssertGreaterThan(acknowledged.count, 0, "some registrations were answered before the SIGTERM")
+
+        let second = try HubProcess(dataDirectory: directory)
+        try second.start()
+        defer { second.kill9() }
+        api.port = second.apiPort
+        var stored: [String: String] = [:]
+        var offset: Int64 = 0
+        while true {
+            let page = try await api.call("DescribeDevices", [("ProductId", .string(productId)), ("Offset", .int(offset)), ("Limit", .int(250))])
+            let devices = page["Devices"]?.arrayValue ?? []
+            for device in devices {
+                guard let name = device["DeviceName"]?.stringValue else { continue }
+                let detail = try await api.call("DescribeDevice", [("ProductId", .string(productId)), ("DeviceName", .string(name))])
+                stored[name] = detail["DevicePsk"]?.stringValue
+            }
+            offset += Int64(devices.count)
+            if devices.count < 250 { break }
+        }
+        for (name, psk) in acknowledged {
+            XCTAssertEqual(stored[name], psk, "acknowledged device \(name) lost or changed by the SIGTERM")
+        }
+        XCTAssertTrue(stored.values.allSatisfy { !$0.isEmpty }, "every stored device has its credential")
+        XCTAssertGreaterThanOrEqual(stored.count, acknowledged.count)
+    }
 }
