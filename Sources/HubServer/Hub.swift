@@ -307,9 +307,9 @@ public final class Hub: Sendable {
 
     /// Runs until SIGINT/SIGTERM, then shuts down gracefully.
     public func run() async throws {
-        let group = ServiceGroup(
-            configuration: .init(services: try services(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        )
+        var groupConfiguration = ServiceGroupConfiguration(services: try services(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(configuration.shutdownGrace)
+        let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
     }
 

@@ -28,6 +28,11 @@ public struct HubConfiguration: Sendable, Equatable {
     /// Keep retained messages and persistent sessions in `DATA/broker.sqlite` (acknowledged once written);
     /// false: in memory only, lost at a restart.
     public var brokerPersistence = true
+    /// Seconds a graceful shutdown (SIGTERM, SIGINT) may take: listeners stop accepting and finish what they
+    /// started, the broker closes its connections after writing what is queued, the broker state and the
+    /// registry are flushed; after it the services still running are cancelled (the registry is flushed
+    /// all the same).
+    public var shutdownGrace = 15
     /// Largest device HTTP request body in bytes. Default 16384.
     public var maxBodySize = 16 * 1024
     /// Management-API signatures remembered for their 5-minute window, to refuse a captured request replayed

@@ -49,6 +49,12 @@ public struct HubSetting: Sendable {
         ) {
             $0.brokerPersistence = try bool($1)
         },
+        HubSetting(
+            "shutdown-grace", "IOTHUB_SHUTDOWN_GRACE", "shutdownGrace",
+            "Seconds a graceful shutdown (SIGTERM) may take before what still runs is cancelled. Default 15"
+        ) {
+            $0.shutdownGrace = try positive($1)
+        },
         HubSetting("max-body-size", "IOTHUB_MAX_BODY_SIZE", "maxBodySize", "Largest device HTTP request body in bytes. Default 16384") {
             guard let size = Int($1), size > 0 else { throw HubConfigurationError("max-body-size must be a positive integer") }
             $0.maxBodySize = size

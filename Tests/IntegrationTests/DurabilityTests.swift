@@ -159,4 +159,23 @@ final class DurabilityTests: XCTestCase {
         XCTAssertTrue(stored.values.allSatisfy { !$0.isEmpty }, "every stored device has its credential")
         XCTAssertGreaterThanOrEqual(stored.count, acknowledged.count)
     }
+
+    /// A graceful shutdown ends within `--shutdown-grace` even when a client holds a request open (its body
+    /// stalled, the body timeout 600 s): what still runs is cancelled, the registry flushed, the process gone.
+    func testShutdownEndsWithinItsGraceWhateverAClientHolds() async throws {
+        let directory = NSTemporaryDirectory() + "iothub-grace-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let hub = try HubProcess(dataDirectory: directory, arguments: ["--shutdown-grace", "2", "--http-body-timeout", "600", "--http-header-timeout", "600"])
+        try hub.start()
+        let socket = try RawSocket(port: hub.httpPort)
+        _ = try await socket.send(Array("POST /device/register HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n0123456789".utf8))
+        try await Task.sleep(for: .milliseconds(200))
+        hub.process.terminate()
+        let deadline = ContinuousClock.now + .seconds(20)
+        while hub.process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        let exited = !hub.process.isRunning
+        if !exited { hub.kill9() }
+        XCTAssertTrue(exited, "the hub exits after its 2 s grace although a request is still open")
+        socket.close()
+    }
 }
