@@ -191,7 +191,7 @@ extension DeviceGateway {
             "registration refused",
             metadata: ["hub.reason": "\(refusal.reasonCode)", "hub.source": "\(source)", "hub.detail": "\(detail)"]
         )
-        await registry.recordRefusedAttempt(
+        registry.submitRefusedAttempt(
             RegistrationAttempt(
                 time: RegistryEngine.systemMillis(),
                 productId: ids.productId ?? "",

@@ -47,13 +47,18 @@ public enum DeviceLoginOutcome: Sendable, Hashable {
     case unavailable
 }
 
-/// Logins and logouts waiting for the registry actor, in arrival order.
-final class PresenceQueue: Sendable {
-    enum Entry: Sendable {
-        case login(DeviceLogin)
-        case logout(DeviceKey)
-    }
+/// What the presence drain applies: logins and logouts, in arrival order.
+enum PresenceEntry: Sendable {
+    case login(DeviceLogin)
+    case logout(DeviceKey)
+}
 
+typealias PresenceQueue = DrainQueue<PresenceEntry>
+
+/// Entries handed to the registry without an actor call each (from the broker's or an HTTP handler's
+/// thread): appended under a lock; the first append after a drain ended starts one, which takes
+/// everything queued in a turn of the actor.
+final class DrainQueue<Entry: Sendable>: Sendable {
     private struct State {
         var entries: [Entry] = []
         var draining = false
@@ -75,6 +80,14 @@ final class PresenceQueue: Sendable {
     func take() -> [Entry] {
         state.withLock { state in
             if state.entries.isEmpty { state.draining = false }
+            defer { state.entries = [] }
+            return state.entries
+        }
+    }
+
+    /// Everything queued so far, leaving a running drain running (it finds less to do).
+    func takeAll() -> [Entry] {
+        state.withLock { state in
             defer { state.entries = [] }
             return state.entries
         }

@@ -9,12 +9,14 @@ extension RegistryEngine {
 
     /// Writes the counted rows whose window has ended (called about once a second).
     public func flushAuditAggregates() {
+        takeRefusals()
         enqueue(auditAggregator.expired(now: now()).map { .appendAudit($0) })
     }
 
     /// Audit retention: deletes rows older than `maxAgeMillis` (nil = keep) and the oldest beyond
     /// `maxRows` (nil = no cap). Returns the rows deleted.
     public func pruneAudit(maxAgeMillis: Int64?, maxRows: Int?) async throws -> Int {
-        try await store.pruneAudit(before: maxAgeMillis.map { now() - $0 }, maxRows: maxRows)
+        takeRefusals()
+        return try await store.pruneAudit(before: maxAgeMillis.map { now() - $0 }, maxRows: maxRows)
     }
 }

@@ -41,7 +41,7 @@ extension RegistryEngine {
         }
     }
 
-    private func applyPresence(_ batch: [PresenceQueue.Entry]) {
+    private func applyPresence(_ batch: [PresenceEntry]) {
         guard available else {
             // Reloading after a failed write (a full or failing disk): a device that was activated before
             // logs in as usual, decided from memory (its credential is on disk already), with nothing

@@ -181,6 +181,26 @@ extension RegistryEngine {
         auditRefused(attempt)
     }
 
+    /// `recordRefusedAttempt` without waiting for the actor (the device gateway's refusals: a flood of them
+    /// must not queue ahead of the registrations on the actor). Audit queries, retention and shutdown take
+    /// what is queued first, so a refusal answered before a query is in its answer.
+    public nonisolated func submitRefusedAttempt(_ attempt: RegistrationAttempt) {
+        if refusals.append(attempt) { Task { await self.drainRefusals() } }
+    }
+
+    private func drainRefusals() {
+        while true {
+            let batch = refusals.take()
+            if batch.isEmpty { return }
+            for attempt in batch { auditRefused(attempt) }
+        }
+    }
+
+    /// The refused attempts queued so far, audited now.
+    func takeRefusals() {
+        for attempt in refusals.takeAll() { auditRefused(attempt) }
+    }
+
     /// Queues a refused attempt's audit row, or counts it into its source's row during a flood.
     func auditRefused(_ attempt: RegistrationAttempt) {
         enqueue(auditAggregator.add(attempt).map { .appendAudit($0) })
@@ -189,6 +209,7 @@ extension RegistryEngine {
     /// The registration audit log, newest first. Writes queued entries and counted rows first so the answer
     /// is current.
     public func auditLog(_ query: AuditQuery) async throws -> (total: Int, attempts: [RegistrationAttempt]) {
+        takeRefusals()
         enqueue(auditAggregator.flushCounted().map { .appendAudit($0) })
         try await flushPending()
         return try await store.queryAudit(query)

@@ -40,6 +40,8 @@ public actor RegistryEngine {
     public nonisolated let pskIndex = DevicePSKIndex()
     /// MQTT logins and logouts waiting for the actor (RegistryEngine+Presence).
     nonisolated let presence = PresenceQueue()
+    /// Refused registration attempts handed over without an actor call each (`submitRefusedAttempt`).
+    nonisolated let refusals = DrainQueue<RegistrationAttempt>()
 
     init(store: any RegistryStore, issuer: CredentialIssuer, logger: Logger, now: @escaping Clock) {
         self.store = store
@@ -102,6 +104,7 @@ public actor RegistryEngine {
 
     /// Writes out everything queued and closes the store.
     public func shutdown() async {
+        takeRefusals()
         enqueue(auditAggregator.drain().map { .appendAudit($0) })
         do {
             try await flushPending()
