@@ -43,25 +43,34 @@ public struct DeviceGateway: Sendable {
     public func addRoutes(to router: Router<HubRequestContext>) {
         router.post("/register/dev") { request, context in
             let body = await collectBody(request)
+            let closing = Self.closesAfterReply(request)
             if let refused = await self.admit(.legacy, address: context.remoteAddress?.ipAddress, source: context.sourceDescription) {
-                return Response.json(refused)
+                return Response.json(refused, closing: closing)
             }
-            return Response.json(await self.registerLegacy(body: body, source: context.sourceDescription))
+            return Response.json(await self.registerLegacy(body: body, source: context.sourceDescription), closing: closing)
         }
         router.post("/device/register") { request, context in
             let body = await collectBody(request)
+            let closing = Self.closesAfterReply(request)
             if let refused = await self.admit(.v2, address: context.remoteAddress?.ipAddress, source: context.sourceDescription) {
-                return Response.json(refused)
+                return Response.json(refused, closing: closing)
             }
             let headers = V2Headers(request.headers)
             let host = request.head.authority
             return Response.json(
-                await self.registerV2(body: body, headers: headers, hostHeader: host, source: context.sourceDescription)
+                await self.registerV2(body: body, headers: headers, hostHeader: host, source: context.sourceDescription), closing: closing
             )
         }
         // The HTTP floor for benchmarks and a liveness probe for operators.
         router.get("/health") { _, _ in Response.json(Array(#"{"status":"ok"}"#.utf8)) }
         router.post("/health") { _, _ in Response.json(Array(#"{"status":"ok"}"#.utf8)) }
+    }
+
+    /// Whether a registration reply ends its connection: unless the client asked for keep-alive explicitly.
+    /// Tencent's C SDKs read the reply until the server closes (or their 1 KiB buffer fills, or 2 s pass),
+    /// so an HTTP/1.1 reply that keeps the connection open costs each PSK registration 2 s.
+    static func closesAfterReply(_ request: Request) -> Bool {
+        !(request.headers[.connection]?.lowercased().contains("keep-alive") ?? false)
     }
 
     /// `nil` when the body is larger than the limit.

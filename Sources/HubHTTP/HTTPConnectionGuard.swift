@@ -161,7 +161,10 @@ final class HTTPConnectionGuard: ChannelDuplexHandler {
             let keepAlive = unanswered.first ?? false
             let bodyUnread = requestOpen && unanswered.count == 1
             if bodyUnread { listener.bodyRefused(source: Self.source(context)) }
-            closeAfterResponse = !keepAlive || bodyUnread || inputClosed || decodingFailed
+            // A route may end its connection itself by answering `Connection: close` (registration replies,
+            // for firmware that reads until the server closes).
+            let routeCloses = head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }
+            closeAfterResponse = !keepAlive || bodyUnread || inputClosed || decodingFailed || routeCloses
             guard closeAfterResponse else { return context.write(data, promise: promise) }
             head.headers.replaceOrAdd(name: "connection", value: "close")
             context.write(wrapOutboundOut(.head(head)), promise: promise)

@@ -74,6 +74,41 @@ final class DeviceRegistrationTests: XCTestCase {
         XCTAssertFalse(response.headerLines.contains { $0.lowercased().hasPrefix("transfer-encoding") }, file: file, line: line)
     }
 
+    /// Issue 14 item 4: a registration reply ends its connection unless the client asked for keep-alive
+    /// explicitly. Tencent's C SDKs send no `Connection` header and read until the server closes, their 1 KiB
+    /// buffer fills or 2 s pass; a reply that kept the connection open cost every PSK registration 2 s.
+    /// Both endpoints, success and refusal; with `Connection: keep-alive` the connection stays.
+    func testRegistrationRepliesCloseTheConnectionUnlessKeepAliveWasAsked() async throws {
+        let (productId, secret) = try await makeProduct()
+        func connectionHeader(_ request: [UInt8], _ value: String?) -> [UInt8] {
+            let text = String(decoding: request, as: UTF8.self)
+            return Array(text.replacingOccurrences(of: "Connection: close\r\n", with: value.map { "Connection: \($0)\r\n" } ?? "").utf8)
+        }
+        let requests = [
+            ("legacy", legacyRequest(productId, "close-legacy", secret: secret)),
+            ("v2", v2Request(productId, "close-v2", secret: secret, nonce: "777")),
+            ("v2 refused", v2Request(productId, "close-refused", secret: "wrong" + secret, nonce: "778")),
+        ]
+        for (what, request) in requests {
+            let socket = try RawSocket(port: hub.httpPort)
+            _ = try await socket.send(connectionHeader(request, nil))
+            let response = try await socket.response()
+            XCTAssertNotNil(response, "\(what): answered")
+            XCTAssertEqual(response?.headers["connection"], "close", what)
+            let closed = try await socket.waitForClose(timeout: .seconds(1))
+            XCTAssertTrue(closed, "\(what): the hub closes right after the reply")
+            socket.close()
+        }
+        let keep = try RawSocket(port: hub.httpPort)
+        _ = try await keep.send(connectionHeader(v2Request(productId, "keep-v2", secret: secret, nonce: "779"), "keep-alive"))
+        let kept = try await keep.response()
+        XCTAssertNotNil(kept)
+        XCTAssertNotEqual(kept?.headers["connection"], "close")
+        let closedAnyway = try await keep.waitForClose(timeout: .milliseconds(500))
+        XCTAssertFalse(closedAnyway, "an explicit keep-alive keeps the connection")
+        keep.close()
+    }
+
     func testLegacyRegistrationExactlyAsTheCSDKSendsIt() async throws {
         let (productId, secret) = try await makeProduct()
         let response = try await send(legacyRequest(productId, "dev001", secret: secret))
