@@ -21,6 +21,9 @@ public final class FirmwareRepository: Sendable {
     public let publicHosts: [String]
     /// The device HTTP port as bound.
     let httpPort: @Sendable () async -> Int
+    /// The device HTTPS port as bound; `nil` when the hub serves no HTTPS.
+    let httpsPort: @Sendable () async -> Int?
+    public let downloadScheme: FirmwareURLScheme
     /// How long a GetCOSURL URL accepts its PUT.
     public static let uploadLifetime: TimeInterval = 3600
 
@@ -42,7 +45,14 @@ public final class FirmwareRepository: Sendable {
     private let slots = Mutex<[String: UploadSlot]>([:])
     private let staged = Mutex<[FirmwareKey: StagedFile]>([:])
 
-    public init(directory: String, publicHosts: [String], maxFileSize: Int64 = 64 << 20, httpPort: @escaping @Sendable () async -> Int) throws {
+    public init(
+        directory: String, publicHosts: [String], maxFileSize: Int64 = 64 << 20,
+        httpPort: @escaping @Sendable () async -> Int,
+        httpsPort: @escaping @Sendable () async -> Int? = { nil },
+        downloadScheme: FirmwareURLScheme = .auto
+    ) throws {
+        self.httpsPort = httpsPort
+        self.downloadScheme = downloadScheme
         self.directory = directory
         self.publicHosts = publicHosts
         self.maxFileSize = maxFileSize
@@ -69,11 +79,20 @@ public final class FirmwareRepository: Sendable {
 
     /// `http://<host>[:<port>]`: the first public host, else the host the operator called the management
     /// API by; the port is left out when it is 80. The C SDK ignores any port in a firmware URL and always
-    /// dials 80, so unmodified C firmware needs the device HTTP port on 80 (or a proxy there).
+    /// dials 80 (443 for https), so unmodified C firmware needs the device HTTP port on 80 (or a proxy there).
     public func baseURL(operatorHost: String?) async -> String {
         let host = publicHosts.first ?? operatorHost.flatMap(Self.hostName) ?? "127.0.0.1"
         let port = await httpPort()
         return port == 80 ? "http://\(host)" : "http://\(host):\(port)"
+    }
+
+    /// The base of download URLs: `https://<host>[:<port>]` on the device HTTPS port when the scheme asks for
+    /// it (`auto` and the hub serves HTTPS, as Tencent sends https URLs and the SDKs' TLS builds download over
+    /// TLS; or `https`), the port left out when it is 443; else ``baseURL(operatorHost:)``.
+    public func downloadBaseURL(operatorHost: String?) async -> String {
+        guard downloadScheme != .http, let port = await httpsPort() else { return await baseURL(operatorHost: operatorHost) }
+        let host = publicHosts.first ?? operatorHost.flatMap(Self.hostName) ?? "127.0.0.1"
+        return port == 443 ? "https://\(host)" : "https://\(host):\(port)"
     }
 
     /// The host part of a `Host` header value: scheme and port removed (`http://127.0.0.1:9080` →
@@ -92,7 +111,7 @@ public final class FirmwareRepository: Sendable {
 
     /// A download URL: one path segment (device-protocol.md §7.4, the Python SDK's `Host` quirk).
     public func downloadURL(fileToken: String, operatorHost: String?) async -> String {
-        await baseURL(operatorHost: operatorHost) + "/\(fileToken).bin"
+        await downloadBaseURL(operatorHost: operatorHost) + "/\(fileToken).bin"
     }
 
     // MARK: uploads
@@ -163,4 +182,13 @@ public final class FirmwareRepository: Sendable {
     public static func updateTopic(_ device: DeviceKey) -> String {
         "$ota/update/\(device.productId)/\(device.name)"
     }
+}
+
+/// The scheme of the firmware URLs devices get in `update_firmware`.
+public enum FirmwareURLScheme: String, Sendable, CaseIterable {
+    /// https on the device HTTPS port when the hub serves HTTPS, else http.
+    case auto
+    case http
+    /// https; the hub refuses to start without an HTTPS port.
+    case https
 }

@@ -90,6 +90,7 @@ public final class Hub: Sendable {
         metrics: PrometheusCollectorRegistry? = nil,
         onCredentialsCreated: (ManagementCredentials, String) -> Void = { _, _ in }
     ) async throws -> Hub {
+        try configuration.validate()
         let directory = configuration.dataDirectory
         // Everything created from here on is private to the hub's user; what exists is tightened (with a warning).
         DataDirectoryPermissions.restrictUmask()
@@ -152,7 +153,9 @@ public final class Hub: Sendable {
         gateway.addRoutes(to: deviceRouter)
         let firmware = try FirmwareRepository(
             directory: (configuration.dataDirectory as NSString).appendingPathComponent("firmware"), publicHosts: configuration.publicHosts,
-            httpPort: { [ports] in await ports.port(.http) }
+            httpPort: { [ports] in await ports.port(.http) },
+            httpsPort: { [ports, configuration] in configuration.httpsPort == nil ? nil : await ports.port(.https) },
+            downloadScheme: configuration.firmwareURLScheme
         )
         FirmwareGateway(registry: registry, files: firmware, logger: logger).addRoutes(to: deviceRouter)
         services.append(
@@ -319,19 +322,15 @@ public final class Hub: Sendable {
             let key = try NIOSSLPrivateKey(file: keyFile, format: .pem)
             return TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
         }
-        let hosts = configuration.publicHosts.isEmpty ? ["localhost"] : configuration.publicHosts
+        let names = ServerNames(publicHosts: configuration.publicHosts)
         let issued = try ca.loadOrCreateServerCredential(
             directory: (configuration.dataDirectory as NSString).appendingPathComponent("ca"),
-            hostnames: hosts.filter { !Self.looksLikeIP($0) } + (hosts.contains("localhost") ? [] : ["localhost"]),
-            ipAddresses: hosts.filter(Self.looksLikeIP) + ["127.0.0.1", "::1"]
+            hostnames: names.hostnames,
+            ipAddresses: names.ipAddresses
         )
         let chain = try NIOSSLCertificate.fromPEMBytes(Array(issued.certificatePEM.utf8)) + [NIOSSLCertificate(bytes: ca.certificateDER, format: .der)]
         let key = try NIOSSLPrivateKey(bytes: Array(issued.privateKeyPEM.utf8), format: .pem)
         return TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
-    }
-
-    private static func looksLikeIP(_ host: String) -> Bool {
-        host.contains(":") || host.split(separator: ".").allSatisfy { Int($0) != nil }
     }
 }
 

@@ -1,4 +1,5 @@
 public import Logging
+public import HubHTTP
 public import MQTTServer
 public import Registry
 
@@ -13,6 +14,7 @@ public struct HubConfiguration: Sendable, Equatable {
     public var httpPort = 8080
     /// Device HTTPS port; nil (default) = no HTTPS listener.
     public var httpsPort: Int?
+    public var firmwareURLScheme: FirmwareURLScheme = .auto
     /// PEM certificate chain for HTTPS; default: a server certificate issued by the hub CA.
     public var tlsCertificateFile: String?
     /// PEM private key for `tlsCertificateFile`.
@@ -133,4 +135,11 @@ public struct HubConfiguration: Sendable, Equatable {
     public var logLevel: Logger.Level = .info
 
     public init() {}
+
+    /// Checks the settings that depend on each other.
+    public func validate() throws {
+        if firmwareURLScheme == .https, httpsPort == nil {
+            throw HubConfigurationError("firmware-url-scheme https needs an HTTPS listener (--https-port)")
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import HubHTTP
 import MQTTServer
 import Registry
 
@@ -23,6 +24,13 @@ public struct HubSetting: Sendable {
         },
         HubSetting("https-port", "IOTHUB_HTTPS_PORT", "httpsPort", "Device HTTPS port; off unless set (8443 is usual)") {
             $0.httpsPort = try port($1)
+        },
+        HubSetting(
+            "firmware-url-scheme", "IOTHUB_FIRMWARE_URL_SCHEME", "firmwareURLScheme",
+            "Scheme of the firmware URLs sent to devices: auto (https on the HTTPS port when --https-port is set, else http; default), http or https"
+        ) {
+            guard let scheme = FirmwareURLScheme(rawValue: $1) else { throw HubConfigurationError("firmware-url-scheme must be auto, http or https") }
+            $0.firmwareURLScheme = scheme
         },
         HubSetting("tls-cert-file", "IOTHUB_TLS_CERT_FILE", "tlsCertFile", "PEM certificate chain for HTTPS. Default: issued by the hub CA") {
             $0.tlsCertificateFile = $1

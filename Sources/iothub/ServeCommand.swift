@@ -23,6 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("http-host"), help: help("http-host")) var httpHost: String?
     @Option(name: .customLong("http-port"), help: help("http-port")) var httpPort: String?
     @Option(name: .customLong("https-port"), help: help("https-port")) var httpsPort: String?
+    @Option(name: .customLong("firmware-url-scheme"), help: help("firmware-url-scheme")) var firmwareURLScheme: String?
     @Option(name: .customLong("tls-cert-file"), help: help("tls-cert-file")) var tlsCertFile: String?
     @Option(name: .customLong("tls-key-file"), help: help("tls-key-file")) var tlsKeyFile: String?
     @Option(name: .customLong("api-host"), help: help("api-host")) var apiHost: String?
@@ -85,7 +86,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     var flags: [String: String] {
         let pairs: [(String, String?)] = [
-            ("data-dir", dataDir), ("http-host", httpHost), ("http-port", httpPort), ("https-port", httpsPort),
+            ("data-dir", dataDir), ("http-host", httpHost), ("http-port", httpPort), ("https-port", httpsPort), ("firmware-url-scheme", firmwareURLScheme),
             ("tls-cert-file", tlsCertFile), ("tls-key-file", tlsKeyFile), ("api-host", apiHost), ("api-port", apiPort),
             ("public-host", publicHost), ("sqlite-synchronous", sqliteSynchronous), ("broker-persistence", brokerPersistence), ("shutdown-grace", shutdownGrace),
             ("max-body-size", maxBodySize),

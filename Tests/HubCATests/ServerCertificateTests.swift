@@ -52,6 +52,30 @@ final class ServerCertificateTests: XCTestCase {
         XCTAssertNoThrow(try ca.verifyIssued(cert, usage: .serverAuth, now: Date()))
     }
 
+    /// Old mbedTLS (Tencent's classic C SDK) matches the dialled host only against dNSName entries and the CN:
+    /// a hub whose public host is an IPv4 address carries it as both an iPAddress and a dNSName entry, and as CN.
+    func testPublicIPv4HostIsAlsoADNSNameAndTheCommonName() throws {
+        let names = ServerNames(publicHosts: ["192.168.10.254", "hub.example.com", "2001:db8::1"])
+        XCTAssertEqual(names.hostnames, ["192.168.10.254", "hub.example.com", "localhost"])
+        XCTAssertEqual(names.ipAddresses, ["192.168.10.254", "2001:db8::1", "127.0.0.1", "::1"])
+        XCTAssertEqual(ServerNames(publicHosts: []).hostnames, ["localhost"])
+        XCTAssertEqual(ServerNames(publicHosts: ["LocalHost", "127.0.0.1"]).hostnames, ["LocalHost", "127.0.0.1"])
+
+        let ca = try HubCA.generate()
+        let directory = NSTemporaryDirectory() + "servernames-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // A credential issued before (host names only for the address) is replaced by one that covers it.
+        let old = try ca.loadOrCreateServerCredential(directory: directory, hostnames: ["localhost"], ipAddresses: ["192.168.10.254"])
+        let issued = try ca.loadOrCreateServerCredential(directory: directory, hostnames: names.hostnames, ipAddresses: names.ipAddresses)
+        XCTAssertNotEqual(old.serialNumber, issued.serialNumber)
+        let cert = try Certificate(pemEncoded: issued.certificatePEM)
+        let (dns, ips) = try sans(cert)
+        XCTAssertEqual(dns, ["192.168.10.254", "hub.example.com", "localhost"])
+        XCTAssertTrue(ips.contains([192, 168, 10, 254]))
+        let cn = cert.subject.flatMap { $0 }.first { $0.type == .RDNAttributeType.commonName }
+        XCTAssertEqual(cn.flatMap { String($0.value) }, "192.168.10.254")
+    }
+
     func testIPOnlyServerCertificate() throws {
         let ca = try HubCA.generate()
         let issued = try ca.issueServerCertificate(hostnames: [], ipAddresses: ["10.0.0.1", "10.0.0.1"])

@@ -18,7 +18,12 @@ final class OTATests: XCTestCase {
     var clients: [TestMQTTClient] = []
 
     override func setUp() async throws {
-        hub = try await TestHub.start()
+        try await prepare(try await TestHub.start())
+    }
+
+    /// A product "ota" with devices dev1…dev3 on `hub`.
+    func prepare(_ hub: TestHub) async throws {
+        self.hub = hub
         let created = try await hub.api.call(
             "CreateProduct", [("ProductName", .string("ota")), ("ProductProperties", .object(["EncryptionType": .string("2")]))]
         )
@@ -450,6 +455,65 @@ final class OTATests: XCTestCase {
             throw error
         }
         await other.stopAndRemove()
+    }
+
+    /// A hub that serves HTTPS sends https firmware URLs on its HTTPS port (as Tencent does; TLS builds of
+    /// the SDKs download over TLS), and ranged downloads over TLS follow the same rules as over HTTP.
+    func testFirmwareURLsAreHTTPSWhenTheHubServesHTTPS() async throws {
+        await hub.stopAndRemove()
+        try await prepare(try await TestHub.start { $0.httpsPort = 0 })
+        let httpsPort = await hub.hub.ports.port(.https)
+        let firmware = Self.firmwareBytes(50_000, seed: 3)
+        try await upload(firmware, version: "3.0.0")
+        let device = try await connect("dev2")
+        try await hub.api.call("BatchUpdateFirmware", p([("FirmwareVersion", .string("3.0.0")), ("DeviceNames", .array(["dev2"]))]))
+        let command = try await otaMessage(device)
+        let url = try XCTUnwrap(command["url"]?.stringValue)
+        let parsed = try XCTUnwrap(URL(string: url))
+        XCTAssertEqual(parsed.scheme, "https", url)
+        XCTAssertEqual(parsed.host, "127.0.0.1")
+        XCTAssertEqual(parsed.port, httpsPort)
+        XCTAssertEqual(parsed.pathComponents.count, 2, "single path segment: \(url)")
+
+        // curl, trusting only the hub CA, resumes at an offset with the C SDK's off-by-one end.
+        let offset = 12_345
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("fw-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = [
+            "-sS", "--cacert", hub.dataDirectory + "/ca/ca.cert.pem", "-H", "Range: bytes=\(offset)-\(firmware.count)",
+            "-D", "-", "-o", output, url,
+        ]
+        let headers = Pipe()
+        curl.standardOutput = headers
+        try curl.run()
+        let headerText = String(decoding: headers.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        curl.waitUntilExit()
+        XCTAssertEqual(curl.terminationStatus, 0, headerText)
+        let lines = headerText.split(separator: "\r\n").map(String.init)
+        XCTAssertEqual(lines.first, "HTTP/1.1 206 Partial Content", headerText)
+        XCTAssertTrue(lines.contains("Content-Range: bytes \(offset)-\(firmware.count - 1)/\(firmware.count)"), headerText)
+        XCTAssertTrue(lines.contains("Content-Length: \(firmware.count - offset)"), headerText)
+        let body = try XCTUnwrap(FileManager.default.contents(atPath: output))
+        XCTAssertEqual(Array(body), Array(firmware[offset...]))
+
+        // `http` keeps plain URLs on a hub that serves HTTPS; `https` needs an HTTPS listener.
+        let plain = try FirmwareRepository(
+            directory: hub.dataDirectory + "/plain-fw", publicHosts: ["ota.example.com"], httpPort: { 80 }, httpsPort: { 443 }, downloadScheme: .http
+        )
+        let plainURL = await plain.downloadURL(fileToken: "abc", operatorHost: nil)
+        XCTAssertEqual(plainURL, "http://ota.example.com/abc.bin")
+        let secure = try FirmwareRepository(
+            directory: hub.dataDirectory + "/secure-fw", publicHosts: ["ota.example.com"], httpPort: { 80 }, httpsPort: { 443 }, downloadScheme: .auto
+        )
+        let secureURL = await secure.downloadURL(fileToken: "abc", operatorHost: nil)
+        XCTAssertEqual(secureURL, "https://ota.example.com/abc.bin")
+        var configuration = HubConfiguration()
+        configuration.firmwareURLScheme = .https
+        XCTAssertThrowsError(try configuration.validate())
+        configuration.httpsPort = 8443
+        XCTAssertNoThrow(try configuration.validate())
     }
 
     func testBadReportsOnOTATopicChangeNothing() async throws {
