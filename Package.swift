@@ -45,16 +45,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // JSON values with member order kept, parser and serializer: shared by the device SDK, the device
+        // services and the management API.
+        .target(
+            name: "JSONCore",
+            dependencies: [
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "CloudAPI",
             dependencies: [
+                "JSONCore",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "DeviceServices",
-            dependencies: ["CloudAPI"],
+            dependencies: ["JSONCore"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -132,7 +142,7 @@ let package = Package(
         .target(
             name: "HubHTTP",
             dependencies: [
-                "CloudAPI", "DeviceAuth", "Registry", "HubCA", "DeviceServices",
+                "CloudAPI", "JSONCore", "DeviceAuth", "Registry", "HubCA", "DeviceServices",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -146,7 +156,7 @@ let package = Package(
         .target(
             name: "HubServer",
             dependencies: [
-                "HubHTTP", "Registry", "RegistrySQLite", "BrokerSQLite", "HubCA", "CloudAPI", "MQTTServer", "BrokerCore", "DeviceAuth", "MQTTCore", "DeviceServices",
+                "HubHTTP", "Registry", "RegistrySQLite", "BrokerSQLite", "HubCA", "CloudAPI", "JSONCore", "MQTTServer", "BrokerCore", "DeviceAuth", "MQTTCore", "DeviceServices",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -165,7 +175,7 @@ let package = Package(
         .target(
             name: "IoTHubDevice",
             dependencies: [
-                "DeviceAuth", "MQTTCore", "CloudAPI",
+                "DeviceAuth", "MQTTCore", "JSONCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -178,7 +188,7 @@ let package = Package(
         .executableTarget(
             name: "iothub",
             dependencies: [
-                "HubServer", "CloudAPI",
+                "HubServer", "CloudAPI", "JSONCore", "DeviceAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -188,7 +198,7 @@ let package = Package(
         .executableTarget(
             name: "iothub-device",
             dependencies: [
-                "IoTHubDevice", "DeviceAuth", "CloudAPI", "MQTTCore",
+                "IoTHubDevice", "DeviceAuth", "JSONCore", "MQTTCore",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -198,7 +208,7 @@ let package = Package(
         .executableTarget(
             name: "iothub-bench",
             dependencies: [
-                "DeviceAuth", "CloudAPI", "MQTTCore",
+                "DeviceAuth", "CloudAPI", "JSONCore", "MQTTCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -221,7 +231,7 @@ let package = Package(
         .target(
             name: "HubTesting",
             dependencies: [
-                "HubServer", "MQTTServer", "CloudAPI", "DeviceAuth",
+                "HubServer", "MQTTServer", "CloudAPI", "JSONCore", "DeviceAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -231,7 +241,8 @@ let package = Package(
         ),
         // MARK: tests
         .testTarget(name: "DeviceAuthTests", dependencies: ["DeviceAuth"], swiftSettings: swiftSettings),
-        .testTarget(name: "CloudAPITests", dependencies: ["CloudAPI"], swiftSettings: swiftSettings),
+        .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "CloudAPITests", dependencies: ["CloudAPI", "JSONCore", "DeviceAuth"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RegistryTests",
             dependencies: ["Registry", "RegistrySQLite", "DeviceAuth", .product(name: "SQLiteNIO", package: "sqlite-nio")],
@@ -239,11 +250,11 @@ let package = Package(
         ),
         .testTarget(
             name: "IoTHubDeviceTests",
-            dependencies: ["IoTHubDevice", "DeviceAuth", "MQTTCore", "CloudAPI"],
+            dependencies: ["IoTHubDevice", "DeviceAuth", "MQTTCore", "JSONCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "HubCATests", dependencies: ["HubCA"], swiftSettings: swiftSettings),
-        .testTarget(name: "DeviceServicesTests", dependencies: ["DeviceServices", "CloudAPI"], swiftSettings: swiftSettings),
+        .testTarget(name: "DeviceServicesTests", dependencies: ["DeviceServices", "JSONCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BrokerCoreTests",
             dependencies: ["BrokerCore", "MQTTCore", .product(name: "NIOCore", package: "swift-nio")],
@@ -261,7 +272,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "HubTesting", "HubServer", "CloudAPI", "DeviceAuth", "IoTHubDevice", "Registry", "RegistrySQLite", "HubCA", "MQTTCore",
+                "HubTesting", "HubServer", "CloudAPI", "JSONCore", "DeviceAuth", "IoTHubDevice", "Registry", "RegistrySQLite", "HubCA", "MQTTCore",
                 "MQTTServer", "BrokerCore", "BrokerSQLite",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,3 +1,4 @@
+public import JSONCore
 /// How a management-API request was signed.
 public enum APISignatureMethod: String, Sendable, Hashable {
     case tc3HMACSHA256 = "TC3-HMAC-SHA256"

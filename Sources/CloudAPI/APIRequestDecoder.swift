@@ -1,4 +1,5 @@
 import Foundation
+import JSONCore
 
 /// Turns a raw management-API HTTP request into an `APIRequest`, in the order of cloud-api.md §3.2:
 ///

@@ -1,4 +1,5 @@
 import Foundation
+public import JSONCore
 
 /// The body of a management-API response was not an API 3.0 envelope.
 public struct APIResponseFormatError: Error, Sendable, Equatable, CustomStringConvertible {

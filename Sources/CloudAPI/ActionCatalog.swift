@@ -1,3 +1,4 @@
+public import JSONCore
 /// Which actions exist per version, which of them the hub implements (those with a schema), and
 /// their field schemas.
 ///

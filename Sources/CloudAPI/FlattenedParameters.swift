@@ -1,3 +1,4 @@
+public import JSONCore
 /// Conversion between flattened form parameters (`DeviceNames.0=a`, `ProductProperties.EncryptionType=2`,
 /// `Attribute.Tags.0.Tag=x`; every value a string) and typed JSON.
 public enum FlattenedParameters {

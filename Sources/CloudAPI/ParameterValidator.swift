@@ -1,3 +1,4 @@
+public import JSONCore
 /// Checks request parameters against a schema and renames them to internal names.
 ///
 /// Per object level, in this order: a member the schema does not define → `UnknownParameter`

@@ -1,3 +1,4 @@
+public import JSONCore
 /// Maps internal (2021-spelling) field names back to the wire names of a version and drops response
 /// fields the version does not define (cloud-api.md §9: "Responses never contain fields the version
 /// does not define"), using the response schemas of an `ActionCatalog`.

@@ -1,4 +1,5 @@
 import CloudAPI
+import DeviceAuth
 import Foundation
 import HTTPTypes
 public import Hummingbird

@@ -1,5 +1,6 @@
 import CloudAPI
 import Foundation
+import JSONCore
 public import Registry
 import Synchronization
 

@@ -2,10 +2,11 @@ import BrokerCore
 import CloudAPI
 import DeviceServices
 import Foundation
+import JSONCore
 import Logging
-import Metrics
 import MQTTCore
 import MQTTServer
+import Metrics
 import NIOCore
 import Registry
 import ServiceLifecycle

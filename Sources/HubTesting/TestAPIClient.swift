@@ -1,6 +1,7 @@
-public import CloudAPI
+import CloudAPI
 import Foundation
 import HubServer
+public import JSONCore
 
 /// Calls the management API the way the official SDK does (TC3-HMAC-SHA256, POST JSON), over a raw
 /// connection so tests can also look at the exact response.

@@ -1,5 +1,7 @@
 import CloudAPI
+import DeviceAuth
 import Foundation
+import JSONCore
 
 extension TestHub {
     /// Uploads a firmware version the way an operator does: GetCOSURL, one PUT of the bytes to the URL it

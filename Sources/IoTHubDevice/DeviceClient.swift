@@ -1,6 +1,6 @@
-public import CloudAPI
 import DeviceAuth
 import Foundation
+public import JSONCore
 public import Logging
 public import MQTTCore
 import NIOSSL

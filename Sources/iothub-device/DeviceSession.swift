@@ -1,6 +1,6 @@
-import CloudAPI
 import Foundation
 import IoTHubDevice
+import JSONCore
 import MQTTCore
 
 /// What `iothub-device run` does while connected: telemetry on an interval, and an answer to everything

@@ -1,7 +1,7 @@
 import ArgumentParser
-import CloudAPI
 import Foundation
 import IoTHubDevice
+import JSONCore
 import Logging
 import MQTTCore
 #if canImport(FoundationNetworking)

@@ -1,5 +1,5 @@
-import CloudAPI
 import Foundation
+import JSONCore
 
 /// The end-of-run report of `iothub-device fleet`, as text for people or one JSON object for scripts.
 struct FleetSummary {

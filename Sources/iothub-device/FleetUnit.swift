@@ -1,6 +1,6 @@
-import CloudAPI
 import Foundation
 import IoTHubDevice
+import JSONCore
 import MQTTCore
 
 /// One simulated unit of a production run: the firmware's boot (register unless a credential is stored,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CloudAPI
 import Foundation
+import JSONCore
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CloudAPI
 import Foundation
+import JSONCore
 
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CloudAPI
 import Foundation
+import JSONCore
 
 struct DeviceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

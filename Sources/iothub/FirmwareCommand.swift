@@ -1,6 +1,8 @@
 import ArgumentParser
 import CloudAPI
+import DeviceAuth
 import Foundation
+import JSONCore
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CloudAPI
 import Foundation
+import JSONCore
 
 /// Plain-text tables for operators; `--json` prints the API response instead.
 enum Output {

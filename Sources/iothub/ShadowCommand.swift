@@ -1,6 +1,7 @@
 import ArgumentParser
 import CloudAPI
 import Foundation
+import JSONCore
 
 struct ShadowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import CloudAPI
 import Foundation
+import JSONCore
 import XCTest
 
 final class APIRequestDecoderTests: XCTestCase {

@@ -1,4 +1,6 @@
 import CloudAPI
+import DeviceAuth
+import JSONCore
 import XCTest
 
 /// The OTA action schemas (cloud-api.md §7.7) and their 2018 spellings (§9).

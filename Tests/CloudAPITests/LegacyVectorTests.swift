@@ -1,5 +1,6 @@
 import CloudAPI
 import Foundation
+import JSONCore
 import XCTest
 
 /// `api.legacy.*` vectors: sign source, signature, verification.

@@ -1,4 +1,5 @@
 import CloudAPI
+import JSONCore
 import XCTest
 
 final class ResponseFieldMapperTests: XCTestCase {

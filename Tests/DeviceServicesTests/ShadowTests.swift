@@ -1,5 +1,5 @@
-import CloudAPI
 import DeviceServices
+import JSONCore
 import XCTest
 
 final class ShadowTests: XCTestCase {

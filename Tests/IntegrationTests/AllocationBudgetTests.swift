@@ -1,5 +1,6 @@
 import CloudAPI
 import Foundation
+import JSONCore
 import XCTest
 
 /// Heap allocations of the MQTT codec (encode and decode 1,000 PUBLISH) and of the subscription tree

@@ -2,6 +2,7 @@ import BrokerCore
 import CloudAPI
 import Foundation
 import HubTesting
+import JSONCore
 import MQTTCore
 import MQTTServer
 import XCTest

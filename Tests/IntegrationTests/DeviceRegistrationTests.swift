@@ -4,6 +4,7 @@ import Foundation
 import HubCA
 import HubServer
 import HubTesting
+import JSONCore
 import Registry
 import XCTest
 

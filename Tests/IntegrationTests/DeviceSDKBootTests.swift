@@ -3,9 +3,10 @@ import DeviceAuth
 import Foundation
 import HubServer
 import HubTesting
-import Registry
 import IoTHubDevice
+import JSONCore
 import MQTTCore
+import Registry
 import XCTest
 
 /// The device SDK's first boot against an in-process hub: dynamic registration in every mode, the

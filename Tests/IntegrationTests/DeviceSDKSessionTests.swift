@@ -4,6 +4,7 @@ import Foundation
 import HubServer
 import HubTesting
 import IoTHubDevice
+import JSONCore
 import MQTTCore
 import XCTest
 

@@ -3,6 +3,7 @@ import DeviceAuth
 import Foundation
 import HubServer
 import HubTesting
+import JSONCore
 import MQTTCore
 import NIOCore
 import Registry

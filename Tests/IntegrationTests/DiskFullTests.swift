@@ -2,6 +2,7 @@ import CloudAPI
 import DeviceAuth
 import Foundation
 import HubTesting
+import JSONCore
 import MQTTCore
 import XCTest
 

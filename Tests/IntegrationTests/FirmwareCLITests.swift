@@ -1,7 +1,9 @@
 import CloudAPI
+import DeviceAuth
 import Foundation
 import HubServer
 import HubTesting
+import JSONCore
 import XCTest
 
 /// `iothub firmware …` as the real executable against a hub.

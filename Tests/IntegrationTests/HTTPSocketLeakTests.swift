@@ -2,6 +2,7 @@ import CloudAPI
 import DeviceAuth
 import Foundation
 import HubTesting
+import JSONCore
 import XCTest
 
 /// Issue #12 item 1: a request whose body is refused (over the size limit) or left unread must not leave

@@ -5,6 +5,7 @@ import HubCA
 import HubServer
 import HubTesting
 import IoTHubDevice
+import JSONCore
 import Registry
 import XCTest
 

@@ -2,6 +2,7 @@ import CloudAPI
 import Foundation
 import HubServer
 import HubTesting
+import JSONCore
 import XCTest
 
 /// The client-compatibility checklist of cloud-api.md §1, on the bytes.

@@ -2,6 +2,7 @@ import CloudAPI
 import Foundation
 import HubServer
 import HubTesting
+import JSONCore
 import Logging
 import XCTest
 

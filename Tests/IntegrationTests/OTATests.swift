@@ -1,8 +1,10 @@
 import CloudAPI
+import DeviceAuth
 import Foundation
 import HubHTTP
 import HubServer
 import HubTesting
+import JSONCore
 import MQTTCore
 import NIOConcurrencyHelpers
 import NIOCore

@@ -1,6 +1,7 @@
 import BrokerCore
 import CloudAPI
 import Foundation
+import JSONCore
 import Logging
 import MQTTCore
 import NIOCore

@@ -1,7 +1,7 @@
-import CloudAPI
 import DeviceAuth
 import Foundation
 import IoTHubDevice
+import JSONCore
 import XCTest
 
 final class IdentityStoreTests: XCTestCase {

@@ -1,4 +1,4 @@
-public import CloudAPI
+public import JSONCore
 
 /// Why a shadow change was refused (`result` of the device reply).
 public enum ShadowRejection: Int, Sendable, Error, Equatable {

@@ -1,4 +1,4 @@
-public import CloudAPI
+public import JSONCore
 
 /// A device shadow (device-protocol.md §6.3): the state the device reported, the state the cloud desires,
 /// per-key change times, a version that only grows, and the time of the last change.

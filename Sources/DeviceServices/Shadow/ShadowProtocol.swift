@@ -1,4 +1,4 @@
-public import CloudAPI
+public import JSONCore
 
 /// The `$shadow/operation` exchange (device-protocol.md §6.3): parses a device request, applies it to the
 /// document and builds the exact replies.

@@ -2,6 +2,7 @@ import CloudAPI
 import Foundation
 import HTTPTypes
 public import Hummingbird
+import JSONCore
 public import Logging
 import Metrics
 public import Registry

@@ -1,5 +1,6 @@
 import CloudAPI
 import DeviceAuth
+import JSONCore
 import Registry
 
 extension ManagementActions {

@@ -2,6 +2,7 @@ import CloudAPI
 import DeviceAuth
 import DeviceServices
 import Foundation
+import JSONCore
 import Registry
 
 extension ManagementActions {

@@ -1,6 +1,6 @@
-import CloudAPI
 public import DeviceAuth
 import Foundation
+import JSONCore
 import NIOConcurrencyHelpers
 
 #if canImport(Glibc)

@@ -1,4 +1,4 @@
-import CloudAPI
+import DeviceAuth
 public import Foundation
 #if canImport(FoundationNetworking)
 public import FoundationNetworking

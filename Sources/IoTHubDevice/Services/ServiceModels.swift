@@ -1,5 +1,5 @@
-public import CloudAPI
 import Foundation
+public import JSONCore
 
 /// The device shadow as a `get` returns it (device-protocol.md §6.3).
 public struct ShadowDocument: Sendable, Equatable {

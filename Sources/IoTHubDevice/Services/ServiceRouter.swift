@@ -1,4 +1,4 @@
-import CloudAPI
+import JSONCore
 import Logging
 
 /// Sorts the messages a device receives by topic: replies resolve the request waiting for them (by

@@ -3,6 +3,7 @@ import DeviceAuth
 import Foundation
 import HubServer
 import HubTesting
+import JSONCore
 import XCTest
 
 /// The base of the byte-level MQTT conformance suite (numbered by feature like mosquitto's `test/broker`):

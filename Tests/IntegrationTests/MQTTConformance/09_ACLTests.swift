@@ -1,5 +1,6 @@
 import CloudAPI
 import HubTesting
+import JSONCore
 import XCTest
 
 /// 09: the topic ACL of device-protocol.md §6.1 with real devices (registered over HTTP): a device never

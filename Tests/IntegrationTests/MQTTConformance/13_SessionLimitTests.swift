@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import HubServer
 import HubTesting
+import JSONCore
 import MQTTServer
 import NIOConcurrencyHelpers
 import Registry

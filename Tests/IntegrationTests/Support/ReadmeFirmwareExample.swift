@@ -1,6 +1,7 @@
 import CloudAPI  // JSONValue (shadow values)
 import Foundation
 import IoTHubDevice
+import JSONCore
 
 /// The README's "minimal firmware", kept here verbatim apart from its parameters so that it compiles with
 /// the SDK as it is; DeviceSDKBootTests runs it against an in-process hub.

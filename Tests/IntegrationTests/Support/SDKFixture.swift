@@ -1,10 +1,11 @@
 import CloudAPI
-import Foundation
 import DeviceAuth
+import Foundation
 import HubServer
-import Registry
 import HubTesting
 import IoTHubDevice
+import JSONCore
+import Registry
 import XCTest
 
 /// An in-process hub on ephemeral ports plus what the device SDK tests need: products in each

@@ -16,7 +16,7 @@ public struct MD5Digest {
 
     /// 32 lower-case hex characters.
     public func hex() -> String {
-        Digests.hex(hasher.finalize())
+        Hex.encode(hasher.finalize())
     }
 
     /// MD5 of `bytes` as 32 lower-case hex characters.

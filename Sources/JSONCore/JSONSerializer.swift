@@ -22,7 +22,7 @@ extension JSONValue {
     }
 }
 
-struct JSONSerializer {
+public struct JSONSerializer {
     let asciiOnly: Bool
 
     func write(_ value: JSONValue, into output: inout [UInt8]) {
@@ -56,7 +56,8 @@ struct JSONSerializer {
         }
     }
 
-    static func format(_ double: Double) -> String {
+    /// A double as JSON number text (`null` when not finite).
+    public static func format(_ double: Double) -> String {
         guard double.isFinite else { return "null" }
         // Swift's description is the shortest round-tripping form ("0.5", "1e-05", "1e+20", "2.0"),
         // all of which are valid JSON numbers.

@@ -1,4 +1,4 @@
-import CloudAPI
+import JSONCore
 import XCTest
 
 final class JSONValueTests: XCTestCase {
