@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "iothub", targets: ["iothub"]),
         .executable(name: "iothub-device", targets: ["iothub-device"]),
         .library(name: "DeviceAuth", targets: ["DeviceAuth"]),
+        .library(name: "JSONCore", targets: ["JSONCore"]),
         .library(name: "CloudAPI", targets: ["CloudAPI"]),
         .library(name: "IoTHubDevice", targets: ["IoTHubDevice"]),
         .library(name: "HubServer", targets: ["HubServer"]),

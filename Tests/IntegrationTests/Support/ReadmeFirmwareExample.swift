@@ -1,7 +1,6 @@
-import CloudAPI  // JSONValue (shadow values)
 import Foundation
 import IoTHubDevice
-import JSONCore
+import JSONCore  // JSONValue: shadow values
 
 /// The README's "minimal firmware", kept here verbatim apart from its parameters so that it compiles with
 /// the SDK as it is; DeviceSDKBootTests runs it against an in-process hub.
