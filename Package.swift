@@ -65,7 +65,7 @@ let package = Package(
         ),
         .target(
             name: "DeviceServices",
-            dependencies: ["JSONCore"],
+            dependencies: ["JSONCore", "DeviceAuth"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -255,7 +255,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "HubCATests", dependencies: ["HubCA"], swiftSettings: swiftSettings),
-        .testTarget(name: "DeviceServicesTests", dependencies: ["DeviceServices", "JSONCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "DeviceServicesTests", dependencies: ["DeviceServices", "JSONCore", "DeviceAuth"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BrokerCoreTests",
             dependencies: ["BrokerCore", "MQTTCore", .product(name: "NIOCore", package: "swift-nio")],

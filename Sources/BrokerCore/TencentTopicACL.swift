@@ -9,8 +9,14 @@ import MQTTCore
 ///   with any valid filter (`+/+/event`), deliveries are limited to its products.
 /// * An anonymous client (only when the hub allows them) has unrestricted access outside the device
 ///   namespaces.
+/// * A gateway may use the topics of a sub-device attached to it as the sub-device could (except
+///   `$gateway/…`), decided by `proxies` at each packet, so that a detach takes effect at once.
 public struct TencentTopicACL: BrokerAuthorizer {
-    public init() {}
+    let proxies: (any GatewayProxies)?
+
+    public init(proxies: (any GatewayProxies)? = nil) {
+        self.proxies = proxies
+    }
 
     /// Service topic prefixes whose 3rd and 4th levels are `{pid}/{dn}`.
     static let servicePrefixes: Set<Substring> = ["$shadow", "$ota", "$sys", "$broadcast", "$rrpc", "$config", "$log", "$gateway", "$thing"]
@@ -20,7 +26,8 @@ public struct TencentTopicACL: BrokerAuthorizer {
     public func maySubscribe(_ identity: ClientIdentity, filter: String) -> Bool {
         switch identity {
         case .hub: return true
-        case .device(let productId, let deviceName): return Self.deviceMay(.subscribe, productId, deviceName, filter)
+        case .device(let productId, let deviceName):
+            return Self.deviceMay(.subscribe, productId, deviceName, filter) || proxyMay(.subscribe, productId, deviceName, filter)
         case .application: return true
         case .anonymous: return !Self.isDeviceNamespaceFilter(filter)
         }
@@ -29,7 +36,8 @@ public struct TencentTopicACL: BrokerAuthorizer {
     public func mayPublish(_ identity: ClientIdentity, topic: String) -> Bool {
         switch identity {
         case .hub: return true
-        case .device(let productId, let deviceName): return Self.deviceMay(.publish, productId, deviceName, topic)
+        case .device(let productId, let deviceName):
+            return Self.deviceMay(.publish, productId, deviceName, topic) || proxyMay(.publish, productId, deviceName, topic)
         case .application(_, let products):
             guard let owner = Self.productOwning(topic) else { return false }
             return products.contains(owner)
@@ -40,12 +48,35 @@ public struct TencentTopicACL: BrokerAuthorizer {
     public func mayReceive(_ identity: ClientIdentity, topic: String) -> Bool {
         switch identity {
         case .hub: return true
-        case .device(let productId, let deviceName): return Self.deviceMay(.subscribe, productId, deviceName, topic)
+        case .device(let productId, let deviceName):
+            return Self.deviceMay(.subscribe, productId, deviceName, topic) || proxyMay(.subscribe, productId, deviceName, topic)
         case .application(_, let products):
             guard let owner = Self.productOwning(topic) else { return false }
             return products.contains(owner)
         case .anonymous: return Self.productOwning(topic) == nil
         }
+    }
+
+    /// Whether the gateway `productId`/`deviceName` may use the topic for a sub-device attached to it.
+    func proxyMay(_ direction: Direction, _ productId: String, _ deviceName: String, _ topic: String) -> Bool {
+        guard let proxies, let (subProductId, subDeviceName) = Self.deviceNamespace(topic), subProductId != productId || subDeviceName != deviceName,
+            proxies.isAttached(subProductId: subProductId, subDeviceName: subDeviceName, gatewayProductId: productId, gatewayName: deviceName)
+        else { return false }
+        return Self.deviceMay(direction, String(subProductId), String(subDeviceName), topic)
+    }
+
+    /// The device whose namespace a topic or filter names: `{pid}/{dn}/…`, or a service topic
+    /// `$x/…/{pid}/{dn}[/…]` (not `$gateway`: a gateway never acts as the gateway of its sub-devices).
+    public static func deviceNamespace(_ topic: String) -> (Substring, Substring)? {
+        let levels = topic.split(separator: "/", maxSplits: 5, omittingEmptySubsequences: false)
+        guard levels.count >= 3 else { return nil }
+        if isProductIdShaped(levels[0]) { return (levels[0], levels[1]) }
+        guard levels[0] != "$gateway", servicePrefixes.contains(levels[0]) else { return nil }
+        // $x/operation/{pid}/{dn}, $x/operation/result/{pid}/{dn}, $thing/up/property/{pid}/{dn} …
+        for index in 1..<(levels.count - 1) where isProductIdShaped(levels[index]) {
+            return (levels[index], levels[index + 1])
+        }
+        return nil
     }
 
     /// The ProductId whose namespace a topic belongs to, if any: `{pid}/…` with a ProductId-shaped first

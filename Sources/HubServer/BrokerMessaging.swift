@@ -1,4 +1,5 @@
 import BrokerCore
+import DeviceAuth
 import HubHTTP
 import MQTTCore
 import MQTTServer
@@ -10,12 +11,20 @@ struct BrokerMessaging: DeviceMessaging {
     let host: BrokerHost
     let services: HubServices
 
+    /// A sub-device attached to its gateway is reached through the gateway's connection.
+    private func connectionClientId(_ clientId: String) -> String {
+        guard let gateway = services.registry.attachments.gateway(ofClientId: clientId) else { return clientId }
+        return DeviceIdentifiers.clientId(productId: gateway.productId, deviceName: gateway.name)
+    }
+
     func isOnline(clientId: String) -> Bool {
-        host.inspect { $0.isConnected(clientId: clientId) }
+        let connection = connectionClientId(clientId)
+        return host.inspect { $0.isConnected(clientId: connection) }
     }
 
     func isSubscribed(clientId: String, topic: String) -> Bool {
-        host.inspect { $0.isSubscribed(clientId: clientId, topic: topic) }
+        let connection = connectionClientId(clientId)
+        return host.inspect { $0.isSubscribed(clientId: connection, topic: topic) }
     }
 
     func publish(topic: String, payload: [UInt8], qos: Int) {
@@ -23,12 +32,15 @@ struct BrokerMessaging: DeviceMessaging {
     }
 
     func onlineDevices(productId: String) -> [String] {
-        host.inspect { broker in
+        let direct = host.inspect { broker in
             broker.connectedClients {
                 if case .device(let p, _) = $0 { return p == productId }
                 return false
             }.map(\.clientId)
         }
+        // Sub-devices attached to a connected gateway are online too.
+        let proxied = services.registry.attachments.attached(productId: productId).filter { isOnline(clientId: DeviceIdentifiers.clientId(productId: $0.gateway.productId, deviceName: $0.gateway.name)) }
+        return direct + proxied.map { DeviceIdentifiers.clientId(productId: $0.subDevice.productId, deviceName: $0.subDevice.name) }
     }
 
     func rrpc(productId: String, deviceName: String, payload: [UInt8], timeout: Duration) async -> (messageId: Int64, reply: [UInt8]?) {

@@ -277,7 +277,7 @@ public final class Hub: Sendable {
         mqttConfiguration.broker.maxTopicLevels = configuration.mqttMaxTopicLevels
         mqttConfiguration.broker.devicePublishRate = configuration.abuse.publishPerDevice.rate
         mqttConfiguration.broker.devicePublishBurst = configuration.abuse.publishPerDevice.burst
-        let broker = Broker(configuration: mqttConfiguration.broker, authorizer: TencentTopicACL(), observer: BrokerMetricsObserver(drops: DropLog(logger: logger)))
+        let broker = Broker(configuration: mqttConfiguration.broker, authorizer: TencentTopicACL(proxies: RegistryGatewayProxies(index: registry.attachments)), observer: BrokerMetricsObserver(drops: DropLog(logger: logger)))
         for filter in HubServices.filters { broker.subscribeHub(filter) }
         if journal != nil, let state = brokerState.withLock({ state in defer { state = nil }; return state }) {
             broker.restore(retained: state.retained, sessions: state.sessions, now: BrokerHost.now())

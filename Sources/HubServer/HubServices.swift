@@ -18,7 +18,7 @@ final class HubServices: Service, @unchecked Sendable {
     /// Topics the services consume.
     static let filters = [
         "$shadow/operation/+/+", "$sys/operation/+/+", "$config/operation/+/+", "$log/operation/+/+", "$ota/report/+/+",
-        "$rrpc/txd/+/+/+",
+        "$rrpc/txd/+/+/+", "$gateway/operation/+/+",
         // Device messages in their own namespace ({pid}/{dn}/…), for product webhooks.
         "+/+/#",
     ]
@@ -73,12 +73,19 @@ final class HubServices: Service, @unchecked Sendable {
                     completion?(true)
                     continue
                 }
-                let stored = await handle(message, key: DeviceKey(productId: productId, name: deviceName))
+                let stored = await handle(message, key: Self.subject(of: message.topic, publisher: DeviceKey(productId: productId, name: deviceName)))
                 completion?(stored)
             }
         } onGracefulShutdown: { [queue] in
             queue.finish()
         }
+    }
+
+    /// The device a message is from: the publisher, or the sub-device whose topic a gateway used for it
+    /// (the topic rules let a gateway use only the topics of sub-devices attached to it).
+    static func subject(of topic: String, publisher: DeviceKey) -> DeviceKey {
+        guard let (productId, name) = TencentTopicACL.deviceNamespace(topic), productId != publisher.productId || name != publisher.name else { return publisher }
+        return DeviceKey(productId: String(productId), name: String(name))
     }
 
     /// Handles one device message; false when what it reports could not be stored (a registry write failed).
@@ -114,6 +121,8 @@ final class HubServices: Service, @unchecked Sendable {
             return await handleOTAReport(payload, key: key, durable: message.qos != .atMostOnce)
         case ("$rrpc", 5):
             await rrpc.reply(key: key, processId: String(levels[4]), payload: payload)
+        case ("$gateway", 4):
+            await handleGateway(payload, gateway: key)
         case (key.productId?, _):
             await webhooks.message(productId: key.productId, deviceName: key.name, topic: message.topic, payload: payload, qos: Int(message.qos.rawValue))
         default:

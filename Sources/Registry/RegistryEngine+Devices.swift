@@ -94,6 +94,12 @@ extension RegistryEngine {
     public func deleteDevice(productId: String, name: String) async throws {
         try requireAvailable()
         let device = try device(productId: productId, name: name)
+        if let binding = device.binding {
+            throw RegistryError(.deviceBoundToGateway, "the device is bound to gateway \(binding.gateway); unbind it first")
+        }
+        guard subDevicesByGateway[device.key, default: []].isEmpty else {
+            throw RegistryError(.gatewayHasBoundDevices, "the gateway still has sub-devices bound; unbind them first")
+        }
         removeDevice(device.key)
         try await commit([.deleteDevice(device.key)])
         events.post(.deviceDeleted(device.key))
@@ -109,6 +115,8 @@ extension RegistryEngine {
         var mutations: [RegistryMutation] = []
         for var device in targets where device.enabled != enabled {
             device.enabled = enabled
+            // A disabled sub-device is detached from its gateway at once.
+            if !enabled { detach(&device) }
             device.updatedAt = nowSeconds
             insert(device)
             mutations.append(.upsertDevice(device))
@@ -130,13 +138,16 @@ extension RegistryEngine {
                 results.append(DeviceResetResult(deviceName: name, success: false, reason: "device not exists"))
                 continue
             }
-            if device.online {
+            if device.online || device.binding?.attached == true {
                 device.online = false
                 device.lastOfflineTime = nowSeconds
+                // A reset sub-device is detached; a reset gateway detaches all of its sub-devices.
+                detach(&device)
                 device.updatedAt = nowSeconds
                 insert(device)
                 mutations.append(.upsertDevice(device))
             }
+            mutations += detachAll(of: device.key)
             results.append(DeviceResetResult(deviceName: name, success: true, reason: nil))
         }
         try await commit(mutations)

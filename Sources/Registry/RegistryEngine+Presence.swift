@@ -88,6 +88,8 @@ extension RegistryEngine {
                 device.updatedAt = time
                 insert(device)
                 mutations.append(.upsertDevice(device))
+                // A gateway's attached sub-devices are online again with it (C gateways never repeat `online`).
+                mutations += followGateway(login.key, online: true, time: time)
                 if activating { activations.append(login) } else { decided.append((login, .accepted(activated: false))) }
             case .logout(let key):
                 guard var device = devices[key], device.online else { continue }
@@ -96,6 +98,7 @@ extension RegistryEngine {
                 device.updatedAt = time
                 insert(device)
                 mutations.append(.upsertDevice(device))
+                mutations += followGateway(key, online: false, time: time)
             }
         }
         if activations.isEmpty {

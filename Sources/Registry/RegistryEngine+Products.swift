@@ -121,6 +121,15 @@ extension RegistryEngine {
             product.forbidden = forbidden
             insert(product)
             mutations.append(.upsertProduct(product))
+            // A disabled product's sub-devices are detached from their gateways at once.
+            if forbidden {
+                for (key, _) in attachments.attached(productId: product.id) {
+                    guard var device = devices[key] else { continue }
+                    detach(&device)
+                    insert(device)
+                    mutations.append(.upsertDevice(device))
+                }
+            }
         }
         try await commit(mutations)
         if forbidden {

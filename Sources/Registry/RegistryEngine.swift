@@ -29,6 +29,8 @@ public actor RegistryEngine {
     var ota = OTAState()
     /// Floods of refused registrations counted into one audit row per source and reason.
     var auditAggregator = AuditAggregator()
+    /// Gateway → its bound sub-devices (in no particular order; listings sort by bind time).
+    var subDevicesByGateway: [DeviceKey: Set<DeviceKey>] = [:]
 
     // Group commit.
     let committer = GroupCommitter()
@@ -38,6 +40,8 @@ public actor RegistryEngine {
     public nonisolated let events = RegistryEventQueue()
     /// ClientId → PSK of the key devices, for the synchronous TLS-PSK handshake callback.
     public nonisolated let pskIndex = DevicePSKIndex()
+    /// Sub-device → the gateway it is attached to, for the broker's topic rules.
+    public nonisolated let attachments = GatewayAttachmentIndex()
     /// MQTT logins and logouts waiting for the actor (RegistryEngine+Presence).
     nonisolated let presence = PresenceQueue()
     /// Refused registration attempts handed over without an actor call each (`submitRefusedAttempt`).
@@ -78,6 +82,8 @@ public actor RegistryEngine {
         productIdByName = [:]
         devices = [:]
         pskIndex.removeAll()
+        attachments.removeAll()
+        subDevicesByGateway = [:]
         deviceOrder = [:]
         autoCreatedCount = [:]
         replayWindow = ReplayWindow()
@@ -148,12 +154,21 @@ public actor RegistryEngine {
             if secret != nil { pskIndex.update(key, secret: secret) }
         }
         if device.createdByRegistration { autoCreatedCount[key.productId, default: 0] += 1 }
+        if let old = devices[key]?.binding, old.gateway != device.binding?.gateway { subDevicesByGateway[old.gateway]?.remove(key) }
+        if let binding = device.binding { subDevicesByGateway[binding.gateway, default: []].insert(key) }
+        if devices[key]?.binding?.attached == true || device.binding?.attached == true {
+            attachments.set(key, gateway: device.binding?.attached == true ? device.binding?.gateway : nil)
+        }
         devices[key] = device
     }
 
     func removeDevice(_ key: DeviceKey) {
         guard let old = devices.removeValue(forKey: key) else { return }
         pskIndex.remove(key)
+        if let binding = old.binding {
+            subDevicesByGateway[binding.gateway]?.remove(key)
+            attachments.set(key, gateway: nil)
+        }
         deviceOrder[key.productId]?.removeAll { $0 == key.name }
         if old.createdByRegistration { autoCreatedCount[key.productId, default: 0] -= 1 }
     }

@@ -10,6 +10,8 @@ public struct RegistryError: Error, Sendable, Hashable, CustomStringConvertible 
             case clientKeyAlreadyFetched, storageFailure, shuttingDown, applicationNotFound
             case firmwareNotFound, firmwareAlreadyExists, firmwareLimitExceeded, firmwareTaskNotFound
             case deviceFirmwareTaskNotFound, deviceIsUpdating, deviceFirmwareTaskDone, deviceRunningOtherOtaTask
+            case deviceIsNotGateway, deviceBoundToGateway, gatewayHasBoundDevices, deviceNotEnabled, bindLimitExceeded
+            case bindPerOnceOverLimit
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -37,6 +39,17 @@ public struct RegistryError: Error, Sendable, Hashable, CustomStringConvertible 
         public static let deviceIsUpdating = Code(.deviceIsUpdating)
         public static let deviceFirmwareTaskDone = Code(.deviceFirmwareTaskDone)
         public static let deviceRunningOtherOtaTask = Code(.deviceRunningOtherOtaTask)
+        /// The device named as a gateway is not a device of a gateway product.
+        public static let deviceIsNotGateway = Code(.deviceIsNotGateway)
+        /// The device is a sub-device bound to a gateway (to another one, for a bind).
+        public static let deviceBoundToGateway = Code(.deviceBoundToGateway)
+        /// The gateway still has sub-devices bound.
+        public static let gatewayHasBoundDevices = Code(.gatewayHasBoundDevices)
+        public static let deviceNotEnabled = Code(.deviceNotEnabled)
+        /// More sub-devices than a gateway may have.
+        public static let bindLimitExceeded = Code(.bindLimitExceeded)
+        /// More devices than one bind call may name.
+        public static let bindPerOnceOverLimit = Code(.bindPerOnceOverLimit)
 
         public var description: String { base.rawValue }
     }

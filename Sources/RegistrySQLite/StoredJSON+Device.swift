@@ -10,8 +10,8 @@ import Registry
 /// It knows `Device`'s fields, so it is guarded: the first time it is used it writes sample devices (every
 /// optional absent, then every optional present) both ways and compares them with `JSONEncoder`'s text.
 /// If `Device` (or `DeviceCredential`) gains, loses or renames a field, or encodes one differently, the texts
-/// differ and every document goes through ``StoredJSON/encode(_:fallback:)`` instead. Devices with tags or a
-/// certificate always do. Debug builds also compare every document with `JSONEncoder`'s.
+/// differ and every document goes through ``StoredJSON/encode(_:fallback:)`` instead. Devices with tags, a
+/// certificate or a gateway binding always do. Debug builds also compare every document with `JSONEncoder`'s.
 extension StoredJSON {
     static func encode(device: Device, fallback: JSONEncoder) throws -> String {
         guard deviceWriterMatches, let text = DeviceDocument.write(device) else {
@@ -49,9 +49,9 @@ extension StoredJSON {
 }
 
 private enum DeviceDocument {
-    /// `nil` for a device this does not write (tags, certificate credential).
+    /// `nil` for a device this does not write (tags, certificate credential, a gateway binding).
     static func write(_ device: Device) -> String? {
-        guard device.tags.isEmpty, case .psk(let psk) = device.credential else { return nil }
+        guard device.tags.isEmpty, device.binding == nil, case .psk(let psk) = device.credential else { return nil }
         var text: [UInt8] = []
         text.reserveCapacity(320 + device.name.utf8.count + (device.shadow?.utf8.count ?? 0))
         text.append(UInt8(ascii: "{"))

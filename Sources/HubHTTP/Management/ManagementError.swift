@@ -43,6 +43,12 @@ struct ManagementError: Error, Sendable, Equatable {
         case .deviceIsUpdating: self.init("FailedOperation.DeviceIsUpdating", error.message)
         case .deviceFirmwareTaskDone: self.init("FailedOperation.DeviceFirmwareTaskAlreadDone", error.message)
         case .deviceRunningOtherOtaTask: self.init("FailedOperation.DeviceRunningOtherOtaTask", error.message)
+        case .deviceIsNotGateway: self.init("InvalidParameterValue.DeviceIsNotGateway", error.message)
+        case .deviceBoundToGateway: self.init("UnauthorizedOperation.DeviceHasAlreadyBindGateway", error.message)
+        case .gatewayHasBoundDevices: self.init("UnauthorizedOperation.GatewayHasBindedDevices", error.message)
+        case .deviceNotEnabled: self.init("UnauthorizedOperation.DeviceIsNotEnabled", error.message)
+        case .bindLimitExceeded: self.init("FailedOperation.BindDeviceOverLimit", error.message)
+        case .bindPerOnceOverLimit: self.init("FailedOperation.BindDevicePerOnceOverLimit", error.message)
         default: self.init("InternalError", "internal error")
         }
     }

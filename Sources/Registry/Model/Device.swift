@@ -23,6 +23,27 @@ public enum DeviceCredential: Sendable, Codable, Hashable {
     case certificate(certificatePEM: String, privateKeyPEM: String?, serialNumber: String)
 }
 
+/// A sub-device's binding to its gateway.
+public struct GatewayBinding: Sendable, Codable, Hashable {
+    public var gatewayProductId: String
+    public var gatewayName: String
+    /// Unix milliseconds of the binding (bind order; `BindTime` in seconds).
+    public var boundAt: Int64
+    /// Made online by the gateway (`online` until `offline`, unbinding, disabling or ResetDeviceState of
+    /// the gateway): the gateway may use the sub-device's topics. Kept across the gateway's reconnects and
+    /// hub restarts, as C gateways never repeat `online` after a reconnect.
+    public var attached: Bool
+
+    public init(gateway: DeviceKey, boundAt: Int64, attached: Bool = false) {
+        self.gatewayProductId = gateway.productId
+        self.gatewayName = gateway.name
+        self.boundAt = boundAt
+        self.attached = attached
+    }
+
+    public var gateway: DeviceKey { DeviceKey(productId: gatewayProductId, name: gatewayName) }
+}
+
 /// A device of a product.
 public struct Device: Sendable, Codable, Hashable {
     public var productId: String
@@ -54,6 +75,8 @@ public struct Device: Sendable, Codable, Hashable {
     public var updatedAt: Int64
     /// The device shadow document (JSON text in the shadow service's storage form); nil = empty shadow.
     public var shadow: String? = nil
+    /// The gateway this device is bound to as a sub-device (device-protocol.md §6.10); nil when it is not.
+    public var binding: GatewayBinding? = nil
 
     public init(
         productId: String,
