@@ -176,7 +176,7 @@ let package = Package(
         .target(
             name: "IoTHubDevice",
             dependencies: [
-                "DeviceAuth", "MQTTCore", "JSONCore",
+                "DeviceAuth", "MQTTCore", "JSONCore", "DeviceServices",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -34,6 +34,8 @@ public final class DeviceClient: Sendable {
     public let rrpcRequests: AsyncStream<RRPCRequest>
     /// Remote configuration the hub pushes.
     public let configPushes: AsyncStream<JSONObject>
+    /// What the hub tells a gateway about its sub-devices (see ``startGateway()``).
+    public let gatewayPushes: AsyncStream<GatewayPush>
 
     let router: ServiceRouter
     private let logger: Logger
@@ -57,17 +59,19 @@ public final class DeviceClient: Sendable {
         let (broadcasts, broadcastSink) = AsyncStream.makeStream(of: MQTTMessage.self, bufferingPolicy: buffer)
         let (rrpc, rrpcSink) = AsyncStream.makeStream(of: RRPCRequest.self, bufferingPolicy: .bufferingNewest(100))
         let (configs, configSink) = AsyncStream.makeStream(of: JSONObject.self, bufferingPolicy: .bufferingNewest(10))
+        let (gatewayPushes, gatewaySink) = AsyncStream.makeStream(of: GatewayPush.self, bufferingPolicy: .bufferingNewest(100))
         self.messages = messages
         shadowDeltas = deltas
         firmwareUpdates = updates
         self.broadcasts = broadcasts
         rrpcRequests = rrpc
         configPushes = configs
+        self.gatewayPushes = gatewayPushes
         let router = ServiceRouter(
             topics: topics,
             sinks: .init(
                 messages: messageSink, shadowDeltas: deltaSink, firmwareUpdates: updateSink, broadcasts: broadcastSink,
-                rrpcRequests: rrpcSink, configPushes: configSink
+                rrpcRequests: rrpcSink, configPushes: configSink, gatewayPushes: gatewaySink
             ),
             logger: logger
         )

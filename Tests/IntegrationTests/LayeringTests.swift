@@ -50,7 +50,7 @@ final class LayeringTests: XCTestCase {
 
     func testFirmwareSideModulesDoNotLinkTheManagementAPIOrTheServer() throws {
         let graph = try Self.localDependencies()
-        XCTAssertEqual(graph["IoTHubDevice"].map(Set.init), ["DeviceAuth", "MQTTCore", "JSONCore"], "parsed from Package.swift")
+        XCTAssertEqual(graph["IoTHubDevice"].map(Set.init), ["DeviceAuth", "MQTTCore", "JSONCore", "DeviceServices"], "parsed from Package.swift")
         XCTAssertTrue(Self.closure(of: "HubServer", in: graph).contains("CloudAPI"), "the parser follows the graph")
         let forbidden: Set<String> = ["CloudAPI", "HubHTTP", "HubServer", "Registry", "RegistrySQLite", "MQTTServer", "BrokerCore", "HubCA"]
         for target in ["IoTHubDevice", "DeviceServices", "JSONCore", "iothub-device"] {

@@ -702,6 +702,36 @@ class SDK2021Tests(ActionTestsMixin, SDKTestCase):
         self.assertCallError("MissingParameter", "UpdateDevicePSK", {"ProductId": product_id, "DeviceName": name})
 
 
+    # -- gateway topology (cloud-api.md §7.10) --
+
+    def test_BindDevices_and_UnbindDevices(self):
+        gateway_product = self.new_product("2", ProductType=5)
+        gateway, _ = self.new_device(gateway_product)
+        sub_product = self.new_product("2")
+        names = [self.new_device(sub_product)[0] for _ in range(2)]
+        topology = {"GatewayProductId": gateway_product, "GatewayDeviceName": gateway, "ProductId": sub_product, "DeviceNames": names}
+        self.call("BindDevices", topology)
+        self.call("BindDevices", topology)  # bound to this gateway already: accepted
+        other, _ = self.new_device(gateway_product)
+        self.assertCallError("UnauthorizedOperation.DeviceHasAlreadyBindGateway", "BindDevices",
+                             dict(topology, GatewayDeviceName=other))
+        self.assertCallError("InvalidParameterValue.DeviceIsNotGateway", "BindDevices",
+                             dict(topology, GatewayProductId=sub_product, GatewayDeviceName=names[0]))
+        self.assertCallError("ResourceNotFound.DeviceNotExist", "BindDevices", dict(topology, DeviceNames=["nosuchdevice"]))
+        self.assertCallError("UnauthorizedOperation.DeviceHasAlreadyBindGateway", "DeleteDevice",
+                             {"ProductId": sub_product, "DeviceName": names[0]})
+        listed = self.call("DescribeGatewayBindDevices", {"GatewayProductId": gateway_product, "GatewayDeviceName": gateway,
+                                                          "Offset": 0, "Limit": 10})
+        self.assertEqual(listed.TotalCount, 2)
+        self.assertEqual([d.DeviceName for d in listed.Devices], names)
+        self.assertEqual({d.ProductId for d in listed.Devices}, {sub_product})
+        self.assertTrue(all(isinstance(d.BindTime, int) and d.BindTime > 0 for d in listed.Devices))
+        self.call("UnbindDevices", topology)
+        self.assertEqual(self.call("DescribeGatewayBindDevices", {"GatewayProductId": gateway_product, "GatewayDeviceName": gateway,
+                                                                  "Offset": 0, "Limit": 10}).TotalCount, 0)
+        self.call("DeleteDevice", {"ProductId": sub_product, "DeviceName": names[0]})
+
+
 class SDK2018Tests(ActionTestsMixin, SDKTestCase):
     version = V2018
 
@@ -818,9 +848,9 @@ class ProtocolTests(SDKTestCase):
         client._apiVersion = "2017-01-01"
         self.assertError("NoSuchVersion", client.call_json, "DescribeProducts", {"Offset": 0, "Limit": 10})
         self.assertError("InvalidAction", self.client.call_json, "NoSuchAction", {})
-        # A real iotcloud action the hub does not implement (gateways are out of scope).
-        self.assertError("UnsupportedOperation", self.client.call_json, "DescribeGatewayBindDevices",
-                         {"GatewayProductId": "ZZZZZZZZZZ", "GatewayDeviceName": "gw", "Offset": 0, "Limit": 10})
+        # A real iotcloud action the hub does not implement (topic policies).
+        self.assertError("UnsupportedOperation", self.client.call_json, "CreateTopicPolicy",
+                         {"ProductId": "ZZZZZZZZZZ", "TopicName": "x", "Privilege": 1})
         self.assertError("UnknownParameter", self.client.call_json, "DescribeProduct", {"ProductId": "ZZZZZZZZZZ", "Extra": 1})
 
     def test_sign_methods_and_request_methods(self):

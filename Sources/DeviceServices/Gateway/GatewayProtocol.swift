@@ -25,6 +25,13 @@ public enum GatewayProtocol {
         /// The names as sent, echoed in the reply even when the entry is incomplete.
         public var productId: String
         public var deviceName: String
+
+        public init(device: SubDevice?, proof: GatewayBindProof?, productId: String, deviceName: String) {
+            self.device = device
+            self.proof = proof
+            self.productId = productId
+            self.deviceName = deviceName
+        }
     }
 
     public enum Operation: String, Sendable, Hashable, CaseIterable {

@@ -33,6 +33,10 @@ public struct DeviceTopics: Sendable, Hashable {
     public var configResult: String { "$config/operation/result/\(path)" }
     public var logOperation: String { "$log/operation/\(path)" }
     public var logResult: String { "$log/operation/result/\(path)" }
+    /// `$gateway/operation/{pid}/{dn}`: a gateway's requests about its sub-devices (publish).
+    public var gatewayOperation: String { "$gateway/operation/\(path)" }
+    /// `$gateway/operation/result/{pid}/{dn}`: replies and the hub's pushes (subscribe).
+    public var gatewayResult: String { "$gateway/operation/result/\(path)" }
 
     /// The process id of an RRPC request topic, or nil if `topic` is not one of this device's.
     public func rrpcProcessId(of topic: String) -> String? {

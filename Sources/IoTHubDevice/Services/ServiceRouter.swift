@@ -1,3 +1,4 @@
+import DeviceServices
 import JSONCore
 import Logging
 
@@ -21,6 +22,7 @@ actor ServiceRouter {
         var broadcasts: AsyncStream<MQTTMessage>.Continuation
         var rrpcRequests: AsyncStream<RRPCRequest>.Continuation
         var configPushes: AsyncStream<JSONObject>.Continuation
+        var gatewayPushes: AsyncStream<GatewayPush>.Continuation
 
         func finish() {
             messages.finish()
@@ -29,6 +31,7 @@ actor ServiceRouter {
             broadcasts.finish()
             rrpcRequests.finish()
             configPushes.finish()
+            gatewayPushes.finish()
         }
     }
 
@@ -129,6 +132,8 @@ actor ServiceRouter {
                 } else {
                     _ = resolve(key: "config", object)
                 }
+            case topics.gatewayResult:
+                routeGateway(type: type, object, payload: message.payload)
             case topics.logResult:
                 if let token = object["clientToken"]?.stringValue {
                     _ = resolve(key: "log:" + token, object)
@@ -139,5 +144,27 @@ actor ServiceRouter {
             return
         }
         sinks.messages.yield(message)
+    }
+
+    /// Gateway replies resolve `gateway:{type}:{pid}/{dn}` (by their first device, as the C SDK matches) or
+    /// `gateway:describe_sub_devices`; the hub's `change` and `unbind_all` pushes go to their stream.
+    private func routeGateway(type: String, _ object: JSONObject, payload: [UInt8]) {
+        switch GatewayProtocol.parseReply(payload) {
+        case .change(let bound, let devices)?:
+            sinks.gatewayPushes.yield(.changed(bound: bound, devices))
+        case .unbindAll?:
+            sinks.gatewayPushes.yield(.unbindAll)
+        case .subDevices?:
+            _ = resolve(key: "gateway:describe_sub_devices", object)
+        case .result(let operation, let results)?:
+            guard let first = results.first?.0 else { return }
+            _ = resolve(key: Self.gatewayKey(operation, first), object)
+        default:
+            logger.debug("gateway message ignored", metadata: ["type": "\(type)"])
+        }
+    }
+
+    static func gatewayKey(_ operation: GatewayProtocol.Operation, _ device: GatewayProtocol.SubDevice) -> String {
+        "gateway:\(operation.rawValue):\(device.productId)/\(device.deviceName)"
     }
 }
