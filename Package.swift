@@ -199,7 +199,7 @@ let package = Package(
         .executableTarget(
             name: "iothub-device",
             dependencies: [
-                "IoTHubDevice", "DeviceAuth", "JSONCore", "MQTTCore",
+                "IoTHubDevice", "DeviceAuth", "DeviceServices", "JSONCore", "MQTTCore",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

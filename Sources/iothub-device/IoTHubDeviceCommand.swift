@@ -8,7 +8,7 @@ struct IoTHubDeviceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "iothub-device",
         abstract: "Device and fleet simulator for IoTHub (and Tencent Cloud IoT Hub).",
-        subcommands: [RegisterCommand.self, RunCommand.self, FleetCommand.self]
+        subcommands: [RegisterCommand.self, RunCommand.self, GatewayCommand.self, FleetCommand.self]
     )
 }
 

@@ -43,6 +43,10 @@ struct RunCommand: AsyncParsableCommand {
 
     /// The identity store: the file (created from the flags when missing), or memory.
     func makeStore() throws -> any DeviceIdentityStore {
+        try Self.makeStore(identity: identity, productId: productId, productSecret: productSecret, deviceName: deviceName, psk: psk)
+    }
+
+    static func makeStore(identity: String?, productId: String?, productSecret: String?, deviceName: String?, psk: String?) throws -> any DeviceIdentityStore {
         if let identity {
             if FileManager.default.fileExists(atPath: identity) { return FileIdentityStore(path: identity) }
             guard let productId, let deviceName else {

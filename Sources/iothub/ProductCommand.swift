@@ -18,10 +18,12 @@ struct ProductCommand: AsyncParsableCommand {
         @Argument(help: "Product name, [a-zA-Z0-9:_-]{1,32}.") var name: String
         @Option(help: "Device authentication: psk (keys) or cert (X.509 certificates).") var auth = Auth.psk
         @Option(help: "Free-text description.") var description: String?
+        @Flag(help: "A gateway product (ProductType 5): its devices act for bound sub-devices.") var gateway = false
 
         func run() async throws {
             var properties: [(String, JSONValue)] = [("EncryptionType", .string(auth == .psk ? "2" : "1"))]
             if let description { properties.append(("ProductDescription", .string(description))) }
+            if gateway { properties.append(("ProductType", .int(5))) }
             try await perform {
                 let response = try await api.client().call(
                     "CreateProduct", [("ProductName", .string(name)), ("ProductProperties", .object(JSONObject(properties)))]
@@ -74,6 +76,7 @@ struct ProductCommand: AsyncParsableCommand {
                     ("ProductId", Output.text(response["ProductId"])),
                     ("ProductName", Output.text(response["ProductName"])),
                     ("Auth", Output.text(properties?["EncryptionType"]) == "2" ? "psk" : "cert"),
+                    ("Type", properties?["ProductType"]?.intValue == 5 ? "gateway" : "normal"),
                     ("DynamicRegistration", DynReg.modeName(properties?["RegisterType"]?.intValue ?? 0)),
                     ("RegisterLimit", Output.text(properties?["RegisterLimit"])),
                     ("AutoCreatedDevices", Output.text(policy["AutoCreatedDevices"])),
