@@ -114,6 +114,7 @@ extension ActionCatalog {
             catalog.register(contentsOf: AbuseActionSchemas.all(version))
             catalog.register(contentsOf: MessagingActionSchemas.all(version))
             catalog.register(contentsOf: FirmwareActionSchemas.all(version))
+            catalog.register(contentsOf: LogActionSchemas.all(version))
         }
         return catalog
     }()

@@ -27,6 +27,8 @@ final class ActionCatalogTests: XCTestCase {
             "GetCOSURL", "UploadFirmware", "DescribeFirmware", "EditFirmware", "BatchUpdateFirmware", "DescribeFirmwareTask",
             "DescribeFirmwareTasks", "DescribeFirmwareTaskDevices", "DescribeFirmwareTaskStatistics",
             "DescribeFirmwareTaskDistribution", "CancelDeviceFirmwareTask", "RetryDeviceFirmwareTask",
+            // device logs uploaded over HTTP (device-protocol.md §7.5.3)
+            "ListSDKLog",
             // hub actions
             "ResetDeviceRegistration", "DescribeRegistrationLogs", "UpdateProductRegistrationPolicy",
             "CreateApplication", "DescribeApplications", "DeleteApplication", "UpdateProductWebhook", "DescribeProductWebhook",

@@ -158,8 +158,8 @@ final class DeviceLogUploadTests: XCTestCase {
         )
         XCTAssertEqual(DeviceLogLine(parsing: "free text\r\n"), DeviceLogLine(level: "", dateTime: "", content: "free text"))
         XCTAssertEqual(DeviceLogLine(parsing: "XYZ|a|b"), DeviceLogLine(level: "", dateTime: "", content: "XYZ|a|b"))
-        XCTAssertEqual(DeviceLogLine.split(Array("a\n\fb\n\f\n\fc".utf8)), ["a", "b", "c"])
-        XCTAssertEqual(DeviceLogLine.split(Array("one\nline\n\f".utf8)), ["one\nline"])
+        XCTAssertEqual(DeviceLogLine.split(Array("a\n\u{0C}b\n\u{0C}\n\u{0C}c".utf8)), ["a", "b", "c"])
+        XCTAssertEqual(DeviceLogLine.split(Array("one\nline\n\u{0C}".utf8)), ["one\nline"])
     }
 
     func testRepliesFitTheSDKBuffer() {

@@ -1,6 +1,6 @@
 /// Why a log upload was refused, with its reply in both formats (device-protocol.md §7.5.3). Every reply is
 /// HTTP 200 and well under the C SDK's 256-byte buffer.
-public enum LogUploadRefusal: Sendable, Hashable, CaseIterable {
+public enum LogUploadRefusal: Error, Sendable, Hashable, CaseIterable {
     /// The body is not the format (classic: shorter than the header or no `P`/`C` marker; v2: not the JSON
     /// object, or an `X-TC-*` header missing).
     case badRequest
