@@ -115,6 +115,7 @@ extension ActionCatalog {
             catalog.register(contentsOf: MessagingActionSchemas.all(version))
             catalog.register(contentsOf: FirmwareActionSchemas.all(version))
             catalog.register(contentsOf: GatewayActionSchemas.all(version))
+            catalog.register(contentsOf: LogActionSchemas.all(version))
         }
         return catalog
     }()

@@ -38,6 +38,8 @@ public final class Hub: Sendable {
     public let abuse: AbuseGuard
     /// The broker's durable state (`broker-persistence`), and what it held at start until the broker takes it.
     let brokerStore: SQLiteBrokerStore?
+    /// Log entries devices upload over HTTP (the registry file's `device_logs` table).
+    let deviceLogs: any DeviceLogStore
     private let brokerState: Mutex<BrokerState?>
 
     struct BrokerState: Sendable {
@@ -47,9 +49,11 @@ public final class Hub: Sendable {
 
     private init(
         configuration: HubConfiguration, registry: RegistryEngine, ca: HubCA, credentials: ManagementCredentials, metrics: PrometheusCollectorRegistry?,
-        webhooks: WebhookService, abuse: AbuseGuard, brokerStore: SQLiteBrokerStore?, brokerState: BrokerState?, logger: Logger
+        webhooks: WebhookService, abuse: AbuseGuard, deviceLogs: any DeviceLogStore, brokerStore: SQLiteBrokerStore?, brokerState: BrokerState?,
+        logger: Logger
     ) {
         self.brokerStore = brokerStore
+        self.deviceLogs = deviceLogs
         self.brokerState = Mutex(brokerState)
         self.abuse = abuse
         self.webhooks = webhooks
@@ -136,7 +140,7 @@ public final class Hub: Sendable {
         }
         return Hub(
             configuration: configuration, registry: registry, ca: ca, credentials: credentials, metrics: metrics, webhooks: webhooks, abuse: abuse,
-            brokerStore: brokerStore, brokerState: brokerState, logger: logger
+            deviceLogs: store, brokerStore: brokerStore, brokerState: brokerState, logger: logger
         )
     }
 
@@ -158,6 +162,11 @@ public final class Hub: Sendable {
             downloadScheme: configuration.firmwareURLScheme
         )
         FirmwareGateway(registry: registry, files: firmware, logger: logger).addRoutes(to: deviceRouter)
+        DeviceLogGateway(
+            registry: registry, store: deviceLogs,
+            configuration: .init(publicHostNames: configuration.publicHosts, retention: deviceLogRetention),
+            logger: logger
+        ).addRoutes(to: deviceRouter)
         services.append(
             Application(
                 router: deviceRouter,
@@ -200,9 +209,10 @@ public final class Hub: Sendable {
                 logger: logger
             )
         )
+        services.append(DeviceLogRetentionService(store: deviceLogs, maxAgeMillis: deviceLogRetention.maxAgeMillis, logger: logger))
         let api = ManagementAPI(
             registry: registry, credentials: [credentials.secretId: credentials.secretKey], messaging: BrokerMessaging(host: mqtt.host, services: deviceServices),
-            firmware: firmware, webhooks: webhooks, abuse: abuse, logger: logger, replayCacheEntries: configuration.apiReplayCacheEntries,
+            firmware: firmware, webhooks: webhooks, abuse: abuse, deviceLogs: deviceLogs, deviceLogRetention: deviceLogRetention, logger: logger, replayCacheEntries: configuration.apiReplayCacheEntries,
             replayStrict: configuration.apiReplayStrict, replayGrace: configuration.apiReplayGrace
         )
         let apiRouter = Router(context: HubRequestContext.self)
@@ -225,6 +235,14 @@ public final class Hub: Sendable {
             )
         )
         return services
+    }
+
+    /// How much of each device's uploaded log is kept (`device-log-max-entries`, `device-log-max-age-days`).
+    var deviceLogRetention: DeviceLogRetention {
+        DeviceLogRetention(
+            maxEntriesPerDevice: configuration.deviceLogMaxEntries,
+            maxAgeMillis: configuration.deviceLogMaxAgeDays > 0 ? Int64(configuration.deviceLogMaxAgeDays) * 86_400_000 : nil
+        )
     }
 
     /// The MQTT listeners around the broker engine, authenticating against the registry.

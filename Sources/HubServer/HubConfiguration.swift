@@ -126,6 +126,12 @@ public struct HubConfiguration: Sendable, Equatable {
     public var auditMaxAgeDays = 30
     /// The audit keeps at most this many rows, deleting the oldest; 0 = no cap. Default 1000000.
     public var auditMaxRows = 1_000_000
+    /// Uploaded log entries kept per device (device-protocol §7.5), the oldest deleted as new ones arrive.
+    /// Default 10000.
+    public var deviceLogMaxEntries = 10_000
+    /// Uploaded log entries older than this many days are deleted (at start and every 10 minutes) and never
+    /// listed; 0 = keep. Default 7.
+    public var deviceLogMaxAgeDays = 7
     /// Seconds in which refused registrations of one source with one reason are counted into one audit row
     /// (after `auditAggregateAfter` rows of their own); 0 = one row each. Default 10.
     public var auditAggregateWindow = 10

@@ -231,6 +231,12 @@ public struct HubSetting: Sendable {
         HubSetting("audit-max-rows", "IOTHUB_AUDIT_MAX_ROWS", "auditMaxRows", "Rows the registration audit keeps, oldest deleted first; 0 = no cap. Default 1000000") {
             $0.auditMaxRows = try nonNegative($1)
         },
+        HubSetting("device-log-max-entries", "IOTHUB_DEVICE_LOG_MAX_ENTRIES", "deviceLogMaxEntries", "Uploaded log entries kept per device, oldest deleted first. Default 10000") {
+            $0.deviceLogMaxEntries = try positive($1)
+        },
+        HubSetting("device-log-max-age-days", "IOTHUB_DEVICE_LOG_MAX_AGE_DAYS", "deviceLogMaxAgeDays", "Days an uploaded device log entry is kept; 0 = forever. Default 7") {
+            $0.deviceLogMaxAgeDays = try nonNegative($1)
+        },
         HubSetting("audit-aggregate-window", "IOTHUB_AUDIT_AGGREGATE_WINDOW", "auditAggregateWindow", "Seconds in which refused registrations of one source and reason share one counted audit row; 0 = a row each. Default 10") {
             $0.auditAggregateWindow = try nonNegative($1)
         },

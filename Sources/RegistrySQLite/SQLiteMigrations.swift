@@ -47,6 +47,15 @@ enum SQLiteMigrations {
         [
             "ALTER TABLE registration_audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1"
         ],
+        // 7: device log uploads (device-protocol §7.5), per device newest first, bounded by count and age.
+        [
+            """
+            CREATE TABLE device_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, product_id TEXT NOT NULL, device_name TEXT NOT NULL,
+                time_ms INTEGER NOT NULL, level TEXT NOT NULL, date_time TEXT NOT NULL, content TEXT NOT NULL)
+            """,
+            "CREATE INDEX device_logs_device ON device_logs (product_id, device_name, id)",
+            "CREATE INDEX device_logs_time ON device_logs (time_ms)",
+        ],
     ]
 
     static func migrate(_ db: SQLiteConnection, logger: Logger) async throws {

@@ -7,7 +7,7 @@ struct DeviceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "device",
         abstract: "Manage devices.",
-        subcommands: [Create.self, List.self, Show.self, Delete.self, Enable.self, Disable.self, Reset.self]
+        subcommands: [Create.self, List.self, Show.self, Delete.self, Enable.self, Disable.self, Reset.self, Logs.self]
     )
 
     struct Create: AsyncParsableCommand {
@@ -147,6 +147,42 @@ struct DeviceCommand: AsyncParsableCommand {
                 )
                 if api.json { return Output.json(response) }
                 print("reset \(productId)/\(deviceName): its next dynamic registration receives a new credential")
+            }
+        }
+    }
+}
+
+extension DeviceCommand {
+    struct Logs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the log entries a device uploaded over HTTP (ListSDKLog), newest first."
+        )
+        @OptionGroup var api: APIOptions
+        @Argument var productId: String
+        @Argument var deviceName: String
+        @Option(help: "Only this level: ERR, WRN, INF or DBG.") var level: String?
+        @Option(help: "Only entries containing this text.") var contains: String?
+        @Option(help: "Entries to show, 1...1000.") var limit = 100
+
+        func run() async throws {
+            var keywords = "productid:\(productId) devicename:\(deviceName)"
+            if let level { keywords += " loglevel:\(level)" }
+            if let contains { keywords += " " + contains }
+            let parameters: [(String, JSONValue)] = [
+                ("MinTime", .int(0)),
+                ("MaxTime", .int(Int64(Date().timeIntervalSince1970 * 1000) + 60_000)),
+                ("Keywords", .string(keywords)),
+                ("MaxNum", .int(Int64(limit))),
+            ]
+            try await perform {
+                let response = try await api.client().call("ListSDKLog", parameters)
+                if api.json { return Output.json(response) }
+                let rows = (response["Results"]?.arrayValue ?? []).map { item -> [String] in
+                    [Output.text(item["DateTime"]), Output.text(item["Level"]), Output.text(item["Content"])]
+                }
+                Output.table(["TIME", "LEVEL", "CONTENT"], rows)
+                let more = response["Listover"]?.boolValue == false ? " (more: raise --limit)" : ""
+                print("\(rows.count) entr\(rows.count == 1 ? "y" : "ies")\(more)")
             }
         }
     }

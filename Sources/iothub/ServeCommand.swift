@@ -74,6 +74,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("ban-duration"), help: help("ban-duration")) var banDuration: String?
     @Option(name: .customLong("audit-max-age-days"), help: help("audit-max-age-days")) var auditMaxAgeDays: String?
     @Option(name: .customLong("audit-max-rows"), help: help("audit-max-rows")) var auditMaxRows: String?
+    @Option(name: .customLong("device-log-max-entries"), help: help("device-log-max-entries")) var deviceLogMaxEntries: String?
+    @Option(name: .customLong("device-log-max-age-days"), help: help("device-log-max-age-days")) var deviceLogMaxAgeDays: String?
     @Option(name: .customLong("audit-aggregate-window"), help: help("audit-aggregate-window")) var auditAggregateWindow: String?
     @Option(name: .customLong("audit-aggregate-after"), help: help("audit-aggregate-after")) var auditAggregateAfter: String?
     @Option(name: .customLong("abuse-exempt"), help: help("abuse-exempt")) var abuseExempt: String?
@@ -99,6 +101,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("mqtt-max-subscriptions", mqttMaxSubscriptions), ("mqtt-max-topic-levels", mqttMaxTopicLevels),
             ("registration-rate", registrationRate), ("registration-burst", registrationBurst), ("mqtt-connect-rate", mqttConnectRate), ("mqtt-connect-burst", mqttConnectBurst), ("device-connect-rate", deviceConnectRate), ("device-connect-burst", deviceConnectBurst), ("device-publish-rate", devicePublishRate), ("device-publish-burst", devicePublishBurst), ("rate-limit-table-size", rateLimitTableSize), ("ban-after-failures", banAfterFailures), ("ban-window", banWindow), ("ban-duration", banDuration),
             ("audit-max-age-days", auditMaxAgeDays), ("audit-max-rows", auditMaxRows), ("audit-aggregate-window", auditAggregateWindow), ("audit-aggregate-after", auditAggregateAfter),
+            ("device-log-max-entries", deviceLogMaxEntries), ("device-log-max-age-days", deviceLogMaxAgeDays),
             ("abuse-exempt", abuseExempt),
             ("mqtt-max-pending-connections", mqttMaxPendingConnections), ("mqtt-pre-connect-bytes", mqttPreConnectBytes),
             ("mqtt-output-watermark", mqttOutputWatermark), ("mqtt-output-budget", mqttOutputBudget),

@@ -29,6 +29,8 @@ final class ActionCatalogTests: XCTestCase {
             "DescribeFirmwareTaskDistribution", "CancelDeviceFirmwareTask", "RetryDeviceFirmwareTask",
             // gateway topology (§7.10)
             "BindDevices", "UnbindDevices",
+            // device logs uploaded over HTTP (device-protocol.md §7.5.3)
+            "ListSDKLog",
             // hub actions
             "ResetDeviceRegistration", "DescribeRegistrationLogs", "UpdateProductRegistrationPolicy",
             "CreateApplication", "DescribeApplications", "DeleteApplication", "UpdateProductWebhook", "DescribeProductWebhook",

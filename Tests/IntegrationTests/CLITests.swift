@@ -1,3 +1,4 @@
+import DeviceAuth
 import Foundation
 import HubServer
 import HubTesting
@@ -93,5 +94,40 @@ final class CLITests: XCTestCase {
             XCTAssertTrue(help.stdout.contains(setting.environment), "\(setting.environment) missing from help")
             XCTAssertTrue(help.stdout.contains(setting.configKey), "\(setting.configKey) missing from help")
         }
+    }
+
+    /// `iothub device logs` lists what a device uploaded over HTTP (classic format, the C SDK's bytes).
+    func testDeviceLogsCommandShowsUploadedEntries() async throws {
+        let hub = try await TestHub.start()
+        let common = ["--endpoint", hub.apiEndpoint, "--data-dir", hub.dataDirectory]
+        do {
+            var spec = NewProduct(name: "logged")
+            spec.encryptionType = .psk
+            let product = try await hub.hub.registry.createProduct(spec)
+            let psk = "7WmFA/MEs+Fy+32QwJWtYw=="
+            _ = try await hub.hub.registry.createDevice(productId: product.id, name: "dev001", definedPSK: psk)
+            let body = ClassicLogUpload.make(
+                productId: product.id, deviceName: "dev001", timestamp: 0,
+                entries: ["ERR|2026-12-07 01:31:03|mqtt_sample.c|main(314): MQTT Construct failed!", "INF|2026-12-07 01:31:04|x.c|y(1): fine"], key: psk
+            )
+            let request = RawHTTP.request(path: "/cgi-bin/report-log", headers: [("Host", "devicelog.iot.cloud.tencent.com")], body: body)
+            let raw = try await RawHTTP.exchange(port: hub.httpPort, request: request)
+            let reply = try XCTUnwrap(RawHTTP.parse(raw))
+            XCTAssertEqual(String(decoding: reply.body, as: UTF8.self), #"{"Retcode":0,"Msg":"ok"}"#)
+
+            let logs = try await run("iothub", ["device", "logs", product.id, "dev001"] + common)
+            XCTAssertEqual(logs.status, 0, logs.stderr)
+            XCTAssertTrue(logs.stdout.contains("2026-12-07 01:31:03") && logs.stdout.contains("mqtt_sample.c|main(314): MQTT Construct failed!"), logs.stdout)
+            XCTAssertTrue(logs.stdout.contains("2 entries"), logs.stdout)
+            let errors = try await run("iothub", ["device", "logs", product.id, "dev001", "--level", "ERR"] + common)
+            XCTAssertEqual(errors.status, 0, errors.stderr)
+            XCTAssertTrue(errors.stdout.contains("1 entry") && !errors.stdout.contains("fine"), errors.stdout)
+            let none = try await run("iothub", ["device", "logs", product.id, "other"] + common)
+            XCTAssertTrue(none.stdout.contains("0 entries"), none.stdout)
+        } catch {
+            await hub.stopAndRemove()
+            throw error
+        }
+        await hub.stopAndRemove()
     }
 }

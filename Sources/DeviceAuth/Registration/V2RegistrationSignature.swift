@@ -74,6 +74,18 @@ public enum V2RegistrationSignature {
         nonce: String,
         hashedPayload: String
     ) -> String {
+        stringToSign(path: path, host: host, algorithmHeader: algorithmHeader, timestamp: timestamp, nonce: nonce, hashedPayload: hashedPayload)
+    }
+
+    /// The same string-to-sign for another request path.
+    static func stringToSign(
+        path: String,
+        host: String,
+        algorithmHeader: String,
+        timestamp: String,
+        nonce: String,
+        hashedPayload: String
+    ) -> String {
         ["POST", host, path, "", algorithmHeader, timestamp, nonce, hashedPayload].joined(separator: "\n")
     }
 
@@ -130,14 +142,32 @@ public enum V2RegistrationSignature {
         nonce: String,
         body: [UInt8]
     ) -> Bool {
+        verify(
+            signature: signature, key: productSecret, path: path, candidateHosts: candidateHosts,
+            algorithmHeader: algorithmHeader, timestamp: timestamp, nonce: nonce, body: body
+        )
+    }
+
+    /// ``verify(signature:productSecret:candidateHosts:algorithmHeader:timestamp:nonce:body:)`` for any
+    /// request path of the same scheme (the log upload's `/device/reportlog` signs the same way).
+    static func verify(
+        signature: String,
+        key: String,
+        path: String,
+        candidateHosts: [String],
+        algorithmHeader: String,
+        timestamp: String,
+        nonce: String,
+        body: [UInt8]
+    ) -> Bool {
         guard let algorithm = Algorithm(headerValue: algorithmHeader) else { return false }
-        let key = Array(productSecret.utf8)
+        let keyBytes = Array(key.utf8)
         switch algorithm {
         case .hmacSHA256:
-            return firstMatch(KeyedHMAC<SHA256>(key: key), algorithm: algorithm, signature: signature, hosts: candidateHosts,
+            return firstMatch(KeyedHMAC<SHA256>(key: keyBytes), algorithm: algorithm, signature: signature, path: path, hosts: candidateHosts,
                 algorithmHeader: algorithmHeader, timestamp: timestamp, nonce: nonce, body: body)
         case .hmacSHA1:
-            return firstMatch(KeyedHMAC<Insecure.SHA1>(key: key), algorithm: algorithm, signature: signature, hosts: candidateHosts,
+            return firstMatch(KeyedHMAC<Insecure.SHA1>(key: keyBytes), algorithm: algorithm, signature: signature, path: path, hosts: candidateHosts,
                 algorithmHeader: algorithmHeader, timestamp: timestamp, nonce: nonce, body: body)
         }
     }
@@ -150,6 +180,7 @@ public enum V2RegistrationSignature {
         _ keyed: KeyedHMAC<H>,
         algorithm: Algorithm,
         signature: String,
+        path: String,
         hosts: [String],
         algorithmHeader: String,
         timestamp: String,

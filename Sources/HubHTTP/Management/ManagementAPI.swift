@@ -30,6 +30,8 @@ public struct ManagementAPI: Sendable {
         firmware: FirmwareRepository? = nil,
         webhooks: (any WebhookStatusSource)? = nil,
         abuse: AbuseGuard? = nil,
+        deviceLogs: (any DeviceLogStore)? = nil,
+        deviceLogRetention: DeviceLogRetention = DeviceLogRetention(),
         logger: Logger,
         maxBodySize: Int = 1 << 20,
         replayCacheEntries: Int = 100_000,
@@ -39,6 +41,8 @@ public struct ManagementAPI: Sendable {
         var actions = ManagementActions(registry: registry, messaging: messaging, firmware: firmware)
         actions.webhooks = webhooks
         actions.abuse = abuse
+        actions.deviceLogs = deviceLogs
+        actions.deviceLogRetention = deviceLogRetention
         self.actions = actions
         self.credentials = credentials
         self.logger = logger

@@ -14,6 +14,9 @@ struct ManagementActions: Sendable {
     var firmware: FirmwareRepository? = nil
     /// Source-address bans (nil: the ban actions answer FailedOperation).
     var abuse: AbuseGuard? = nil
+    /// Uploaded device logs (nil: ListSDKLog answers FailedOperation) and how long they are kept.
+    var deviceLogs: (any DeviceLogStore)? = nil
+    var deviceLogRetention = DeviceLogRetention()
 
     static let handlers: [String: Handler] = [
         "CreateProduct": { try await $0.createProduct($1, $2) },
@@ -69,6 +72,7 @@ struct ManagementActions: Sendable {
         "DescribeBans": { try await $0.describeBans($1, $2) },
         "CreateBan": { try await $0.createBan($1, $2) },
         "DeleteBan": { try await $0.deleteBan($1, $2) },
+        "ListSDKLog": { try await $0.listSDKLog($1, $2) },
     ]
 
     /// Runs a registry call, mapping its errors to API errors.

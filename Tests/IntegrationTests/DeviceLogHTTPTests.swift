@@ -1,0 +1,195 @@
+import DeviceAuth
+import Foundation
+import HubServer
+import HubTesting
+import JSONCore
+import NIOCore
+import Registry
+import XCTest
+
+/// Device log upload over HTTP (device-protocol.md §7.5): the exact requests of the C SDKs through a raw
+/// socket, the exact replies, what is stored (read back with ListSDKLog) and the retention limit.
+final class DeviceLogHTTPTests: XCTestCase {
+    private let psk = "7WmFA/MEs+Fy+32QwJWtYw=="
+    private let productHost = "ap-guangzhou.gateway.tencentdevices.com"
+
+    private func startHub(configure: (inout HubConfiguration) -> Void = { _ in }) async throws -> (TestHub, String) {
+        let hub = try await TestHub.start(configure: configure)
+        var spec = NewProduct(name: "logger")
+        spec.encryptionType = .psk
+        let product = try await hub.hub.registry.createProduct(spec)
+        _ = try await hub.hub.registry.createDevice(productId: product.id, name: "dev001", definedPSK: psk)
+        return (hub, product.id)
+    }
+
+    /// What the C SDK 3.2 sends (§7.5.1): no `Connection` header, `Accept:` without a space.
+    private func classicRequest(_ body: [UInt8]) -> [UInt8] {
+        Array(
+            "POST /cgi-bin/report-log HTTP/1.1\r\nHost: devicelog.iot.cloud.tencent.com\r\nAccept:application/json;*/*\r\nContent-Length: \(body.count)\r\nContent-Type: text/plain;charset=utf-8\r\n\r\n"
+                .utf8
+        ) + body
+    }
+
+    /// What the C SDK 3.3.0 sends (§7.5.2), signed over `host` unless `signature` is given.
+    private func v2Request(
+        _ body: [UInt8], key: String, host: String, algorithm: V2RegistrationSignature.Algorithm = .hmacSHA1, nonce: String = "1263079973",
+        signature: String? = nil
+    ) -> [UInt8] {
+        let signed = signature ?? V2LogUploadSignature.sign(host: host, algorithm: algorithm, timestamp: "0", nonce: nonce, body: body, key: key)
+        return Array(
+            ("POST /device/reportlog HTTP/1.1\r\nHost: \(host)\r\nAccept: application/json;*/*\r\nX-TC-Algorithm: \(algorithm.headerValue)\r\n"
+                + "X-TC-Timestamp: 0\r\nX-TC-Nonce: \(nonce)\r\nX-TC-Signature: \(signed)\r\nContent-Length: \(body.count)\r\n"
+                + "Content-Type: application/json;charset=utf-8\r\n\r\n").utf8
+        ) + body
+    }
+
+    /// Sends the bytes; returns status, header lines and body. The hub must close the connection after its
+    /// reply (the C SDK sends no `Connection` header), well before the 5 s this waits.
+    private func send(_ hub: TestHub, _ request: [UInt8]) async throws -> (status: Int, headers: [String], body: String) {
+        let raw = try await RawHTTP.exchange(port: hub.httpPort, request: request, timeout: .seconds(5))
+        let reply = try XCTUnwrap(RawHTTP.parse(raw), "no complete HTTP reply")
+        // Header names other than Content-Length may be in any case (the C SDK looks only for `Content-Length`).
+        XCTAssertTrue(reply.headerLines.contains { $0.lowercased() == "connection: close" }, "\(reply.headerLines)")
+        XCTAssertTrue(reply.headerLines.contains("Content-Length: \(reply.body.count)"), "\(reply.headerLines)")
+        XCTAssertTrue(reply.headerLines.contains("Content-Type: application/json"), "\(reply.headerLines)")
+        XCTAssertLessThan(reply.body.count, 256)
+        return (reply.status, reply.headerLines, String(decoding: reply.body, as: UTF8.self))
+    }
+
+    private func logs(_ hub: TestHub, _ productId: String, _ deviceName: String = "dev001", keywords extra: String = "") async throws -> [JSONValue] {
+        let client = TestAPIClient(port: hub.apiPort, secretId: hub.credentials.secretId, secretKey: hub.credentials.secretKey)
+        let response = try await client.call("ListSDKLog", [
+            ("MinTime", .int(0)), ("MaxTime", .int(Int64(Date().timeIntervalSince1970 * 1000) + 60_000)),
+            ("Keywords", .string("productid:\(productId) devicename:\(deviceName)" + extra)), ("MaxNum", .int(1000)),
+        ])
+        return response["Results"]?.arrayValue ?? []
+    }
+
+    func testClassicUploadIsAcceptedAndStored() async throws {
+        let (hub, productId) = try await startHub()
+        defer { Task { await hub.stopAndRemove() } }
+        let body = ClassicLogUpload.make(
+            productId: productId, deviceName: "dev001", timestamp: 0,
+            entries: [
+                "ERR|2026-12-07 01:31:03|HAL_TCP_linux.c|HAL_TCP_Connect(99): fail to connect with TCP server: 127.0.0.3:1883",
+                "WRN|2026-12-07 01:31:04|mqtt_client.c|f(1): second",
+            ],
+            key: psk
+        )
+        let reply = try await send(hub, classicRequest(body))
+        XCTAssertEqual(reply.status, 200)
+        XCTAssertEqual(reply.body, #"{"Retcode":0,"Msg":"ok"}"#)
+        let stored = try await logs(hub, productId)
+        XCTAssertEqual(stored.count, 2)
+        // Newest first.
+        XCTAssertEqual(stored.first?["Level"]?.stringValue, "WRN")
+        XCTAssertEqual(stored.last?["Level"]?.stringValue, "ERR")
+        XCTAssertEqual(stored.last?["DateTime"]?.stringValue, "2026-12-07 01:31:03")
+        XCTAssertEqual(stored.last?["Content"]?.stringValue, "HAL_TCP_linux.c|HAL_TCP_Connect(99): fail to connect with TCP server: 127.0.0.3:1883")
+        XCTAssertEqual(stored.last?["ProductId"]?.stringValue, productId)
+        XCTAssertEqual(stored.last?["DeviceName"]?.stringValue, "dev001")
+        // Keyword filters: level and free text.
+        let result1 = try await logs(hub, productId, keywords: " loglevel:ERR").count
+        XCTAssertEqual(result1, 1)
+        let result2 = try await logs(hub, productId, keywords: " second").count
+        XCTAssertEqual(result2, 1)
+        let result3 = try await logs(hub, productId, keywords: " absent").count
+        XCTAssertEqual(result3, 0)
+    }
+
+    func testV2UploadIsAcceptedAndStored() async throws {
+        let (hub, productId) = try await startHub()
+        defer { Task { await hub.stopAndRemove() } }
+        let c33 = V2LogUploadBody(
+            productId: productId, deviceName: "dev001",
+            messages: ["ERR|2026-12-07 01:31:03|mqtt_sample.c|main(314): MQTT Construct failed!", "INF|2026-12-07 01:31:04|a/b.c|g(2): two"]
+        ).cSDKBody()
+        // Signed over the production host (the name resolved to the hub), and over another Host header.
+        var reply = try await send(hub, v2Request(c33, key: psk, host: productHost))
+        XCTAssertEqual(reply.status, 200)
+        XCTAssertTrue(reply.body.hasPrefix(#"{"Response":{"RequestId":""#) && !reply.body.contains("Error"), reply.body)
+        reply = try await send(hub, v2Request(c33, key: psk, host: "logs.hub.example", nonce: "5"))
+        XCTAssertFalse(reply.body.contains("Error"), reply.body)
+        // Java: hmacsha256, one element with \n\f-terminated lines.
+        let java = Array("{\"ProductId\":\"\(productId)\",\"DeviceName\":\"dev001\",\"Message\":[\"ERR|2026-12-07 01:31:05|TAG|java one\\n\\fDBG|2026-12-07 01:31:06|TAG|java two\\n\\f\"]}".utf8)
+        reply = try await send(hub, v2Request(java, key: psk, host: productHost, algorithm: .hmacSHA256))
+        XCTAssertFalse(reply.body.contains("Error"), reply.body)
+        let stored = try await logs(hub, productId)
+        XCTAssertEqual(stored.map { $0["Content"]?.stringValue ?? "" }, [
+            "TAG|java two", "TAG|java one", "a/b.c|g(2): two", "mqtt_sample.c|main(314): MQTT Construct failed!",
+            "a/b.c|g(2): two", "mqtt_sample.c|main(314): MQTT Construct failed!",
+        ])
+    }
+
+    func testWrongSignatureIsRefusedAndNothingStored() async throws {
+        let (hub, productId) = try await startHub()
+        defer { Task { await hub.stopAndRemove() } }
+        let wrongKey = "8WmFA/MEs+Fy+32QwJWtYw=="
+        let classic = ClassicLogUpload.make(productId: productId, deviceName: "dev001", timestamp: 0, entries: ["ERR|x|y|z"], key: wrongKey)
+        var reply = try await send(hub, classicRequest(classic))
+        XCTAssertEqual(reply.status, 200)
+        XCTAssertEqual(reply.body, #"{"Retcode":3,"Msg":"check signature failed"}"#)
+        // A right signature over altered entries.
+        var altered = ClassicLogUpload.make(productId: productId, deviceName: "dev001", timestamp: 0, entries: ["ERR|x|y|z"], key: psk)
+        altered[altered.count - 3] ^= 0x01
+        reply = try await send(hub, classicRequest(altered))
+        XCTAssertEqual(reply.body, #"{"Retcode":3,"Msg":"check signature failed"}"#)
+
+        let body = V2LogUploadBody(productId: productId, deviceName: "dev001", messages: ["ERR|x|y|z"]).cSDKBody()
+        reply = try await send(hub, v2Request(body, key: wrongKey, host: productHost))
+        XCTAssertEqual(reply.status, 200)
+        XCTAssertTrue(reply.body.hasPrefix(#"{"Response":{"Error":{"Code":"AuthFailure.SignatureFailure""#), reply.body)
+        // Signed over a host the hub does not accept.
+        let otherHost = V2LogUploadSignature.sign(host: "elsewhere.example", algorithm: .hmacSHA1, timestamp: "0", nonce: "1263079973", body: body, key: psk)
+        reply = try await send(hub, v2Request(body, key: psk, host: productHost, signature: otherHost))
+        XCTAssertTrue(reply.body.contains("AuthFailure.SignatureFailure"), reply.body)
+        let result4 = try await logs(hub, productId).count
+        XCTAssertEqual(result4, 0)
+    }
+
+    func testUnknownDisabledAndMalformedUploadsAreRefused() async throws {
+        let (hub, productId) = try await startHub()
+        defer { Task { await hub.stopAndRemove() } }
+        for (product, device) in [(productId, "nobody"), ("ZZZZZZZZZZ", "dev001")] {
+            let classic = ClassicLogUpload.make(productId: product, deviceName: device, timestamp: 0, entries: ["ERR|x|y|z"], key: psk)
+            var reply = try await send(hub, classicRequest(classic))
+            XCTAssertEqual(reply.body, #"{"Retcode":2,"Msg":"device not found"}"#)
+            let body = V2LogUploadBody(productId: product, deviceName: device, messages: ["ERR|x|y|z"]).cSDKBody()
+            reply = try await send(hub, v2Request(body, key: psk, host: productHost))
+            XCTAssertTrue(reply.body.hasPrefix(#"{"Response":{"Error":{"Code":"ResourceNotFound.DeviceNotExist""#), reply.body)
+        }
+        var reply = try await send(hub, classicRequest(Array("too short".utf8)))
+        XCTAssertEqual(reply.body, #"{"Retcode":1,"Msg":"bad request"}"#)
+        reply = try await send(hub, v2Request(Array("[1]".utf8), key: psk, host: productHost))
+        XCTAssertTrue(reply.body.contains(#""Code":"InvalidParameter""#), reply.body)
+
+        try await hub.hub.registry.setDevicesEnabled(productId: productId, names: ["dev001"], enabled: false)
+        let classic = ClassicLogUpload.make(productId: productId, deviceName: "dev001", timestamp: 0, entries: ["ERR|x|y|z"], key: psk)
+        reply = try await send(hub, classicRequest(classic))
+        XCTAssertEqual(reply.body, #"{"Retcode":4,"Msg":"device disabled"}"#)
+        let result5 = try await logs(hub, productId).count
+        XCTAssertEqual(result5, 0)
+    }
+
+    func testRetentionKeepsTheNewestEntriesPerDevice() async throws {
+        let (hub, productId) = try await startHub { $0.deviceLogMaxEntries = 3 }
+        defer { Task { await hub.stopAndRemove() } }
+        _ = try await hub.hub.registry.createDevice(productId: productId, name: "dev002", definedPSK: psk)
+        for batch in [["a1", "a2"], ["b1", "b2"]] {
+            let body = ClassicLogUpload.make(productId: productId, deviceName: "dev001", timestamp: 0, entries: batch.map { "ERR|t|f|\($0)" }, key: psk)
+            let reply = try await send(hub, classicRequest(body))
+            XCTAssertEqual(reply.body, #"{"Retcode":0,"Msg":"ok"}"#)
+        }
+        let result6 = try await logs(hub, productId).map { $0["Content"]?.stringValue ?? "" }
+        XCTAssertEqual(result6, ["f|b2", "f|b1", "f|a2"])
+        let other = ClassicLogUpload.make(productId: productId, deviceName: "dev002", timestamp: 0, entries: ["ERR|t|f|c1"], key: psk)
+        _ = try await send(hub, classicRequest(other))
+        // One upload larger than the limit keeps its newest entries; the other device keeps its own.
+        let big = ClassicLogUpload.make(productId: productId, deviceName: "dev001", timestamp: 0, entries: (1...5).map { "ERR|t|f|d\($0)" }, key: psk)
+        _ = try await send(hub, classicRequest(big))
+        let result7 = try await logs(hub, productId).map { $0["Content"]?.stringValue ?? "" }
+        XCTAssertEqual(result7, ["f|d5", "f|d4", "f|d3"])
+        let result8 = try await logs(hub, productId, "dev002").map { $0["Content"]?.stringValue ?? "" }
+        XCTAssertEqual(result8, ["f|c1"])
+    }
+}
