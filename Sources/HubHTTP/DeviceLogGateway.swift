@@ -37,23 +37,41 @@ public struct DeviceLogGateway: Sendable {
     let registry: RegistryEngine
     let store: any DeviceLogStore
     let configuration: Configuration
+    /// Per-source rate limit and bans; wrong signatures count towards a ban like any failed authentication.
+    let abuse: AbuseGuard?
     let logger: Logger
 
-    public init(registry: RegistryEngine, store: any DeviceLogStore, configuration: Configuration, logger: Logger) {
+    public init(registry: RegistryEngine, store: any DeviceLogStore, configuration: Configuration, abuse: AbuseGuard? = nil, logger: Logger) {
         self.registry = registry
         self.store = store
         self.configuration = configuration
+        self.abuse = abuse
         self.logger = logger
+    }
+
+    /// The refusal for a source that is banned or over its rate, before the body is parsed.
+    func admit(address: String?, endpoint: Endpoint, source: String) -> LogUploadRefusal? {
+        switch abuse?.admit(.logUpload, source: address) {
+        case .banned?: return refuse(.sourceBanned, endpoint, productId: "", deviceName: "", source: source, detail: "source address banned", log: false)
+        case .rateLimited?: return refuse(.rateLimited, endpoint, productId: "", deviceName: "", source: source, detail: "over the per-source rate", log: false)
+        case .allowed?, nil: return nil
+        }
     }
 
     public func addRoutes(to router: Router<HubRequestContext>) {
         router.post("/cgi-bin/report-log") { request, context in
+            if let refused = self.admit(address: context.remoteAddress?.ipAddress, endpoint: .classic, source: context.sourceDescription) {
+                return Response.json(Array(LogUploadReply.classicError(refused).utf8), closing: true)
+            }
             guard let body = await self.collectBody(request) else {
                 return self.tooLarge(.classic, Array(LogUploadReply.classicError(.badRequest).utf8), source: context.sourceDescription)
             }
             return Response.json(await self.uploadClassic(body: body, source: context.sourceDescription), closing: true)
         }
         router.post("/device/reportlog") { request, context in
+            if let refused = self.admit(address: context.remoteAddress?.ipAddress, endpoint: .v2, source: context.sourceDescription) {
+                return Response.json(Array(LogUploadReply.v2Error(refused, requestId: RequestID.make()).utf8), closing: true)
+            }
             guard let body = await self.collectBody(request) else {
                 let reply = LogUploadReply.v2Error(.badRequest, requestId: RequestID.make())
                 return self.tooLarge(.v2, Array(reply.utf8), source: context.sourceDescription)
@@ -130,6 +148,7 @@ public struct DeviceLogGateway: Sendable {
         case .certificate(let pem, _, _): keys = LogUploadKeys.candidates(certificatePEM: pem)
         }
         guard verify(keys) else {
+            abuse?.authenticationFailed(source: AbuseGuard.address(fromSource: source))
             return .failure(refuse(.signatureMismatch, endpoint, productId: productId, deviceName: deviceName, source: source, detail: "no key, host or body hash verifies"))
         }
         let now = RegistryEngine.systemMillis()
@@ -139,7 +158,8 @@ public struct DeviceLogGateway: Sendable {
         }
         do {
             try await store.appendDeviceLogs(
-                rows, device: DeviceKey(productId: productId, name: deviceName), keepNewest: configuration.retention.maxEntriesPerDevice
+                rows, device: DeviceKey(productId: productId, name: deviceName), keepNewest: configuration.retention.maxEntriesPerDevice,
+                keepBytes: configuration.retention.maxBytesPerDevice
             )
         } catch {
             logger.error("device log upload not stored", metadata: ["hub.product_id": "\(productId)", "hub.device_name": "\(deviceName)", "error": "\(error)"])

@@ -165,6 +165,7 @@ public final class Hub: Sendable {
         DeviceLogGateway(
             registry: registry, store: deviceLogs,
             configuration: .init(publicHostNames: configuration.publicHosts, retention: deviceLogRetention),
+            abuse: abuse,
             logger: logger
         ).addRoutes(to: deviceRouter)
         services.append(
@@ -241,6 +242,7 @@ public final class Hub: Sendable {
     var deviceLogRetention: DeviceLogRetention {
         DeviceLogRetention(
             maxEntriesPerDevice: configuration.deviceLogMaxEntries,
+            maxBytesPerDevice: configuration.deviceLogMaxBytes,
             maxAgeMillis: configuration.deviceLogMaxAgeDays > 0 ? Int64(configuration.deviceLogMaxAgeDays) * 86_400_000 : nil
         )
     }

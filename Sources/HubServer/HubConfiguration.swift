@@ -129,6 +129,8 @@ public struct HubConfiguration: Sendable, Equatable {
     /// Uploaded log entries kept per device (device-protocol §7.5), the oldest deleted as new ones arrive.
     /// Default 10000.
     public var deviceLogMaxEntries = 10_000
+    /// Bytes of uploaded log kept per device. Default 1 MiB.
+    public var deviceLogMaxBytes = 1 << 20
     /// Uploaded log entries older than this many days are deleted (at start and every 10 minutes) and never
     /// listed; 0 = keep. Default 7.
     public var deviceLogMaxAgeDays = 7

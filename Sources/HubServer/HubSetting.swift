@@ -195,6 +195,12 @@ public struct HubSetting: Sendable {
         HubSetting("registration-burst", "IOTHUB_REGISTRATION_BURST", "registrationBurst", "Registrations a source may make at once after a quiet spell. Default 100") {
             $0.abuse.registrationPerSource.burst = try positive($1)
         },
+        HubSetting("log-upload-rate", "IOTHUB_LOG_UPLOAD_RATE", "logUploadRate", "Device log uploads (HTTP) per second per source address; 0 = unlimited. Default 20") {
+            $0.abuse.logUploadPerSource.rate = try rate($1)
+        },
+        HubSetting("log-upload-burst", "IOTHUB_LOG_UPLOAD_BURST", "logUploadBurst", "Log uploads a source may make at once. Default 200") {
+            $0.abuse.logUploadPerSource.burst = try positive($1)
+        },
         HubSetting("mqtt-connect-rate", "IOTHUB_MQTT_CONNECT_RATE", "mqttConnectRate", "MQTT CONNECTs per second per source address; 0 = unlimited. Default 100") {
             $0.abuse.connectPerSource.rate = try rate($1)
         },
@@ -233,6 +239,9 @@ public struct HubSetting: Sendable {
         },
         HubSetting("device-log-max-entries", "IOTHUB_DEVICE_LOG_MAX_ENTRIES", "deviceLogMaxEntries", "Uploaded log entries kept per device, oldest deleted first. Default 10000") {
             $0.deviceLogMaxEntries = try positive($1)
+        },
+        HubSetting("device-log-max-bytes", "IOTHUB_DEVICE_LOG_MAX_BYTES", "deviceLogMaxBytes", "Bytes of uploaded log kept per device, oldest deleted first. Default 1048576") {
+            $0.deviceLogMaxBytes = try positive($1)
         },
         HubSetting("device-log-max-age-days", "IOTHUB_DEVICE_LOG_MAX_AGE_DAYS", "deviceLogMaxAgeDays", "Days an uploaded device log entry is kept; 0 = forever. Default 7") {
             $0.deviceLogMaxAgeDays = try nonNegative($1)

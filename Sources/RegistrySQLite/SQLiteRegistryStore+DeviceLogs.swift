@@ -9,7 +9,7 @@ extension SQLiteRegistryStore: DeviceLogStore {
     /// Rows per INSERT statement (7 parameters each, well under SQLite's variable limit).
     static let deviceLogInsertChunk = 500
 
-    public func appendDeviceLogs(_ entries: [DeviceLogEntry], device: DeviceKey, keepNewest: Int) async throws {
+    public func appendDeviceLogs(_ entries: [DeviceLogEntry], device: DeviceKey, keepNewest: Int, keepBytes: Int) async throws {
         guard !entries.isEmpty else { return }
         // Entries that the trim below would delete at once are not written.
         let kept = entries.suffix(max(keepNewest, 1))
@@ -36,6 +36,22 @@ extension SQLiteRegistryStore: DeviceLogStore {
                 WHERE product_id = ?1 AND device_name = ?2 ORDER BY id DESC LIMIT 1 OFFSET ?3)
             """,
             [.text(device.productId), .text(device.name), .integer(max(keepNewest, 1))]
+        )
+        // The newest entry whose running byte total (newest first) passes the budget, and all older ones.
+        _ = try await reader.query(
+            """
+            DELETE FROM device_logs WHERE product_id = ?1 AND device_name = ?2 AND id <= (SELECT id FROM (
+                SELECT id, SUM(length(CAST(level AS BLOB)) + length(CAST(date_time AS BLOB)) + length(CAST(content AS BLOB)))
+                    OVER (ORDER BY id DESC) AS total
+                FROM device_logs WHERE product_id = ?1 AND device_name = ?2) WHERE total > ?3 ORDER BY id DESC LIMIT 1)
+            """,
+            [.text(device.productId), .text(device.name), .integer(max(keepBytes, 1))]
+        )
+    }
+
+    public func deleteDeviceLogs(device: DeviceKey) async throws {
+        _ = try await reader.query(
+            "DELETE FROM device_logs WHERE product_id = ?1 AND device_name = ?2", [.text(device.productId), .text(device.name)]
         )
     }
 

@@ -62,6 +62,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("mqtt-max-topic-levels"), help: help("mqtt-max-topic-levels")) var mqttMaxTopicLevels: String?
     @Option(name: .customLong("registration-rate"), help: help("registration-rate")) var registrationRate: String?
     @Option(name: .customLong("registration-burst"), help: help("registration-burst")) var registrationBurst: String?
+    @Option(name: .customLong("log-upload-rate"), help: help("log-upload-rate")) var logUploadRate: String?
+    @Option(name: .customLong("log-upload-burst"), help: help("log-upload-burst")) var logUploadBurst: String?
     @Option(name: .customLong("mqtt-connect-rate"), help: help("mqtt-connect-rate")) var mqttConnectRate: String?
     @Option(name: .customLong("mqtt-connect-burst"), help: help("mqtt-connect-burst")) var mqttConnectBurst: String?
     @Option(name: .customLong("device-connect-rate"), help: help("device-connect-rate")) var deviceConnectRate: String?
@@ -75,6 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("audit-max-age-days"), help: help("audit-max-age-days")) var auditMaxAgeDays: String?
     @Option(name: .customLong("audit-max-rows"), help: help("audit-max-rows")) var auditMaxRows: String?
     @Option(name: .customLong("device-log-max-entries"), help: help("device-log-max-entries")) var deviceLogMaxEntries: String?
+    @Option(name: .customLong("device-log-max-bytes"), help: help("device-log-max-bytes")) var deviceLogMaxBytes: String?
     @Option(name: .customLong("device-log-max-age-days"), help: help("device-log-max-age-days")) var deviceLogMaxAgeDays: String?
     @Option(name: .customLong("audit-aggregate-window"), help: help("audit-aggregate-window")) var auditAggregateWindow: String?
     @Option(name: .customLong("audit-aggregate-after"), help: help("audit-aggregate-after")) var auditAggregateAfter: String?
@@ -99,9 +102,9 @@ struct ServeCommand: AsyncParsableCommand {
             ("allow-anonymous", allowAnonymous), ("mqtt-max-connections", mqttMaxConnections), ("mqtt-tcp-engine", mqttTCPEngine), ("mqtt-connect-timeout", mqttConnectTimeout),
             ("mqtt-max-packet-size", mqttMaxPacketSize), ("mqtt-max-inflight", mqttMaxInflight), ("mqtt-max-queued", mqttMaxQueued),
             ("mqtt-max-subscriptions", mqttMaxSubscriptions), ("mqtt-max-topic-levels", mqttMaxTopicLevels),
-            ("registration-rate", registrationRate), ("registration-burst", registrationBurst), ("mqtt-connect-rate", mqttConnectRate), ("mqtt-connect-burst", mqttConnectBurst), ("device-connect-rate", deviceConnectRate), ("device-connect-burst", deviceConnectBurst), ("device-publish-rate", devicePublishRate), ("device-publish-burst", devicePublishBurst), ("rate-limit-table-size", rateLimitTableSize), ("ban-after-failures", banAfterFailures), ("ban-window", banWindow), ("ban-duration", banDuration),
+            ("registration-rate", registrationRate), ("registration-burst", registrationBurst), ("log-upload-rate", logUploadRate), ("log-upload-burst", logUploadBurst), ("mqtt-connect-rate", mqttConnectRate), ("mqtt-connect-burst", mqttConnectBurst), ("device-connect-rate", deviceConnectRate), ("device-connect-burst", deviceConnectBurst), ("device-publish-rate", devicePublishRate), ("device-publish-burst", devicePublishBurst), ("rate-limit-table-size", rateLimitTableSize), ("ban-after-failures", banAfterFailures), ("ban-window", banWindow), ("ban-duration", banDuration),
             ("audit-max-age-days", auditMaxAgeDays), ("audit-max-rows", auditMaxRows), ("audit-aggregate-window", auditAggregateWindow), ("audit-aggregate-after", auditAggregateAfter),
-            ("device-log-max-entries", deviceLogMaxEntries), ("device-log-max-age-days", deviceLogMaxAgeDays),
+            ("device-log-max-entries", deviceLogMaxEntries), ("device-log-max-bytes", deviceLogMaxBytes), ("device-log-max-age-days", deviceLogMaxAgeDays),
             ("abuse-exempt", abuseExempt),
             ("mqtt-max-pending-connections", mqttMaxPendingConnections), ("mqtt-pre-connect-bytes", mqttPreConnectBytes),
             ("mqtt-output-watermark", mqttOutputWatermark), ("mqtt-output-budget", mqttOutputBudget),

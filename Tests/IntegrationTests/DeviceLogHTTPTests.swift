@@ -192,4 +192,61 @@ final class DeviceLogHTTPTests: XCTestCase {
         let result8 = try await logs(hub, productId, "dev002").map { $0["Content"]?.stringValue ?? "" }
         XCTAssertEqual(result8, ["f|c1"])
     }
+
+    /// Hostile sources: wrong signatures count towards an automatic ban like failed logins, a banned source is
+    /// refused before its body is read, and a source over its rate is refused (loopback is normally exempt).
+    func testWrongSignaturesBanTheSourceAndTheRateIsLimited() async throws {
+        let (hub, productId) = try await startHub {
+            $0.abuse.exemptSources = []
+            $0.abuse.banAfterFailures = 3
+            $0.abuse.logUploadPerSource = RateLimit(rate: 0.001, burst: 5)
+        }
+        defer { Task { await hub.stopAndRemove() } }
+        let good = ClassicLogUpload.make(productId: productId, deviceName: "dev001", timestamp: 0, entries: ["ERR|ok|f|g"], key: psk)
+        var reply = try await send(hub, classicRequest(good))
+        XCTAssertEqual(reply.body, #"{"Retcode":0,"Msg":"ok"}"#)
+        let wrong = ClassicLogUpload.make(productId: productId, deviceName: "dev001", timestamp: 0, entries: ["ERR|x|y|z"], key: "8WmFA/MEs+Fy+32QwJWtYw==")
+        for _ in 0..<3 {
+            reply = try await send(hub, classicRequest(wrong))
+            XCTAssertEqual(reply.body, #"{"Retcode":3,"Msg":"check signature failed"}"#)
+        }
+        reply = try await send(hub, classicRequest(good))
+        XCTAssertEqual(reply.body, #"{"Retcode":7,"Msg":"source address banned"}"#, "banned after 3 wrong signatures")
+        let body = V2LogUploadBody(productId: productId, deviceName: "dev001", messages: ["ERR|x|y|z"]).cSDKBody()
+        reply = try await send(hub, v2Request(body, key: psk, host: productHost))
+        XCTAssertTrue(reply.body.contains("UnauthorizedOperation.SourceBanned"), reply.body)
+        let stored = try await logs(hub, productId)
+        XCTAssertEqual(stored.count, 1, "only the upload before the ban")
+
+        // Rate: after the burst (5 tokens, 4 spent above; banned requests spend none) the source is refused with Retcode 6.
+        _ = try await hub.hub.abuse.unban("127.0.0.1")
+        reply = try await send(hub, classicRequest(good))
+        XCTAssertEqual(reply.body, #"{"Retcode":0,"Msg":"ok"}"#)
+        reply = try await send(hub, classicRequest(good))
+        XCTAssertEqual(reply.body, #"{"Retcode":6,"Msg":"request limit exceeded"}"#)
+    }
+
+    /// One device cannot fill the disk: its entries are kept within a byte budget, and deleting the device
+    /// deletes its entries (a device created again under the name starts empty).
+    func testByteBudgetAndDeletingTheDeviceDeletesItsLogs() async throws {
+        let (hub, productId) = try await startHub { $0.deviceLogMaxBytes = 4_000 }
+        defer { Task { await hub.stopAndRemove() } }
+        let line = String(repeating: "x", count: 900)
+        for round in 0..<3 {
+            let upload = ClassicLogUpload.make(
+                productId: productId, deviceName: "dev001", timestamp: 0, entries: (0..<3).map { "ERR|2026-12-07 10:00:0\(round)|f.c|g(\($0)): \(line)" }, key: psk
+            )
+            let reply = try await send(hub, classicRequest(upload))
+            XCTAssertEqual(reply.body, #"{"Retcode":0,"Msg":"ok"}"#)
+        }
+        let kept = try await logs(hub, productId)
+        XCTAssertEqual(kept.count, 4, "9 entries of about 930 bytes within 4,000 bytes: the newest 4")
+        XCTAssertTrue(kept.first?["Content"]?.stringValue?.contains("g(2)") == true, "\(String(describing: kept.first))")
+
+        let client = TestAPIClient(port: hub.apiPort, secretId: hub.credentials.secretId, secretKey: hub.credentials.secretKey)
+        try await client.call("DeleteDevice", [("ProductId", .string(productId)), ("DeviceName", .string("dev001"))])
+        _ = try await hub.hub.registry.createDevice(productId: productId, name: "dev001", definedPSK: psk)
+        let after = try await logs(hub, productId)
+        XCTAssertEqual(after.count, 0, "the deleted device's entries went with it")
+    }
 }

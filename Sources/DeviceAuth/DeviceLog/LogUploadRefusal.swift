@@ -12,6 +12,10 @@ public enum LogUploadRefusal: Error, Sendable, Hashable, CaseIterable {
     case deviceDisabled
     /// The hub could not store the entries.
     case internalError
+    /// The source address sent more uploads than its rate allows.
+    case rateLimited
+    /// The source address is banned.
+    case sourceBanned
 
     /// The classic reply's `Retcode` (0 is success).
     public var classicRetcode: Int {
@@ -21,6 +25,8 @@ public enum LogUploadRefusal: Error, Sendable, Hashable, CaseIterable {
         case .signatureMismatch: 3
         case .deviceDisabled: 4
         case .internalError: 5
+        case .rateLimited: 6
+        case .sourceBanned: 7
         }
     }
 
@@ -32,6 +38,8 @@ public enum LogUploadRefusal: Error, Sendable, Hashable, CaseIterable {
         case .signatureMismatch: "check signature failed"
         case .deviceDisabled: "device disabled"
         case .internalError: "internal error"
+        case .rateLimited: "request limit exceeded"
+        case .sourceBanned: "source address banned"
         }
     }
 
@@ -43,6 +51,8 @@ public enum LogUploadRefusal: Error, Sendable, Hashable, CaseIterable {
         case .signatureMismatch: "AuthFailure.SignatureFailure"
         case .deviceDisabled: "UnauthorizedOperation.DeviceIsNotEnabled"
         case .internalError: "InternalError"
+        case .rateLimited: "RequestLimitExceeded"
+        case .sourceBanned: "UnauthorizedOperation.SourceBanned"
         }
     }
 
@@ -54,6 +64,8 @@ public enum LogUploadRefusal: Error, Sendable, Hashable, CaseIterable {
         case .signatureMismatch: "signature check failed"
         case .deviceDisabled: "device is not enabled"
         case .internalError: "internal error"
+        case .rateLimited: "request limit exceeded"
+        case .sourceBanned: "source address banned"
         }
     }
 
@@ -65,6 +77,8 @@ public enum LogUploadRefusal: Error, Sendable, Hashable, CaseIterable {
         case .signatureMismatch: "signature_mismatch"
         case .deviceDisabled: "device_disabled"
         case .internalError: "internal_error"
+        case .rateLimited: "request_limit_exceeded"
+        case .sourceBanned: "source_banned"
         }
     }
 }

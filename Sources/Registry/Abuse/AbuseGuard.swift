@@ -14,6 +14,7 @@ public final class AbuseGuard: Sendable {
     public enum Gate: String, Sendable {
         case registration
         case mqttConnect = "mqtt_connect"
+        case logUpload = "log_upload"
     }
 
     public enum Verdict: Sendable, Equatable {
@@ -52,6 +53,7 @@ public final class AbuseGuard: Sendable {
     public let limits: AbuseLimits
     private let registrations: TokenBucketTable
     private let connects: TokenBucketTable
+    private let logUploads: TokenBucketTable
     private let deviceConnects: TokenBucketTable
     private let bans: Mutex<Bans>
     private let store: (any SourceBanStore)?
@@ -65,6 +67,7 @@ public final class AbuseGuard: Sendable {
         self.limits = limits
         self.registrations = TokenBucketTable(limit: limits.registrationPerSource, capacity: limits.tableCapacity, name: "registration")
         self.connects = TokenBucketTable(limit: limits.connectPerSource, capacity: limits.tableCapacity, name: "mqtt_connect")
+        self.logUploads = TokenBucketTable(limit: limits.logUploadPerSource, capacity: limits.tableCapacity, name: "log_upload")
         self.deviceConnects = TokenBucketTable(limit: limits.connectPerDevice, capacity: limits.tableCapacity, name: "device_connect")
         var bans = Bans()
         for ban in operatorBans { bans.byOperator[ban.address] = ban }
@@ -72,7 +75,7 @@ public final class AbuseGuard: Sendable {
         self.store = store
         self.clock = clock
         var counters: [String: Counter] = [:]
-        for gate in ["registration", "mqtt_connect", "device_connect"] {
+        for gate in ["registration", "mqtt_connect", "device_connect", "log_upload"] {
             for reason in ["rate_limited", "banned"] {
                 counters[gate + "/" + reason] = Counter(label: "iothub_abuse_refused_total", dimensions: [("gate", gate), ("reason", reason)])
             }
@@ -105,7 +108,11 @@ public final class AbuseGuard: Sendable {
             return .banned
         }
         if limits.exemptSources.contains(address) { return .allowed }
-        let table = gate == .registration ? registrations : connects
+        let table = switch gate {
+        case .registration: registrations
+        case .mqttConnect: connects
+        case .logUpload: logUploads
+        }
         guard table.take(address, now: clock.monotonic()) else {
             refusedCounters[gate.rawValue + "/rate_limited"]?.increment()
             return .rateLimited

@@ -2,6 +2,8 @@
 public struct AbuseLimits: Sendable, Hashable {
     /// Dynamic registrations per source address (HTTP and HTTPS). Default 20/s, burst 100.
     public var registrationPerSource = RateLimit(rate: 20, burst: 100)
+    /// Device log uploads (HTTP) per source address. Default 20/s, burst 200.
+    public var logUploadPerSource = RateLimit(rate: 20, burst: 200)
     /// MQTT CONNECTs per source address (all listeners). Default 100/s, burst 500.
     public var connectPerSource = RateLimit(rate: 100, burst: 500)
     /// MQTT CONNECTs per device (ClientId). Default 1/s, burst 30 (Tencent documents 1 per 5 s).

@@ -56,11 +56,15 @@ public struct DeviceLogQuery: Sendable, Hashable {
 public struct DeviceLogRetention: Sendable, Hashable {
     /// The newest entries kept per device; older ones are deleted as new ones arrive. At least 1.
     public var maxEntriesPerDevice: Int
+    /// Bytes of entries (level, time text and content) kept per device; the oldest beyond it are deleted as
+    /// new ones arrive, so that one device cannot fill the disk (an upload may carry 64 KiB).
+    public var maxBytesPerDevice: Int
     /// Entries received longer ago than this are deleted (periodically) and never returned; nil = no limit.
     public var maxAgeMillis: Int64?
 
-    public init(maxEntriesPerDevice: Int = 10_000, maxAgeMillis: Int64? = 7 * 86_400_000) {
+    public init(maxEntriesPerDevice: Int = 10_000, maxBytesPerDevice: Int = 1 << 20, maxAgeMillis: Int64? = 7 * 86_400_000) {
         self.maxEntriesPerDevice = max(1, maxEntriesPerDevice)
+        self.maxBytesPerDevice = max(1, maxBytesPerDevice)
         self.maxAgeMillis = maxAgeMillis
     }
 }
