@@ -17,6 +17,12 @@ enum GatewayActionSchemas {
         var schemas = [
             ActionSchema(action: "BindDevices", version: version, request: topology, response: []),
             ActionSchema(action: "UnbindDevices", version: version, request: topology, response: []),
+            // Hub action: unbind every sub-device of a gateway and push `unbind_all` to it.
+            ActionSchema(
+                action: "UnbindAllSubDevices", version: version,
+                request: [.required("GatewayProductId", .string), .required("GatewayDeviceName", .string)],
+                response: [.optional("UnboundCount", .integer)]
+            ),
         ]
         if version == .v20210408 {
             schemas.append(ActionSchema(

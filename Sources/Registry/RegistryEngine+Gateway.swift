@@ -88,6 +88,24 @@ extension RegistryEngine {
         return unbound
     }
 
+    /// Unbinds (and detaches) every sub-device of a gateway; returns them.
+    public func unbindAll(gateway: DeviceKey) async throws -> [DeviceKey] {
+        try requireAvailable()
+        _ = try requireGateway(gateway)
+        var mutations: [RegistryMutation] = []
+        var unbound: [DeviceKey] = []
+        for var device in boundSubDevices(of: gateway) {
+            detach(&device)
+            device.binding = nil
+            insert(device)
+            mutations.append(.upsertDevice(device))
+            unbound.append(device.key)
+        }
+        try await commit(mutations)
+        logger.info("all sub-devices unbound", metadata: ["hub.gateway": "\(gateway)", "hub.count": "\(unbound.count)"])
+        return unbound
+    }
+
     /// The sub-devices bound to a gateway in bind order, optionally of one product.
     public func subDevices(of gateway: DeviceKey, productId: String? = nil) throws -> [Device] {
         _ = try requireGateway(gateway)

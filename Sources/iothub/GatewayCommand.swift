@@ -9,7 +9,7 @@ struct GatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gateway",
         abstract: "Bind devices to gateways as sub-devices.",
-        subcommands: [Bind.self, Unbind.self, List.self]
+        subcommands: [Bind.self, Unbind.self, UnbindAll.self, List.self]
     )
 
     struct Topology: ParsableArguments {
@@ -60,6 +60,25 @@ struct GatewayCommand: AsyncParsableCommand {
                 let response = try await api.client().call("UnbindDevices", parameters)
                 if api.json { return Output.json(response) }
                 print("unbound \(topology.deviceNames.count) device(s) from \(topology.gateway)")
+            }
+        }
+    }
+
+    struct UnbindAll: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "unbind-all", abstract: "Unbind every sub-device of a gateway; the gateway gets unbind_all."
+        )
+        @OptionGroup var api: APIOptions
+        @Argument(help: "The gateway as GATEWAY_PID/GATEWAY_NAME.") var gateway: String
+
+        func run() async throws {
+            let (pid, name) = try GatewayCommand.split(gateway)
+            try await perform {
+                let response = try await api.client().call(
+                    "UnbindAllSubDevices", [("GatewayProductId", .string(pid)), ("GatewayDeviceName", .string(name))]
+                )
+                if api.json { return Output.json(response) }
+                print("unbound \(Output.text(response["UnboundCount"])) sub-device(s) from \(gateway)")
             }
         }
     }

@@ -28,7 +28,7 @@ final class ActionCatalogTests: XCTestCase {
             "DescribeFirmwareTasks", "DescribeFirmwareTaskDevices", "DescribeFirmwareTaskStatistics",
             "DescribeFirmwareTaskDistribution", "CancelDeviceFirmwareTask", "RetryDeviceFirmwareTask",
             // gateway topology (§7.10)
-            "BindDevices", "UnbindDevices",
+            "BindDevices", "UnbindDevices", "UnbindAllSubDevices",
             // device logs uploaded over HTTP (device-protocol.md §7.5.3)
             "ListSDKLog",
             // hub actions

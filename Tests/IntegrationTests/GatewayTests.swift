@@ -304,6 +304,26 @@ final class GatewayTests: XCTestCase {
         )
     }
 
+    /// The hub's unbind-all: every sub-device unbound and offline, the gateway told with `unbind_all`.
+    func testUnbindAllPushesUnbindAllAndDetachesEverything() async throws {
+        let gateway = try await connectGateway()
+        for name in ["sub001", "sub002"] {
+            try await assertEqual(try await request(gateway, bindText(name)), result("bind", name, 0))
+            try await assertEqual(try await request(gateway, #"{"type":"online","payload":{"devices":[\#(entry(name))]}}"#), result("online", name, 0))
+        }
+        let answer = try await hub.api.call("UnbindAllSubDevices", [("GatewayProductId", .string(gatewayProduct)), ("GatewayDeviceName", .string("gw1"))])
+        XCTAssertEqual(answer["UnboundCount"], .int(2))
+        let push = try await gateway.message()
+        XCTAssertEqual(String(buffer: push.payload), #"{"type":"unbind_all"}"#)
+        if let id = push.packetId { try await gateway.send(.puback(MQTTAck(packetId: id))) }
+        // The C33 acknowledgement is not a request: no reply.
+        try await gateway.publish("$gateway/operation/\(gatewayProduct)/gw1", #"{"type":"unbind_all", "payload":{"result":0}}"#)
+        await XCTAssertThrowsErrorAsync(try await gateway.message(timeout: 0.3), "an acknowledgement gets no reply")
+        try await assertEqual(try await describe("sub001")["Online"], .int(0))
+        try await assertEqual(try await gateway.subscribe("\(subProduct)/sub001/data", id: 9), [0x80])
+        try await assertEqual(try await request(gateway, #"{"type":"describe_sub_devices"}"#), #"{"type":"describe_sub_devices","payload":{"devices":[]}}"#)
+    }
+
     /// Bindings and attachments are on disk: after a restart the gateway reconnects and its sub-device is
     /// online again without a new `online`.
     func testBindingAndAttachmentSurviveARestart() async throws {

@@ -28,6 +28,20 @@ extension ManagementActions {
         return []
     }
 
+    /// Hub action: every sub-device unbound and detached, then `{"type":"unbind_all"}` to the gateway (C33
+    /// frees all its sub-device sessions on it).
+    func unbindAllSubDevices(_ p: ActionParameters, _ version: APIVersionTag) async throws -> Fields {
+        let gateway = DeviceKey(
+            productId: try Self.require(p.string("GatewayProductId"), "GatewayProductId"),
+            name: try Self.require(p.string("GatewayDeviceName"), "GatewayDeviceName")
+        )
+        let unbound = try await call { try await registry.unbindAll(gateway: gateway) }
+        messaging?.publish(
+            topic: "$gateway/operation/result/\(gateway.productId)/\(gateway.name)", payload: GatewayProtocol.unbindAllPush, qos: 1
+        )
+        return [("UnboundCount", .int(unbound.count))]
+    }
+
     func describeGatewayBindDevices(_ p: ActionParameters, _ version: APIVersionTag) async throws -> Fields {
         let gateway = DeviceKey(
             productId: try Self.require(p.string("GatewayProductId"), "GatewayProductId"),

@@ -69,6 +69,7 @@ struct ManagementActions: Sendable {
         "BindDevices": { try await $0.bindDevices($1, $2) },
         "UnbindDevices": { try await $0.unbindDevices($1, $2) },
         "DescribeGatewayBindDevices": { try await $0.describeGatewayBindDevices($1, $2) },
+        "UnbindAllSubDevices": { try await $0.unbindAllSubDevices($1, $2) },
         "DescribeBans": { try await $0.describeBans($1, $2) },
         "CreateBan": { try await $0.createBan($1, $2) },
         "DeleteBan": { try await $0.deleteBan($1, $2) },
