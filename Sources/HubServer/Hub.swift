@@ -317,8 +317,11 @@ public final class Hub: Sendable {
             hubSink: { [services, webhooks] message, identity, completion in
                 // Device traffic in its own namespace only matters to products with a webhook: keep the
                 // rest of the telemetry off the services' queue (this runs on the broker's hot path).
+                // The namespace's product is the topic's first level: the publisher's own, or that of a
+                // sub-device its gateway publishes for.
                 if message.topic.utf8.first != UInt8(ascii: "$") {
-                    guard case .device(let productId, _) = identity, webhooks.forwards(productId) else {
+                    let owner = message.topic.utf8.firstIndex(of: UInt8(ascii: "/")).map { String(message.topic[..<$0]) } ?? message.topic
+                    guard case .device = identity, webhooks.forwards(owner) else {
                         completion?(true)
                         return
                     }

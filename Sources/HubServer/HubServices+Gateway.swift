@@ -31,8 +31,22 @@ extension HubServices {
         guard let device = entry.device else { return GatewayResultCode.parameterError }
         let key = DeviceKey(productId: device.productId, name: device.deviceName)
         switch operation {
-        case .online: return await registry.gatewayOnline(gateway: gateway, subDevice: key)
-        case .offline: return await registry.gatewayOffline(gateway: gateway, subDevice: key)
+        case .online:
+            let before = try? await registry.device(productId: key.productId, name: key.name)
+            let result = await registry.gatewayOnline(gateway: gateway, subDevice: key)
+            // Lifecycle webhooks as for a device of its own: activated at its first online, then online.
+            if result == GatewayResultCode.success, before?.online != true {
+                if before?.firstOnlineTime == nil { webhooks.lifecycle("activated", productId: key.productId, deviceName: key.name) }
+                webhooks.lifecycle("online", productId: key.productId, deviceName: key.name)
+            }
+            return result
+        case .offline:
+            let before = try? await registry.device(productId: key.productId, name: key.name)
+            let result = await registry.gatewayOffline(gateway: gateway, subDevice: key)
+            if result == GatewayResultCode.success, before?.online == true {
+                webhooks.lifecycle("offline", productId: key.productId, deviceName: key.name)
+            }
+            return result
         case .unbind: return await registry.gatewayUnbind(gateway: gateway, subDevice: key)
         case .bind:
             guard let proof = entry.proof else { return GatewayResultCode.parameterError }

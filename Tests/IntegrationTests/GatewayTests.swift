@@ -324,6 +324,35 @@ final class GatewayTests: XCTestCase {
         try await assertEqual(try await request(gateway, #"{"type":"describe_sub_devices"}"#), #"{"type":"describe_sub_devices","payload":{"devices":[]}}"#)
     }
 
+    /// The product webhook hears of a sub-device as of a device of its own: activated and online at its first
+    /// `online`, its messages (published by the gateway on its topics) under its own name, offline.
+    func testSubDeviceLifecycleAndMessagesReachTheWebhook() async throws {
+        let receiver = WebhookReceiver()
+        try await receiver.start()
+        defer { Task { await receiver.stop() } }
+        try await hub.api.call("UpdateProductWebhook", [("ProductId", .string(subProduct)), ("Url", .string("http://127.0.0.1:\(receiver.port)/hook"))])
+        try await Task.sleep(for: .milliseconds(1200))  // the URL table refreshes every second
+        let gateway = try await connectGateway()
+        try await assertEqual(try await request(gateway, bindText("sub001")), result("bind", "sub001", 0))
+        try await assertEqual(try await request(gateway, #"{"type":"online","payload":{"devices":[\#(entry("sub001"))]}}"#), result("online", "sub001", 0))
+        try await gateway.publish("\(subProduct)/sub001/event", #"{"t":5}"#, qos: .atLeastOnce, id: 3)
+        try await assertEqual(try await request(gateway, #"{"type":"offline","payload":{"devices":[\#(entry("sub001"))]}}"#), result("offline", "sub001", 0))
+        let deadline = Date().addingTimeInterval(15)
+        var events: [JSONValue] = []
+        while Date() < deadline {
+            events = receiver.received.compactMap { try? JSONValue(parsing: $0) }
+            let names = events.filter { $0["deviceName"] == .string("sub001") }.compactMap { $0["event"]?.stringValue ?? $0["type"]?.stringValue }
+            if Set(names).isSuperset(of: ["activated", "online", "message", "offline"]) { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let forSub = events.filter { $0["deviceName"] == .string("sub001") }
+        XCTAssertEqual(Set(forSub.compactMap { $0["event"]?.stringValue }), ["activated", "online", "offline"], "\(receiver.received)")
+        let message = forSub.first { $0["type"] == .string("message") }
+        XCTAssertEqual(message?["topic"], .string("\(subProduct)/sub001/event"))
+        XCTAssertEqual(message?["payload"], .string(#"{"t":5}"#))
+        XCTAssertFalse(events.contains { $0["deviceName"] == .string("gw1") && $0["type"] == .string("message") }, "not the gateway's")
+    }
+
     /// Bindings and attachments are on disk: after a restart the gateway reconnects and its sub-device is
     /// online again without a new `online`.
     func testBindingAndAttachmentSurviveARestart() async throws {
