@@ -395,4 +395,47 @@ final class ResourceTests: XCTestCase {
         XCTAssertEqual(listed["TotalCount"]?.int64Value, 1)
         XCTAssertEqual(listed["Result"]?[0]?["Name"]?.stringValue, "a")
     }
+
+    /// `iothub resource …` as the real executable: push a file to a device, follow it, list and download what
+    /// a device uploaded.
+    func testCLIPushStatusUploadsAndDownload() async throws {
+        let common = ["--endpoint", hub.apiEndpoint, "--data-dir", hub.dataDirectory]
+        let file = NSTemporaryDirectory() + "res-\(UUID().uuidString).bin"
+        let output = NSTemporaryDirectory() + "res-\(UUID().uuidString).out"
+        defer {
+            try? FileManager.default.removeItem(atPath: file)
+            try? FileManager.default.removeItem(atPath: output)
+        }
+        let bytes = Self.bytes(3000, seed: 9)
+        XCTAssertTrue(FileManager.default.createFile(atPath: file, contents: Data(bytes)))
+        let dev1 = try await connect("dev1")
+
+        let push = try await HubProcess.runTool("iothub", ["resource", "push", productId, "cfg.bin", file, "--devices", "dev1"] + common)
+        XCTAssertEqual(push.status, 0, push.stderr)
+        XCTAssertTrue(push.stdout.contains("stored resource \(productId) cfg.bin: 3000 bytes, md5 \(MD5Digest.hex(of: bytes))"), push.stdout)
+        let pushed = try await received(dev1, "dev1")
+        XCTAssertTrue(pushed.text.hasPrefix(#"{"type":"download","size":3000,"name":"cfg.bin""#), pushed.text)
+        try await send(dev1, "dev1", #"{"type":"report_download_progress","name":"cfg.bin","progress":{"percent":50,"state":"downloading","result_code":0,"result_msg":""}}"#)
+        _ = try await received(dev1, "dev1")
+        let status = try await HubProcess.runTool("iothub", ["resource", "status", productId, "cfg.bin"] + common)
+        XCTAssertEqual(status.status, 0, status.stderr)
+        XCTAssertTrue(status.stdout.contains("dev1") && status.stdout.contains("downloading") && status.stdout.contains("50%"), status.stdout)
+        let list = try await HubProcess.runTool("iothub", ["resource", "list", productId] + common)
+        XCTAssertTrue(list.stdout.contains("cfg.bin") && list.stdout.contains("1 resource(s)"), list.stdout)
+
+        let upload = Self.bytes(1234, seed: 10)
+        let md5 = MD5Digest.hex(of: upload)
+        try await send(dev1, "dev1", #"{"type": "create_upload_task","size": 1234,"name": "log.txt","md5sum": "\#(md5)"}"#, qos: .atLeastOnce, id: 1)
+        let answer = try await received(dev1, "dev1").text
+        let put = try await c33Put(url: try XCTUnwrap(try json(answer)["url"]?.stringValue), md5Hex: md5, body: upload)
+        XCTAssertEqual(put.status, 200)
+        try await send(dev1, "dev1", #"{"type":"report_upload_progress","name":"log.txt","progress":{"state":"done","result_code":0,"result_msg":""}}"#)
+        _ = try await received(dev1, "dev1")
+        let uploads = try await HubProcess.runTool("iothub", ["resource", "uploads", productId] + common)
+        XCTAssertEqual(uploads.status, 0, uploads.stderr)
+        XCTAssertTrue(uploads.stdout.contains("log.txt") && uploads.stdout.contains("done") && uploads.stdout.contains("1 upload(s)"), uploads.stdout)
+        let download = try await HubProcess.runTool("iothub", ["resource", "download", productId, "dev1", "log.txt", "--output", output] + common)
+        XCTAssertEqual(download.status, 0, download.stderr)
+        XCTAssertEqual(FileManager.default.contents(atPath: output).map { Array($0) }, upload)
+    }
 }
