@@ -19,7 +19,7 @@ public struct TencentTopicACL: BrokerAuthorizer {
     }
 
     /// Service topic prefixes whose 3rd and 4th levels are `{pid}/{dn}`.
-    static let servicePrefixes: Set<Substring> = ["$shadow", "$ota", "$sys", "$broadcast", "$rrpc", "$config", "$log", "$gateway", "$thing"]
+    static let servicePrefixes: Set<Substring> = ["$shadow", "$ota", "$sys", "$broadcast", "$rrpc", "$config", "$log", "$gateway", "$thing", "$resource"]
 
     enum Direction { case publish, subscribe }
 
@@ -145,6 +145,12 @@ public struct TencentTopicACL: BrokerAuthorizer {
             guard own(levels[2], levels[3]) else { return false }
             if levels[1] == "rxd" { return direction == .subscribe && (levels[4] == "+" || isTopicName(levels[4])) }
             if levels[1] == "txd" { return direction == .publish && isTopicName(levels[4]) }
+            return false
+        case ("$resource", 5):
+            // $resource/up/service/{pid}/{dn} (publish), $resource/down/service/{pid}/{dn} (subscribe), §6.12.1
+            guard levels[2] == "service", own(levels[3], levels[4]) else { return false }
+            if levels[1] == "up" { return direction == .publish }
+            if levels[1] == "down" { return direction == .subscribe }
             return false
         case ("$thing", 5):
             let kinds: Set<Substring> = ["property", "event", "action", "raw", "service"]

@@ -116,6 +116,7 @@ extension ActionCatalog {
             catalog.register(contentsOf: FirmwareActionSchemas.all(version))
             catalog.register(contentsOf: GatewayActionSchemas.all(version))
             catalog.register(contentsOf: LogActionSchemas.all(version))
+            catalog.register(contentsOf: ResourceActionSchemas.all(version))
         }
         return catalog
     }()

@@ -125,7 +125,12 @@ public struct FirmwareGateway: Sendable {
             logger.error("firmware file missing or of the wrong size", metadata: ["hub.firmware": "\(firmware.key)", "hub.path": "\(path)"])
             return Self.plain(.internalServerError, "firmware file unavailable\n")
         }
-        let size = firmware.size
+        return await Self.fileResponse(path: path, size: firmware.size, request: request, context: context)
+    }
+
+    /// A stored file answered by the download rules above: 200 with the whole file, 206 with the (clamped)
+    /// range asked for, 416 for a range past the end.
+    static func fileResponse(path: String, size: Int64, request: Request, context: HubRequestContext) async -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/octet-stream"
         headers[.acceptRanges] = "bytes"
@@ -149,7 +154,7 @@ public struct FirmwareGateway: Sendable {
             let body = try await FileIO().loadFile(path: path, range: Int(range.lowerBound)...Int(range.upperBound), context: context)
             return Response(status: status, headers: headers, body: body)
         } catch {
-            return Self.plain(.internalServerError, "firmware file unavailable\n")
+            return Self.plain(.internalServerError, "file unavailable\n")
         }
     }
 

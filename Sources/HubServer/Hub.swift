@@ -40,6 +40,8 @@ public final class Hub: Sendable {
     let brokerStore: SQLiteBrokerStore?
     /// Log entries devices upload over HTTP (the registry file's `device_logs` table).
     let deviceLogs: any DeviceLogStore
+    /// Resource management records (the registry file's resource tables).
+    let resourceStore: any ResourceStore
     private let brokerState: Mutex<BrokerState?>
 
     struct BrokerState: Sendable {
@@ -49,11 +51,12 @@ public final class Hub: Sendable {
 
     private init(
         configuration: HubConfiguration, registry: RegistryEngine, ca: HubCA, credentials: ManagementCredentials, metrics: PrometheusCollectorRegistry?,
-        webhooks: WebhookService, abuse: AbuseGuard, deviceLogs: any DeviceLogStore, brokerStore: SQLiteBrokerStore?, brokerState: BrokerState?,
+        webhooks: WebhookService, abuse: AbuseGuard, deviceLogs: any DeviceLogStore, resourceStore: any ResourceStore, brokerStore: SQLiteBrokerStore?, brokerState: BrokerState?,
         logger: Logger
     ) {
         self.brokerStore = brokerStore
         self.deviceLogs = deviceLogs
+        self.resourceStore = resourceStore
         self.brokerState = Mutex(brokerState)
         self.abuse = abuse
         self.webhooks = webhooks
@@ -140,7 +143,7 @@ public final class Hub: Sendable {
         }
         return Hub(
             configuration: configuration, registry: registry, ca: ca, credentials: credentials, metrics: metrics, webhooks: webhooks, abuse: abuse,
-            deviceLogs: store, brokerStore: brokerStore, brokerState: brokerState, logger: logger
+            deviceLogs: store, resourceStore: store, brokerStore: brokerStore, brokerState: brokerState, logger: logger
         )
     }
 
@@ -162,6 +165,13 @@ public final class Hub: Sendable {
             downloadScheme: configuration.firmwareURLScheme
         )
         FirmwareGateway(registry: registry, files: firmware, logger: logger).addRoutes(to: deviceRouter)
+        let resources = try ResourceRepository(
+            store: resourceStore, directory: (configuration.dataDirectory as NSString).appendingPathComponent("resources"),
+            limits: .init(maxFileSize: configuration.resourceMaxSize, deviceQuota: configuration.resourceDeviceQuota, totalQuota: configuration.resourceTotalQuota),
+            baseURL: { [firmware] host in await firmware.downloadBaseURL(operatorHost: host) },
+            logger: logger
+        )
+        ResourceGateway(files: resources, logger: logger).addRoutes(to: deviceRouter)
         DeviceLogGateway(
             registry: registry, store: deviceLogs,
             configuration: .init(publicHostNames: configuration.publicHosts, retention: deviceLogRetention),
@@ -190,7 +200,7 @@ public final class Hub: Sendable {
             )
         }
         services.append(webhooks)
-        let deviceServices = HubServices(registry: registry, webhooks: webhooks, logger: logger, queueBytes: configuration.servicesQueueBytes)
+        let deviceServices = HubServices(registry: registry, webhooks: webhooks, resources: resources, logger: logger, queueBytes: configuration.servicesQueueBytes)
         let journal = brokerStore == nil ? nil : BrokerJournalQueue()
         let mqtt = try mqttServer(services: deviceServices, journal: journal)
         deviceServices.host = mqtt.host
@@ -213,7 +223,7 @@ public final class Hub: Sendable {
         services.append(DeviceLogRetentionService(store: deviceLogs, maxAgeMillis: deviceLogRetention.maxAgeMillis, logger: logger))
         let api = ManagementAPI(
             registry: registry, credentials: [credentials.secretId: credentials.secretKey], messaging: BrokerMessaging(host: mqtt.host, services: deviceServices),
-            firmware: firmware, webhooks: webhooks, abuse: abuse, deviceLogs: deviceLogs, deviceLogRetention: deviceLogRetention, logger: logger, replayCacheEntries: configuration.apiReplayCacheEntries,
+            firmware: firmware, webhooks: webhooks, abuse: abuse, deviceLogs: deviceLogs, deviceLogRetention: deviceLogRetention, resources: resources, logger: logger, replayCacheEntries: configuration.apiReplayCacheEntries,
             replayStrict: configuration.apiReplayStrict, replayGrace: configuration.apiReplayGrace
         )
         let apiRouter = Router(context: HubRequestContext.self)

@@ -134,6 +134,15 @@ public struct HubConfiguration: Sendable, Equatable {
     /// Uploaded log entries older than this many days are deleted (at start and every 10 minutes) and never
     /// listed; 0 = keep. Default 7.
     public var deviceLogMaxAgeDays = 7
+    /// Largest resource file in bytes, either direction (device-protocol §6.12.4): a bigger
+    /// `create_upload_task` gets no reply, a bigger product resource is refused. Default 104857600 (100 MiB).
+    public var resourceMaxSize: Int64 = 100 << 20
+    /// Bytes of uploads one device may hold (stored or announced); a `create_upload_task` past it gets no
+    /// reply. Default 1073741824 (1 GiB).
+    public var resourceDeviceQuota: Int64 = 1 << 30
+    /// Bytes of all product resources and device uploads together (GetUserResourceInfo `Limit`). Default
+    /// 10737418240 (10 GiB).
+    public var resourceTotalQuota: Int64 = 10 << 30
     /// Seconds in which refused registrations of one source with one reason are counted into one audit row
     /// (after `auditAggregateAfter` rows of their own); 0 = one row each. Default 10.
     public var auditAggregateWindow = 10

@@ -2,6 +2,7 @@ import BrokerCore
 import CloudAPI
 import DeviceServices
 import Foundation
+import HubHTTP
 import JSONCore
 import Logging
 import MQTTCore
@@ -12,19 +13,21 @@ import Registry
 import ServiceLifecycle
 
 /// The hub's own services on the device topics (device-protocol.md §6): shadow, time, remote config, log
-/// level, OTA version reports, RRPC replies. Fed by the broker (`BrokerAction.toHub`), answering through
+/// level, OTA version reports, RRPC replies, gateway operations, resource management. Fed by the broker (`BrokerAction.toHub`), answering through
 /// `Broker.publish` in process.
 final class HubServices: Service, @unchecked Sendable {
     /// Topics the services consume.
     static let filters = [
         "$shadow/operation/+/+", "$sys/operation/+/+", "$config/operation/+/+", "$log/operation/+/+", "$ota/report/+/+",
-        "$rrpc/txd/+/+/+", "$gateway/operation/+/+",
+        "$rrpc/txd/+/+/+", "$gateway/operation/+/+", "$resource/up/service/+/+",
         // Device messages in their own namespace ({pid}/{dn}/…), for product webhooks.
         "+/+/#",
     ]
 
     let registry: RegistryEngine
     let webhooks: WebhookService
+    /// Resource management (`$resource/up/service`); nil: its messages are ignored.
+    let resources: ResourceRepository?
     let logger: Logger
     let rrpc = RRPCWaiters()
     /// Device messages from the broker waiting for the services, budgeted in bytes (topic + payload), each
@@ -38,9 +41,13 @@ final class HubServices: Service, @unchecked Sendable {
     /// Default budget of the queue: 16 MiB.
     static let defaultQueueBytes = 16 * 1024 * 1024
 
-    init(registry: RegistryEngine, webhooks: WebhookService, logger: Logger, queueBytes: Int = HubServices.defaultQueueBytes) {
+    init(
+        registry: RegistryEngine, webhooks: WebhookService, resources: ResourceRepository? = nil, logger: Logger,
+        queueBytes: Int = HubServices.defaultQueueBytes
+    ) {
         self.registry = registry
         self.webhooks = webhooks
+        self.resources = resources
         self.logger = logger
         self.queue = ByteBudgetQueue(budget: queueBytes)
         self.drops = DropLog(logger: logger)
@@ -123,6 +130,8 @@ final class HubServices: Service, @unchecked Sendable {
             await rrpc.reply(key: key, processId: String(levels[4]), payload: payload)
         case ("$gateway", 4):
             await handleGateway(payload, gateway: key)
+        case ("$resource", 5):
+            await handleResource(payload, key: key)
         case (key.productId?, _):
             await webhooks.message(productId: key.productId, deviceName: key.name, topic: message.topic, payload: payload, qos: Int(message.qos.rawValue))
         default:

@@ -246,6 +246,15 @@ public struct HubSetting: Sendable {
         HubSetting("device-log-max-age-days", "IOTHUB_DEVICE_LOG_MAX_AGE_DAYS", "deviceLogMaxAgeDays", "Days an uploaded device log entry is kept; 0 = forever. Default 7") {
             $0.deviceLogMaxAgeDays = try nonNegative($1)
         },
+        HubSetting("resource-max-size", "IOTHUB_RESOURCE_MAX_SIZE", "resourceMaxSize", "Largest resource file in bytes, device uploads and product resources. Default 104857600") {
+            $0.resourceMaxSize = Int64(try positive($1))
+        },
+        HubSetting("resource-device-quota", "IOTHUB_RESOURCE_DEVICE_QUOTA", "resourceDeviceQuota", "Bytes of resource uploads one device may hold. Default 1073741824") {
+            $0.resourceDeviceQuota = Int64(try positive($1))
+        },
+        HubSetting("resource-total-quota", "IOTHUB_RESOURCE_TOTAL_QUOTA", "resourceTotalQuota", "Bytes of all product resources and device uploads together. Default 10737418240") {
+            $0.resourceTotalQuota = Int64(try positive($1))
+        },
         HubSetting("audit-aggregate-window", "IOTHUB_AUDIT_AGGREGATE_WINDOW", "auditAggregateWindow", "Seconds in which refused registrations of one source and reason share one counted audit row; 0 = a row each. Default 10") {
             $0.auditAggregateWindow = try nonNegative($1)
         },

@@ -56,6 +56,32 @@ enum SQLiteMigrations {
             "CREATE INDEX device_logs_device ON device_logs (product_id, device_name, id)",
             "CREATE INDEX device_logs_time ON device_logs (time_ms)",
         ],
+        // 8: resource management (device-protocol §6.12): product resources with their push tasks and per-device
+        // entries, and the files devices upload.
+        [
+            """
+            CREATE TABLE product_resources (product_id TEXT NOT NULL, name TEXT NOT NULL, md5 TEXT NOT NULL, size INTEGER NOT NULL,
+                description TEXT NOT NULL, file_token TEXT NOT NULL, created_ms INTEGER NOT NULL, PRIMARY KEY (product_id, name))
+            """,
+            """
+            CREATE TABLE resource_tasks (id INTEGER PRIMARY KEY AUTOINCREMENT, product_id TEXT NOT NULL, name TEXT NOT NULL,
+                created_ms INTEGER NOT NULL)
+            """,
+            "CREATE INDEX product_resources_file ON product_resources (file_token)",
+            "CREATE INDEX resource_tasks_resource ON resource_tasks (product_id, name, id)",
+            """
+            CREATE TABLE resource_pushes (product_id TEXT NOT NULL, device_name TEXT NOT NULL, name TEXT NOT NULL, task_id INTEGER NOT NULL,
+                status INTEGER NOT NULL, percent INTEGER NOT NULL, result_code INTEGER NOT NULL, result_msg TEXT NOT NULL,
+                updated_ms INTEGER NOT NULL, PRIMARY KEY (product_id, device_name, name))
+            """,
+            "CREATE INDEX resource_pushes_task ON resource_pushes (product_id, name, task_id)",
+            """
+            CREATE TABLE device_resources (product_id TEXT NOT NULL, device_name TEXT NOT NULL, name TEXT NOT NULL, md5 TEXT NOT NULL,
+                size INTEGER NOT NULL, status INTEGER NOT NULL, percent INTEGER NOT NULL, file_token TEXT, upload_error TEXT,
+                updated_ms INTEGER NOT NULL, PRIMARY KEY (product_id, device_name, name))
+            """,
+            "CREATE INDEX device_resources_time ON device_resources (updated_ms)",
+        ],
     ]
 
     static func migrate(_ db: SQLiteConnection, logger: Logger) async throws {

@@ -46,6 +46,50 @@ final class TencentTopicACLTests: XCTestCase {
         XCTAssertFalse(acl.mayReceive(me, topic: "ABCDEFGHIJ/dev001/event"))
     }
 
+    /// Resource management (device-protocol.md §6.12.1): the device publishes its up topic and subscribes its
+    /// down topic, never the other way round, never another device's, never with a wildcard.
+    func testResourceTopics() {
+        XCTAssertTrue(acl.mayPublish(me, topic: "$resource/up/service/ABCDEFGHIJ/dev001"))
+        XCTAssertTrue(acl.maySubscribe(me, filter: "$resource/down/service/ABCDEFGHIJ/dev001"))
+        XCTAssertTrue(acl.mayReceive(me, topic: "$resource/down/service/ABCDEFGHIJ/dev001"))
+        XCTAssertFalse(acl.maySubscribe(me, filter: "$resource/up/service/ABCDEFGHIJ/dev001"))
+        XCTAssertFalse(acl.mayPublish(me, topic: "$resource/down/service/ABCDEFGHIJ/dev001"))
+        XCTAssertFalse(acl.mayReceive(me, topic: "$resource/up/service/ABCDEFGHIJ/dev001"))
+        for other in ["$resource/up/service/ABCDEFGHIJ/dev002", "$resource/up/service/ZZZZZZZZZZ/dev001", "$resource/up/other/ABCDEFGHIJ/dev001",
+                      "$resource/up/service/ABCDEFGHIJ/dev001/x"] {
+            XCTAssertFalse(acl.mayPublish(me, topic: other), other)
+        }
+        for filter in ["$resource/down/service/ABCDEFGHIJ/dev002", "$resource/down/service/ABCDEFGHIJ/+", "$resource/down/service/+/+",
+                       "$resource/#", "$resource/down/+/ABCDEFGHIJ/dev001"] {
+            XCTAssertFalse(acl.maySubscribe(me, filter: filter), filter)
+        }
+        // Applications reach their products' resource topics; anonymous clients never do.
+        let app = ClientIdentity.application(id: "app1", products: ["ABCDEFGHIJ"])
+        XCTAssertTrue(acl.mayReceive(app, topic: "$resource/up/service/ABCDEFGHIJ/dev001"))
+        XCTAssertFalse(acl.mayReceive(app, topic: "$resource/up/service/ZZZZZZZZZZ/dev001"))
+        XCTAssertFalse(acl.maySubscribe(.anonymous, filter: "$resource/#"))
+        XCTAssertFalse(acl.mayPublish(.anonymous, topic: "$resource/down/service/ABCDEFGHIJ/dev001"))
+        // The namespace of a resource topic is its device's (gateways use it for attached sub-devices).
+        let namespace = TencentTopicACL.deviceNamespace("$resource/up/service/ABCDEFGHIJ/dev001")
+        XCTAssertEqual(namespace?.0, "ABCDEFGHIJ")
+        XCTAssertEqual(namespace?.1, "dev001")
+    }
+
+    /// A gateway uses the resource topics of a sub-device attached to it, as the sub-device could; not of others.
+    func testGatewayUsesResourceTopicsOfAttachedSubDevice() {
+        struct Attached: GatewayProxies {
+            func isAttached(subProductId: Substring, subDeviceName: Substring, gatewayProductId: String, gatewayName: String) -> Bool {
+                subProductId == "SUBPRODUCT" && subDeviceName == "sub1" && gatewayProductId == "ABCDEFGHIJ" && gatewayName == "dev001"
+            }
+        }
+        let acl = TencentTopicACL(proxies: Attached())
+        XCTAssertTrue(acl.mayPublish(me, topic: "$resource/up/service/SUBPRODUCT/sub1"))
+        XCTAssertTrue(acl.maySubscribe(me, filter: "$resource/down/service/SUBPRODUCT/sub1"))
+        XCTAssertFalse(acl.mayPublish(me, topic: "$resource/down/service/SUBPRODUCT/sub1"))
+        XCTAssertFalse(acl.mayPublish(me, topic: "$resource/up/service/SUBPRODUCT/sub2"))
+        XCTAssertFalse(acl.maySubscribe(me, filter: "$resource/down/service/SUBPRODUCT/sub2"))
+    }
+
     func testApplicationsAndAnonymousClients() {
         let app = ClientIdentity.application(id: "app1", products: ["ABCDEFGHIJ"])
         XCTAssertTrue(acl.maySubscribe(app, filter: "+/+/event"))

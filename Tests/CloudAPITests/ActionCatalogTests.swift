@@ -31,10 +31,15 @@ final class ActionCatalogTests: XCTestCase {
             "BindDevices", "UnbindDevices", "UnbindAllSubDevices",
             // device logs uploaded over HTTP (device-protocol.md §7.5.3)
             "ListSDKLog",
+            // resources (§7.8, device-protocol.md §6.12.4)
+            "DescribeDeviceResource", "DescribeDeviceResources", "DescribeProductResource", "DescribeProductResources",
+            "DownloadDeviceResource", "DeleteDeviceResource", "GetUserResourceInfo", "DescribeResourceTasks",
+            "DescribePushResourceTaskStatistics",
             // hub actions
             "ResetDeviceRegistration", "DescribeRegistrationLogs", "UpdateProductRegistrationPolicy",
             "CreateApplication", "DescribeApplications", "DeleteApplication", "UpdateProductWebhook", "DescribeProductWebhook",
             "UpdateProductRemoteConfig", "DescribeProductRemoteConfig", "DescribeBans", "CreateBan", "DeleteBan",
+            "CreateProductResource", "DeleteProductResource", "PushProductResource", "DescribeResourceTaskDevices",
         ]
         let only2021: Set<String> = [
             "UpdateDevicePSK", "DeleteDeviceShadow", "UpdateDeviceLogLevel", "ListFirmwares", "GetAllVersion", "UpdateOtaTaskStatus",
@@ -57,7 +62,7 @@ final class ActionCatalogTests: XCTestCase {
             XCTAssertEqual(catalog.lookup(action: action, version: .v20210408), .unimplemented, action)
             XCTAssertEqual(catalog.lookup(action: action, version: .v20180614), .unknown, action)
         }
-        for action in ["CreateMultiDevicesTask", "DescribeProductTasks", "CreateTopicPolicy", "DescribeDeviceResource"] {
+        for action in ["CreateMultiDevicesTask", "DescribeProductTasks", "CreateTopicPolicy", "CreateTopicRule"] {
             for version in APIVersion.allCases {
                 XCTAssertEqual(catalog.lookup(action: action, version: version), .unimplemented, "\(action) \(version)")
             }

@@ -32,6 +32,7 @@ public struct ManagementAPI: Sendable {
         abuse: AbuseGuard? = nil,
         deviceLogs: (any DeviceLogStore)? = nil,
         deviceLogRetention: DeviceLogRetention = DeviceLogRetention(),
+        resources: ResourceRepository? = nil,
         logger: Logger,
         maxBodySize: Int = 1 << 20,
         replayCacheEntries: Int = 100_000,
@@ -43,6 +44,7 @@ public struct ManagementAPI: Sendable {
         actions.abuse = abuse
         actions.deviceLogs = deviceLogs
         actions.deviceLogRetention = deviceLogRetention
+        actions.resources = resources
         self.actions = actions
         self.credentials = credentials
         self.logger = logger

@@ -17,6 +17,8 @@ struct ManagementActions: Sendable {
     /// Uploaded device logs (nil: ListSDKLog answers FailedOperation) and how long they are kept.
     var deviceLogs: (any DeviceLogStore)? = nil
     var deviceLogRetention = DeviceLogRetention()
+    /// Resource management (nil: the resource actions answer FailedOperation).
+    var resources: ResourceRepository? = nil
 
     static let handlers: [String: Handler] = [
         "CreateProduct": { try await $0.createProduct($1, $2) },
@@ -74,6 +76,19 @@ struct ManagementActions: Sendable {
         "CreateBan": { try await $0.createBan($1, $2) },
         "DeleteBan": { try await $0.deleteBan($1, $2) },
         "ListSDKLog": { try await $0.listSDKLog($1, $2) },
+        "CreateProductResource": { try await $0.createProductResource($1, $2) },
+        "DescribeProductResource": { try await $0.describeProductResource($1, $2) },
+        "DescribeProductResources": { try await $0.describeProductResources($1, $2) },
+        "DeleteProductResource": { try await $0.deleteProductResource($1, $2) },
+        "PushProductResource": { try await $0.pushProductResource($1, $2) },
+        "DescribeResourceTasks": { try await $0.describeResourceTasks($1, $2) },
+        "DescribeResourceTaskDevices": { try await $0.describeResourceTaskDevices($1, $2) },
+        "DescribePushResourceTaskStatistics": { try await $0.describePushResourceTaskStatistics($1, $2) },
+        "DescribeDeviceResource": { try await $0.describeDeviceResource($1, $2) },
+        "DescribeDeviceResources": { try await $0.describeDeviceResources($1, $2) },
+        "DownloadDeviceResource": { try await $0.downloadDeviceResource($1, $2) },
+        "DeleteDeviceResource": { try await $0.deleteDeviceResource($1, $2) },
+        "GetUserResourceInfo": { try await $0.getUserResourceInfo($1, $2) },
     ]
 
     /// Runs a registry call, mapping its errors to API errors.
