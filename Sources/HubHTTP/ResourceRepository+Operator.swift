@@ -94,4 +94,32 @@ extension ResourceRepository {
             removeFile(fileToken)
         }
     }
+
+    /// Removes everything of a deleted device: its uploads (records, files, URLs) and its push entries.
+    public func deleteAll(device: DeviceKey) async throws(ResourceError) {
+        let removed: [DeviceResource]
+        do {
+            removed = try await store.deleteResources(device: device)
+        } catch {
+            throw ResourceError(.storageFailure, "resource records unavailable")
+        }
+        for resource in removed {
+            slotsRetire(.device(device, name: resource.name))
+            if let fileToken = resource.fileToken {
+                revokeGrants(fileToken: fileToken)
+                removeFile(fileToken)
+            }
+        }
+    }
+
+    /// Removes every resource of a deleted product (records, tasks, files).
+    public func deleteAll(productId: String) async throws(ResourceError) {
+        let removed: [ProductResource]
+        do {
+            removed = try await store.deleteResources(productId: productId)
+        } catch {
+            throw ResourceError(.storageFailure, "resource records unavailable")
+        }
+        for resource in removed { removeFile(resource.fileToken) }
+    }
 }

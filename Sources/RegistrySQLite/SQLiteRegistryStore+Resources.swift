@@ -204,6 +204,23 @@ extension SQLiteRegistryStore: ResourceStore {
         ).first.flatMap(Self.deviceResource)
     }
 
+    public func deleteResources(device: DeviceKey) async throws -> [DeviceResource] {
+        let binds: [SQLiteData] = [.text(device.productId), .text(device.name)]
+        let removed = try await reader.query("DELETE FROM device_resources WHERE product_id = ? AND device_name = ? RETURNING *", binds)
+            .compactMap(Self.deviceResource)
+        _ = try await reader.query("DELETE FROM resource_pushes WHERE product_id = ? AND device_name = ?", binds)
+        return removed
+    }
+
+    public func deleteResources(productId: String) async throws -> [ProductResource] {
+        let binds: [SQLiteData] = [.text(productId)]
+        let removed = try await reader.query("DELETE FROM product_resources WHERE product_id = ? RETURNING *", binds).compactMap(Self.productResource)
+        _ = try await reader.query("DELETE FROM resource_pushes WHERE product_id = ?", binds)
+        _ = try await reader.query("DELETE FROM resource_tasks WHERE product_id = ?", binds)
+        _ = try await reader.query("DELETE FROM device_resources WHERE product_id = ?", binds)
+        return removed
+    }
+
     static func deviceResource(_ row: SQLiteRow) -> DeviceResource? {
         guard let productId = row.column("product_id")?.string, let device = row.column("device_name")?.string, let name = row.column("name")?.string,
             let md5 = row.column("md5")?.string, let size = row.column("size")?.integer, let statusCode = row.column("status")?.integer,

@@ -296,6 +296,42 @@ final class ResourceTests: XCTestCase {
         XCTAssertEqual(left, [])
     }
 
+    /// Deleting a device takes its uploads (records, files, URLs) and its push entries with it, so that a
+    /// device created again under the name starts clean; deleting a product takes its resources.
+    func testDeletingADeviceOrAProductRemovesItsResources() async throws {
+        let bytes = Self.bytes(1500, seed: 9)
+        let md5 = MD5Digest.hex(of: bytes)
+        let dev1 = try await connect("dev1")
+        try await send(dev1, "dev1", #"{"type": "create_upload_task","size": 1500,"name": "dump","md5sum": "\#(md5)"}"#)
+        let answer = try await received(dev1, "dev1").text
+        let url = try XCTUnwrap(try json(answer)["url"]?.stringValue)
+        let put = try await c33Put(url: url, md5Hex: md5, body: bytes)
+        XCTAssertEqual(put.status, 200)
+        _ = try await createResource("pushed", Self.bytes(800, seed: 4))
+        try await hub.api.call("PushProductResource", p([("Name", .string("pushed")), ("DeviceNames", .array([.string("dev2")]))]))
+        var files = try FileManager.default.contentsOfDirectory(atPath: hub.dataDirectory + "/resources").filter { $0 != "staging" }
+        XCTAssertEqual(files.count, 2, "the upload and the product resource")
+        let usedBefore = try await hub.api.call("GetUserResourceInfo", [])["UsedSize"]?.int64Value
+        XCTAssertEqual(usedBefore, 2300)
+
+        await dev1.close()
+        for name in ["dev1", "dev2"] {
+            try await hub.api.call("DeleteDevice", [("ProductId", .string(productId)), ("DeviceName", .string(name))])
+        }
+        files = try FileManager.default.contentsOfDirectory(atPath: hub.dataDirectory + "/resources").filter { $0 != "staging" }
+        XCTAssertEqual(files.count, 1, "the upload's file went with its device")
+        let listed = try await hub.api.call("DescribeDeviceResources", [("Offset", .int(0)), ("Limit", .int(10)), ("ProductID", .string(productId))])
+        XCTAssertEqual(listed["TotalCount"]?.int64Value, 0)
+        let entries = try await taskDevices("pushed")
+        XCTAssertNil(entries["dev2"], "the deleted device's push entry is gone")
+
+        try await hub.api.call("DeleteProduct", [("ProductId", .string(productId))])
+        files = try FileManager.default.contentsOfDirectory(atPath: hub.dataDirectory + "/resources").filter { $0 != "staging" }
+        XCTAssertEqual(files, [], "the product's resources went with it")
+        let usedAfter = try await hub.api.call("GetUserResourceInfo", [])["UsedSize"]?.int64Value
+        XCTAssertEqual(usedAfter, 0)
+    }
+
     /// A PUT whose bytes do not match the task's MD5 (or size) is refused with 400 and nothing is kept; the
     /// device's `done` then gets result_code 1 `md5 mismatch`, and the upload counts as failed.
     func testUploadWithWrongMD5IsRefusedAndRemoved() async throws {

@@ -60,11 +60,13 @@ extension ManagementActions {
     func deleteDevice(_ p: ActionParameters, _ version: APIVersionTag) async throws -> Fields {
         let (productId, name) = try deviceKey(p)
         try await call { try await registry.deleteDevice(productId: productId, name: name) }
-        // A device created again under the name must not inherit the old device's uploaded logs.
+        // A device created again under the name must not inherit the old device's uploaded logs, files or
+        // resource pushes.
         do {
             try await deviceLogs?.deleteDeviceLogs(device: DeviceKey(productId: productId, name: name))
+            try await resources?.deleteAll(device: DeviceKey(productId: productId, name: name))
         } catch {
-            throw ManagementError("InternalError", "the device was deleted, but its uploaded logs could not be: \(error)")
+            throw ManagementError("InternalError", "the device was deleted, but its logs or resources could not be: \(error)")
         }
         return []
     }

@@ -56,6 +56,11 @@ extension ManagementActions {
     func deleteProduct(_ p: ActionParameters, _ version: APIVersionTag) async throws -> Fields {
         let id = try Self.require(p.string("ProductId"), "ProductId")
         try await call { try await registry.deleteProduct(id) }
+        do {
+            try await resources?.deleteAll(productId: id)
+        } catch {
+            throw ManagementError("InternalError", "the product was deleted, but its resources could not be: \(error)")
+        }
         return []
     }
 

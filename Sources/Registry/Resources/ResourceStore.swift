@@ -37,6 +37,10 @@ public protocol ResourceStore: Sendable {
     func putDeviceResource(_ resource: DeviceResource) async throws
     /// Removes a device's record; returns what was removed.
     func deleteDeviceResource(device: DeviceKey, name: String) async throws -> DeviceResource?
+    /// Removes everything of a deleted device (its uploads and its push entries); returns the uploads removed.
+    func deleteResources(device: DeviceKey) async throws -> [DeviceResource]
+    /// Removes every resource of a deleted product with its tasks and entries; returns the resources removed.
+    func deleteResources(productId: String) async throws -> [ProductResource]
 
     // MARK: usage
 
