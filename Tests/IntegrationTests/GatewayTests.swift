@@ -153,8 +153,11 @@ final class GatewayTests: XCTestCase {
         XCTAssertEqual(shadowReply.topic, "$shadow/operation/result/\(subProduct)/sub001")
         let shadow = try await hub.api.call("DescribeDeviceShadow", [("ProductId", .string(subProduct)), ("DeviceName", .string("sub001"))])
         XCTAssertTrue(shadow["Data"]?.stringValue?.contains(#""t":21"#) == true, "\(shadow)")
+        // Its resource topics too (C33's IOT_Resource_Init takes any pid/dn on the gateway's client).
+        try await assertEqual(try await gateway.subscribe("$resource/down/service/\(subProduct)/sub001", qos: .atLeastOnce, id: 8), [1])
         // Never another device's topics, nor the sub-device's $gateway topics.
         try await assertEqual(try await gateway.subscribe("\(subProduct)/sub003/data", id: 5), [0x80])
+        try await assertEqual(try await gateway.subscribe("$gateway/operation/result/\(subProduct)/sub001", id: 10), [0x80])
 
         // describe_sub_devices: the exact list in bind order.
         try await assertEqual(
