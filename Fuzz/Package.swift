@@ -1,8 +1,8 @@
 // swift-tools-version:6.1
 // Coverage-guided fuzzing with libFuzzer (Linux): the MQTT codec, and the decoders behind the HTTP listeners
 // (registration bodies and headers, the management API's request decoder, JSON and form parsing). A package of its
-// own so the main package never builds it; `Sources/MQTTCore`, `Sources/CloudAPI` and `Sources/DeviceAuth` are
-// symbolic links to the real modules. See README.md; `scripts/test` runs both fuzzers briefly.
+// own so the main package never builds it; `Sources/MQTTCore`, `Sources/JSONCore`, `Sources/CloudAPI` and
+// `Sources/DeviceAuth` are symbolic links to the real modules. See README.md; `scripts/test` runs both fuzzers briefly.
 import PackageDescription
 
 let package = Package(
@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         .target(
@@ -18,8 +19,12 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
         .target(
+            name: "JSONCore",
+            dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]
+        ),
+        .target(
             name: "CloudAPI",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["JSONCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "DeviceAuth",
@@ -35,7 +40,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "FuzzHTTPDecoders",
-            dependencies: ["CloudAPI", "DeviceAuth", "CFuzzEntry"]
+            dependencies: ["CloudAPI", "JSONCore", "DeviceAuth", "CFuzzEntry"]
         ),
     ]
 )

@@ -1,6 +1,7 @@
 import CloudAPI
 import DeviceAuth
 import Foundation
+import JSONCore
 
 /// libFuzzer entry point for the decoders behind the hub's HTTP listeners. The first byte picks a decoder; the
 /// rest is its input. Each decoder must return or throw its own error type for every input; a crash, a trap or a
