@@ -12,13 +12,15 @@ public func fuzzHTTPDecoders(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let input = UnsafeRawBufferPointer(start: start, count: count)
     guard let selector = input.first else { return 0 }
     let bytes = Array(input.dropFirst())
-    switch selector % 6 {
+    switch selector % 8 {
     case 0: legacyRegistrationBody(bytes)
     case 1: v2RegistrationBody(bytes)
     case 2: json(bytes)
     case 3: form(bytes)
     case 4: unsignedAPIRequest(bytes)
-    default: signedAPIRequest(bytes)
+    case 5: signedAPIRequest(bytes)
+    case 6: classicLogUpload(bytes)
+    default: v2LogUpload(bytes)
     }
     return 0
 }
@@ -37,6 +39,17 @@ private func v2RegistrationBody(_ bytes: [UInt8]) {
         precondition(full != nil, "PlainV2Body accepted a body the JSON parser refuses")
         precondition(full?.productId == plain.productId && full?.deviceName == plain.deviceName, "PlainV2Body read other values")
     }
+}
+
+/// `POST /cgi-bin/report-log` bodies (parsed by byte offsets) and their signature check.
+private func classicLogUpload(_ bytes: [UInt8]) {
+    guard let upload = ClassicLogUpload(parsing: bytes) else { return }
+    _ = upload.verify(keys: ["fuzz-key-0123456789abcdef"])
+}
+
+/// `POST /device/reportlog` bodies: the lenient JSON reader (raw control bytes allowed) never traps.
+private func v2LogUpload(_ bytes: [UInt8]) {
+    _ = V2LogUploadBody(parsing: bytes)
 }
 
 /// The management API's JSON parser: whatever parses serializes to JSON that parses to the same value.
