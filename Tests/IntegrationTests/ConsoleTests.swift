@@ -1,0 +1,387 @@
+import Foundation
+import HubConsole
+import HubServer
+import HubTesting
+import JSONCore
+import Registry
+import XCTest
+
+/// The web console over HTTP against an in-process hub: sign-in and its limits, sessions, cookies, CSRF,
+/// roles, the pages' changes reaching the registry through the management actions, escaping, the audit.
+final class ConsoleTests: XCTestCase {
+    static let password = "correct horse battery"
+
+    func startHub(configure: @escaping (inout HubConfiguration) -> Void = { _ in }) async throws -> TestHub {
+        let hub = try await TestHub.start(configure: configure)
+        let accounts = OperatorAccounts(store: hub.hub.operatorStore)
+        try await accounts.add(name: "alice", role: .admin, password: Self.password)
+        try await accounts.add(name: "victor", role: .viewer, password: Self.password)
+        return hub
+    }
+
+    func signedIn(_ hub: TestHub, _ name: String = "alice") async throws -> ConsoleBrowser {
+        var browser = ConsoleBrowser(port: hub.apiPort)
+        let answer = try await browser.signIn(name, Self.password)
+        XCTAssertEqual(answer.status, 303, answer.body)
+        return browser
+    }
+
+    func testSignInSetsAStrictHttpOnlySessionCookieAndWrongPasswordsGetNone() async throws {
+        let hub = try await startHub()
+        defer { Task { await hub.stopAndRemove() } }
+        var browser = ConsoleBrowser(port: hub.apiPort)
+        let signInPage = try await browser.get("/console/products")
+        XCTAssertEqual(signInPage.status, 303)
+        XCTAssertEqual(signInPage.header("Location"), "/console/signin")
+
+        for (name, password) in [("alice", "wrong password"), ("nobody", Self.password)] {
+            let refused = try await browser.signIn(name, password)
+            XCTAssertEqual(refused.status, 401)
+            XCTAssertNil(refused.header("Set-Cookie"))
+            XCTAssertTrue(refused.body.contains("Wrong operator name or password."), refused.body)
+        }
+        XCTAssertNil(browser.cookie)
+
+        let accepted = try await browser.signIn("alice", Self.password)
+        XCTAssertEqual(accepted.status, 303)
+        XCTAssertEqual(accepted.header("Location"), "/console/products")
+        let cookie = try XCTUnwrap(accepted.header("Set-Cookie"))
+        let attributes = Set(cookie.split(separator: ";").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) })
+        XCTAssertEqual(attributes, ["Path=/console", "HttpOnly", "SameSite=Strict"], cookie)
+        // 256 random bits, URL-safe base64 without padding.
+        XCTAssertEqual(browser.cookie?.count, 43)
+        let products = try await browser.get("/console/products")
+        XCTAssertEqual(products.status, 200)
+        XCTAssertTrue(products.body.contains(#"<span class="operator">alice</span>"#), products.body)
+        XCTAssertEqual(products.header("Cache-Control"), "no-store")
+        XCTAssertTrue(products.header("Content-Security-Policy")?.contains("script-src 'self'") ?? false)
+
+        // Signing out ends the session on the hub, whatever the browser keeps.
+        let signOut = try await browser.post("/console/signout", [("_csrf", try XCTUnwrap(products.csrf))])
+        XCTAssertEqual(signOut.status, 303)
+        let status = try await browser.get("/console/products").status
+        XCTAssertEqual(status, 303)
+    }
+
+    func testSecureCookieWhenConfigured() async throws {
+        let hub = try await startHub { $0.console.secureCookie = true }
+        defer { Task { await hub.stopAndRemove() } }
+        var browser = ConsoleBrowser(port: hub.apiPort)
+        let accepted = try await browser.signIn("alice", Self.password)
+        let cookie = try XCTUnwrap(accepted.header("Set-Cookie"))
+        XCTAssertTrue(cookie.split(separator: ";").contains { $0.trimmingCharacters(in: .whitespaces) == "Secure" }, cookie)
+    }
+
+    func testFailedSignInsLockTheOperatorName() async throws {
+        let hub = try await startHub {
+            $0.console.maxFailuresPerUser = 3
+            $0.console.maxFailuresPerSource = 100
+        }
+        defer { Task { await hub.stopAndRemove() } }
+        var browser = ConsoleBrowser(port: hub.apiPort)
+        for _ in 0..<3 {
+            let status = try await browser.signIn("alice", "guess guess").status
+            XCTAssertEqual(status, 401)
+        }
+        // Now even the right password is refused for alice, before any password check…
+        let locked = try await browser.signIn("alice", Self.password)
+        XCTAssertEqual(locked.status, 429, locked.body)
+        XCTAssertNotNil(locked.header("Retry-After"))
+        XCTAssertTrue(locked.body.contains("Too many failed sign-ins"), locked.body)
+        XCTAssertNil(browser.cookie)
+        // …from any address, while another operator from the same address still signs in.
+        var elsewhere = ConsoleBrowser(port: hub.apiPort, source: "127.0.0.2")
+        let status2 = try await elsewhere.signIn("alice", Self.password).status
+        XCTAssertEqual(status2, 429)
+        let status3 = try await browser.signIn("victor", Self.password).status
+        XCTAssertEqual(status3, 303)
+    }
+
+    func testFailedSignInsLockTheSourceAddress() async throws {
+        let hub = try await startHub {
+            $0.console.maxFailuresPerUser = 100
+            $0.console.maxFailuresPerSource = 3
+        }
+        defer { Task { await hub.stopAndRemove() } }
+        var attacker = ConsoleBrowser(port: hub.apiPort, source: "127.0.0.3")
+        for name in ["root", "admin", "operator"] {
+            let status = try await attacker.signIn(name, "guess guess").status
+            XCTAssertEqual(status, 401)
+        }
+        let status2 = try await attacker.signIn("alice", Self.password).status
+        XCTAssertEqual(status2, 429)
+        var colleague = ConsoleBrowser(port: hub.apiPort, source: "127.0.0.1")
+        let status3 = try await colleague.signIn("alice", Self.password).status
+        XCTAssertEqual(status3, 303)
+    }
+
+    func testIdleSessionEnds() async throws {
+        let hub = try await startHub { $0.console.sessionIdleSeconds = 1 }
+        defer { Task { await hub.stopAndRemove() } }
+        let browser = try await signedIn(hub)
+        let page = try await browser.get("/console/products")
+        XCTAssertEqual(page.status, 200)
+        let token = try XCTUnwrap(page.csrf)
+        try await Task.sleep(for: .milliseconds(2200))
+        let expired = try await browser.get("/console/products")
+        XCTAssertEqual(expired.status, 303)
+        XCTAssertEqual(expired.header("Location"), "/console/signin")
+        let post = try await browser.post("/console/products", [("_csrf", token), ("name", "late"), ("auth", "psk")])
+        XCTAssertEqual(post.status, 403)
+        let count = await hub.hub.registry.products(offset: 0, limit: 10).total
+        XCTAssertEqual(count, 0)
+    }
+
+    func testRemovedOperatorOrChangedPasswordEndsTheSession() async throws {
+        let hub = try await startHub()
+        defer { Task { await hub.stopAndRemove() } }
+        let alice = try await signedIn(hub, "alice")
+        let victor = try await signedIn(hub, "victor")
+        let accounts = OperatorAccounts(store: hub.hub.operatorStore)
+        try await accounts.changePassword(name: "alice", password: "another long password")
+        try await accounts.remove(name: "victor")
+        let status = try await alice.get("/console/products").status
+        XCTAssertEqual(status, 303)
+        let status2 = try await victor.get("/console/products").status
+        XCTAssertEqual(status2, 303)
+    }
+
+    func testPostsWithoutTheSessionsCSRFTokenAreRefusedAndChangeNothing() async throws {
+        let hub = try await startHub()
+        defer { Task { await hub.stopAndRemove() } }
+        let browser = try await signedIn(hub)
+        let token = try await browser.csrf()
+        let other = try await signedIn(hub, "alice").csrf()
+        XCTAssertNotEqual(token, other, "a token per session")
+        for fields in [[("name", "forged"), ("auth", "psk")], [("_csrf", "x"), ("name", "forged"), ("auth", "psk")], [("_csrf", other), ("name", "forged"), ("auth", "psk")]] {
+            let refused = try await browser.post("/console/products", fields)
+            XCTAssertEqual(refused.status, 403, refused.body)
+        }
+        let count = await hub.hub.registry.products(offset: 0, limit: 10).total
+        XCTAssertEqual(count, 0)
+        // The dynamic-registration card too.
+        let created = try await hub.api.call("CreateProduct", [("ProductName", .string("kept"))])
+        let id = try XCTUnwrap(created["ProductId"]?.stringValue)
+        let before = try await hub.hub.registry.product(id)
+        let refused = try await browser.post("/console/products/\(id)/registration", [("enabled", "on"), ("autocreate", "on"), ("limit", "7")])
+        XCTAssertEqual(refused.status, 403)
+        let value = try await hub.hub.registry.product(id)
+        XCTAssertEqual(value, before)
+        // A cross-site sign-in post is refused too (login CSRF).
+        var fresh = ConsoleBrowser(port: hub.apiPort)
+        let crossSite = try await fresh.post("/console/signin", [("name", "alice"), ("password", Self.password)], headers: [("Origin", "http://evil.example")])
+        XCTAssertEqual(crossSite.status, 403)
+        XCTAssertNil(crossSite.header("Set-Cookie"))
+        fresh.cookie = nil
+    }
+
+    func testViewerSeesButCannotChange() async throws {
+        let hub = try await startHub()
+        defer { Task { await hub.stopAndRemove() } }
+        let created = try await hub.api.call("CreateProduct", [("ProductName", .string("seen"))])
+        let id = try XCTUnwrap(created["ProductId"]?.stringValue)
+        let before = try await hub.hub.registry.product(id)
+        let viewer = try await signedIn(hub, "victor")
+        let list = try await viewer.get("/console/products")
+        XCTAssertEqual(list.status, 200)
+        XCTAssertTrue(list.body.contains("seen"))
+        XCTAssertFalse(list.body.contains("Create product"), "no create form for a viewer")
+        let details = try await viewer.get("/console/products/\(id)")
+        XCTAssertEqual(details.status, 200)
+        XCTAssertFalse(details.body.contains(#"<button type="submit">Save</button>"#))
+        let token = try XCTUnwrap(list.csrf)
+        let create = try await viewer.post("/console/products", [("_csrf", token), ("name", "nope"), ("auth", "psk")])
+        XCTAssertEqual(create.status, 403)
+        let card = try await viewer.post("/console/products/\(id)/registration", [("_csrf", token), ("enabled", "on"), ("limit", "5")])
+        XCTAssertEqual(card.status, 403)
+        let device = try await viewer.post("/console/products/\(id)/devices", [("_csrf", token), ("name", "d1")])
+        XCTAssertEqual(device.status, 403)
+        let count = await hub.hub.registry.products(offset: 0, limit: 10).total
+        XCTAssertEqual(count, 1)
+        let value = try await hub.hub.registry.product(id)
+        XCTAssertEqual(value, before)
+        let count2 = try await hub.hub.registry.devices(productId: id, filter: DeviceFilter(), offset: 0, limit: 10).total
+        XCTAssertEqual(count2, 0)
+        // A viewer may still sign out.
+        let status = try await viewer.post("/console/signout", [("_csrf", token)]).status
+        XCTAssertEqual(status, 303)
+    }
+
+    func testProductCreatedThroughTheFormIsInTheRegistry() async throws {
+        let hub = try await startHub()
+        defer { Task { await hub.stopAndRemove() } }
+        let browser = try await signedIn(hub)
+        let token = try await browser.csrf()
+        let created = try await browser.post(
+            "/console/products", [("_csrf", token), ("name", "meter"), ("auth", "certificate"), ("description", "line 2 meters")]
+        )
+        XCTAssertEqual(created.status, 303, created.body)
+        let location = try XCTUnwrap(created.header("Location"))
+        let page = await hub.hub.registry.products(offset: 0, limit: 10)
+        let product = try XCTUnwrap(page.products.first)
+        XCTAssertEqual(page.total, 1)
+        XCTAssertEqual(product.name, "meter")
+        XCTAssertEqual(product.encryptionType, .certificate)
+        XCTAssertEqual(product.description, "line 2 meters")
+        XCTAssertTrue(location.hasPrefix("/console/products/\(product.id)"), location)
+        let details = try await browser.get(location)
+        XCTAssertEqual(details.status, 200)
+        XCTAssertTrue(details.body.contains("Product created."))
+        // The same rule as the API: a duplicate name is refused with the action's message, nothing created.
+        let duplicate = try await browser.post("/console/products", [("_csrf", token), ("name", "meter"), ("auth", "psk")])
+        XCTAssertEqual(duplicate.status, 400)
+        XCTAssertTrue(duplicate.body.contains(#"class="error""#), duplicate.body)
+        let count = await hub.hub.registry.products(offset: 0, limit: 10).total
+        XCTAssertEqual(count, 1)
+    }
+
+    func testDynamicRegistrationCardChangesTheProduct() async throws {
+        let hub = try await startHub()
+        defer { Task { await hub.stopAndRemove() } }
+        let created = try await hub.api.call("CreateProduct", [("ProductName", .string("thermo"))])
+        let id = try XCTUnwrap(created["ProductId"]?.stringValue)
+        let browser = try await signedIn(hub)
+        let token = try await browser.csrf()
+
+        let saved = try await browser.post("/console/products/\(id)/registration", [("_csrf", token), ("enabled", "on"), ("autocreate", "on"), ("limit", "2"), ("replay", "on")])
+        XCTAssertEqual(saved.status, 303, saved.body)
+        var product = try await hub.hub.registry.product(id)
+        XCTAssertEqual(product.registerType, .autoCreate)
+        XCTAssertEqual(product.registerLimit, 2)
+        XCTAssertTrue(product.replayProtection)
+        XCTAssertFalse(product.productSecret.isEmpty)
+
+        let card = try await browser.get("/console/products/\(id)")
+        XCTAssertTrue(card.body.contains(#"Created so far: <strong class="created">0</strong> of <strong class="limit">2</strong>"#), card.body)
+        XCTAssertTrue(card.body.contains("Set a limit"), "the recommendation")
+        XCTAssertTrue(card.body.contains("firmware bug"), "and why")
+        XCTAssertFalse(card.body.contains(product.productSecret), "the secret stays hidden until revealed")
+        let revealed = try await browser.get("/console/products/\(id)?reveal=secret")
+        XCTAssertTrue(revealed.body.contains(#"<code id="product-secret">\#(product.productSecret)</code>"#), revealed.body)
+
+        // Auto-create off: only pre-created names; replay protection off.
+        let status = try await browser.post("/console/products/\(id)/registration", [("_csrf", token), ("enabled", "on"), ("limit", "2")]).status
+        XCTAssertEqual(status, 303)
+        product = try await hub.hub.registry.product(id)
+        XCTAssertEqual(product.registerType, .preCreated)
+        XCTAssertFalse(product.replayProtection)
+
+        // Bad input: a clear message, nothing changed.
+        for limit in ["many", "-1"] {
+            let refused = try await browser.post("/console/products/\(id)/registration", [("_csrf", token), ("limit", limit)])
+            XCTAssertEqual(refused.status, 400, refused.body)
+            XCTAssertTrue(refused.body.contains(#"class="error""#), refused.body)
+            let value = try await hub.hub.registry.product(id)
+            XCTAssertEqual(value, product)
+        }
+    }
+
+    func testUserAndDeviceSuppliedTextIsEscaped() async throws {
+        let hub = try await startHub()
+        defer { Task { await hub.stopAndRemove() } }
+        let xss = "<script>alert(1)</script>"
+        let escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
+        let created = try await hub.api.call(
+            "CreateProduct", [("ProductName", .string("xss")), ("ProductProperties", .object(["ProductDescription": .string(xss)]))]
+        )
+        let id = try XCTUnwrap(created["ProductId"]?.stringValue)
+        _ = try await hub.api.call("CreateDevice", [("ProductId", .string(id)), ("DeviceName", .string("d1"))])
+        try await hub.hub.registry.recordFirmwareVersion(DeviceKey(productId: id, name: "d1"), version: xss)
+        var browser = try await signedIn(hub)
+        let token = try await browser.csrf()
+        var pages = [
+            try await browser.get("/console/products/\(id)"),
+            try await browser.get("/console/products/\(id)/devices"),
+            // A device name the registry refuses is shown back in the form.
+            try await browser.post("/console/products/\(id)/devices", [("_csrf", token), ("name", xss)]),
+        ]
+        browser.cookie = nil
+        pages.append(try await browser.signIn(xss, "whatever"))
+        for page in pages {
+            XCTAssertFalse(page.body.contains(xss), page.body)
+            XCTAssertTrue(page.body.contains(escaped), page.body)
+        }
+    }
+
+    func testAddedDeviceIsInTheRegistryAndItsCredentialShownOnce() async throws {
+        let hub = try await startHub()
+        defer { Task { await hub.stopAndRemove() } }
+        let created = try await hub.api.call("CreateProduct", [("ProductName", .string("bulbs")), ("ProductProperties", .object(["EncryptionType": .string("2")]))])
+        let id = try XCTUnwrap(created["ProductId"]?.stringValue)
+        let browser = try await signedIn(hub)
+        let token = try await browser.csrf()
+        let added = try await browser.post("/console/products/\(id)/devices", [("_csrf", token), ("name", "bulb-1")])
+        XCTAssertEqual(added.status, 201, added.body)
+        let device = try await hub.hub.registry.device(productId: id, name: "bulb-1")
+        let psk = try XCTUnwrap(device.psk)
+        XCTAssertTrue(added.body.contains(psk))
+        let list = try await browser.get("/console/products/\(id)/devices")
+        XCTAssertTrue(list.body.contains(#"<td class="device-name">bulb-1</td>"#), list.body)
+        XCTAssertFalse(list.body.contains(psk))
+    }
+
+    func testConsoleChangesAreInTheOperatorAudit() async throws {
+        let hub = try await startHub()
+        defer { Task { await hub.stopAndRemove() } }
+        let browser = try await signedIn(hub)
+        let token = try await browser.csrf()
+        let created = try await browser.post("/console/products", [("_csrf", token), ("name", "audited"), ("auth", "psk")])
+        let id = try XCTUnwrap(created.header("Location")?.split(separator: "/").last?.split(separator: "?").first.map(String.init))
+        _ = try await browser.post("/console/products/\(id)/registration", [("_csrf", token), ("enabled", "on"), ("autocreate", "on"), ("limit", "9")])
+        _ = try await browser.post("/console/products", [("_csrf", token), ("name", "bad name!"), ("auth", "psk")])
+        let viewer = try await signedIn(hub, "victor")
+        _ = try await viewer.post("/console/products", [("_csrf", try await viewer.csrf()), ("name", "refused"), ("auth", "psk")])
+
+        let rows = try await hub.hub.operatorStore.operatorAudit(offset: 0, limit: 100).entries.reversed().filter { $0.source != "cli" }
+        let summary = rows.map { "\($0.operatorName) \($0.action) \($0.target) \($0.result)" }
+        XCTAssertEqual(
+            summary,
+            [
+                "alice SignIn alice ok", "alice CreateProduct audited ok", "alice UpdateProductDynamicRegister \(id) ok",
+                "alice CreateProduct bad name! InvalidParameterValue", "victor SignIn victor ok",
+            ]
+        )
+        XCTAssertEqual(rows[2].detail, "RegisterType=2 RegisterLimit=9")
+        XCTAssertEqual(rows[1].source, "127.0.0.1")
+        let page = try await browser.get("/console/audit")
+        XCTAssertEqual(page.status, 200)
+        XCTAssertTrue(page.body.contains(#"<td class="audit-action">UpdateProductDynamicRegister</td>"#), page.body)
+        XCTAssertTrue(page.body.contains(#"<td class="audit-operator">alice</td>"#))
+        XCTAssertTrue(page.body.contains(#"<td class="audit-operator">cli</td>"#), "the account changes made with the CLI")
+    }
+
+    func testConsoleUserCommands() async throws {
+        let directory = NSTemporaryDirectory() + "iothub-console-cli-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let data = ["--data-dir", directory]
+        let added = try await HubProcess.runTool("iothub", ["console", "user", "add", "ops", "--role", "viewer"] + data, input: "a long enough password\n")
+        XCTAssertEqual(added.status, 0, added.stderr)
+        let short = try await HubProcess.runTool("iothub", ["console", "user", "add", "other"] + data, input: "short\n")
+        XCTAssertNotEqual(short.status, 0)
+        XCTAssertTrue(short.stderr.contains("at least 8"), short.stderr)
+        let listed = try await HubProcess.runTool("iothub", ["console", "user", "list"] + data)
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        XCTAssertTrue(listed.stdout.contains("ops   viewer"), listed.stdout)
+        XCTAssertFalse(listed.stdout.contains("other"))
+        let status = try await HubProcess.runTool("iothub", ["console", "user", "passwd", "ops"] + data, input: "another long password\n").status
+        XCTAssertEqual(status, 0)
+
+        // The hub on that directory signs the operator in with the new password.
+        let hub = try await TestHub.start(dataDirectory: directory)
+        var browser = ConsoleBrowser(port: hub.apiPort)
+        let status2 = try await browser.signIn("ops", "a long enough password").status
+        XCTAssertEqual(status2, 401)
+        let status3 = try await browser.signIn("ops", "another long password").status
+        XCTAssertEqual(status3, 303)
+        let stored = try await hub.hub.operatorStore.operatorAccount(named: "ops")
+        XCTAssertTrue(stored?.passwordHash.hasPrefix("$2b$10$") ?? false, "bcrypt, cost 10")
+        await hub.stop()
+
+        let status4 = try await HubProcess.runTool("iothub", ["console", "user", "remove", "ops"] + data).status
+        XCTAssertEqual(status4, 0)
+        let empty = try await HubProcess.runTool("iothub", ["console", "user", "list"] + data)
+        XCTAssertFalse(empty.stdout.contains("ops"))
+        let status5 = try await HubProcess.runTool("iothub", ["console", "user", "remove", "ops"] + data).status
+        XCTAssertNotEqual(status5, 0)
+    }
+}
