@@ -11,7 +11,7 @@ extension Console {
         return pages.render("signin", title: "Sign in", data: [:], visit: nil)
     }
 
-    /// Checks the limits before any password work, then the password (a decoy hash for unknown names, so
+    /// Checks the limits (counting the attempt) before any password work, then the password (a decoy hash for unknown names, so
     /// that both cost the same), then starts a session.
     func signIn(_ request: Request, _ context: HubRequestContext) async -> Response {
         let source = Self.sourceAddress(context)
@@ -23,7 +23,7 @@ extension Console {
         }
         let name = form["name"] ?? ""
         let password = form["password"] ?? ""
-        if let seconds = throttle.lockedFor(user: name, source: source) {
+        if let seconds = throttle.begin(user: name, source: source) {
             logger.notice("console sign-in refused: locked", metadata: ["hub.operator": "\(name)", "hub.source": "\(source)"])
             var headers = HTTPFields()
             headers[.retryAfter] = "\(seconds)"
@@ -46,11 +46,10 @@ extension Console {
             verified = false
         }
         guard verified, let account else {
-            throttle.recordFailure(user: name, source: source)
             logger.notice("console sign-in failed", metadata: ["hub.operator": "\(name)", "hub.source": "\(source)"])
             return pages.render("signin", title: "Sign in", data: ["name": name], visit: nil, status: .unauthorized, error: "Wrong operator name or password.")
         }
-        throttle.recordSuccess(user: name)
+        throttle.succeeded(user: name, source: source)
         let session = sessions.create(operatorName: account.name, signedInMillis: Int64(Date().timeIntervalSince1970 * 1000))
         logger.info("console sign-in", metadata: ["hub.operator": "\(account.name)", "hub.source": "\(source)"])
         await record(account.name, "SignIn", target: account.name, result: "ok", detail: "role=\(account.role.rawValue)", source: source)

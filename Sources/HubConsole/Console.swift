@@ -103,7 +103,7 @@ public struct Console: Sendable {
     }
 
     /// A state-changing request: signed in, the form's CSRF token matches the session's, the operator is
-    /// an admin. Anything else is refused with 403 before the form is looked at.
+    /// an admin (a viewer may only sign out). Anything else is refused with 403 before the action runs.
     func changing(_ request: Request, _ context: HubRequestContext, _ body: (Visit, FormBody) async -> Response) async -> Response {
         guard let visit = await visit(request, context) else {
             return pages.message(status: .forbidden, title: "Signed out", message: "Your session has ended. Sign in again.", back: "/console/signin", visit: nil)

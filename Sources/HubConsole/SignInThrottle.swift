@@ -24,8 +24,10 @@ final class SignInThrottle: Sendable {
         self.now = now
     }
 
-    /// Seconds until the name or the address may try again; nil when neither is locked. 0 limits mean off.
-    func lockedFor(user: String, source: String) -> Int? {
+    /// Starts a sign-in attempt: nil when neither the name nor the address is locked, and the attempt is
+    /// then counted as a failure at once (so that concurrent attempts cannot all pass the check while the
+    /// first password is still being verified); else the seconds until they may try again. 0 limits = off.
+    func begin(user: String, source: String) -> Int? {
         let time = now()
         return windows.withLock { table in
             var remaining: Double?
@@ -33,13 +35,7 @@ final class SignInThrottle: Sendable {
                 guard let window = table[key], time - window.start < windowSeconds, window.failures >= limit else { continue }
                 remaining = max(remaining ?? 0, windowSeconds - (time - window.start))
             }
-            return remaining.map { Int($0.rounded(.up)) }
-        }
-    }
-
-    func recordFailure(user: String, source: String) {
-        let time = now()
-        windows.withLock { table in
+            if let remaining { return Int(remaining.rounded(.up)) }
             for key in ["user:" + user, "source:" + source] {
                 if var window = table[key], time - window.start < windowSeconds {
                     window.failures += 1
@@ -52,11 +48,18 @@ final class SignInThrottle: Sendable {
                     table[key] = Window(start: time, failures: 1)
                 }
             }
+            return nil
         }
     }
 
-    /// A successful sign-in clears the name's failures (not the address's).
-    func recordSuccess(user: String) {
-        _ = windows.withLock { $0.removeValue(forKey: "user:" + user) }
+    /// The attempt was right: the name's failures are cleared, and the address's count gives the attempt back.
+    func succeeded(user: String, source: String) {
+        windows.withLock { table in
+            table["user:" + user] = nil
+            if var window = table["source:" + source] {
+                window.failures = max(window.failures - 1, 0)
+                table["source:" + source] = window
+            }
+        }
     }
 }

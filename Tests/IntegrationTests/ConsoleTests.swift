@@ -97,6 +97,27 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(status3, 303)
     }
 
+    func testConcurrentGuessesDoNotOutrunTheLimit() async throws {
+        let hub = try await startHub {
+            $0.console.maxFailuresPerUser = 3
+            $0.console.maxFailuresPerSource = 100
+        }
+        defer { Task { await hub.stopAndRemove() } }
+        let port = hub.apiPort
+        // Ten guesses at once: an attempt counts from its start, so no more than three reach the password check.
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<10 {
+                group.addTask {
+                    var browser = ConsoleBrowser(port: port)
+                    return try await browser.signIn("alice", "guess \(index) guess").status
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        XCTAssertEqual(statuses.filter { $0 == 401 }.count, 3, "\(statuses)")
+        XCTAssertEqual(statuses.filter { $0 == 429 }.count, 7, "\(statuses)")
+    }
+
     func testFailedSignInsLockTheSourceAddress() async throws {
         let hub = try await startHub {
             $0.console.maxFailuresPerUser = 100
