@@ -29,6 +29,8 @@ extension Console {
             "registration": registration, "enabled": registerType != 0, "autoCreate": registerType == 2, "limit": limit,
             "status": properties?["ForbiddenStatus"]?.intValue == 1 ? "disabled" : "enabled",
             "hasSecret": !secret.isEmpty,
+            "toggle": properties?["ForbiddenStatus"]?.intValue == 1 ? "enable" : "disable",
+            "toggleLabel": properties?["ForbiddenStatus"]?.intValue == 1 ? "Enable" : "Disable",
         ]
     }
 
@@ -48,7 +50,9 @@ extension Console {
         }
     }
 
-    func productsPage(_ visit: Visit, offset: Int, form: [String: Any] = [:], error: String? = nil, status: HTTPResponse.Status = .ok) async -> Response {
+    func productsPage(
+        _ visit: Visit, offset: Int, form: [String: Any] = [:], error: String? = nil, notice: String? = nil, status: HTTPResponse.Status = .ok
+    ) async -> Response {
         var data: [String: Any] = ["form": form]
         switch await perform("DescribeProducts", ["Offset": .int(Int64(offset)), "Limit": .int(Int64(Self.pageSize))]) {
         case .success(let answer):
@@ -57,7 +61,7 @@ extension Console {
         case .failure(let failure):
             return pages.message(status: Self.status(of: failure), title: "Products", message: failure.message, back: nil, visit: visit)
         }
-        return pages.render("products", title: "Products", data: data, visit: visit, status: status, error: error)
+        return pages.render("products", title: "Products", data: data, visit: visit, status: status, error: error, notice: notice)
     }
 
     func createProduct(_ request: Request, _ context: HubRequestContext) async -> Response {

@@ -49,6 +49,10 @@ public struct Console: Sendable {
         router.post("/console/products") { request, context in await self.createProduct(request, context) }
         router.get("/console/products/:product") { request, context in await self.productPage(request, context) }
         router.post("/console/products/:product/registration") { request, context in await self.updateRegistration(request, context) }
+        router.get("/console/products/:product/confirm") { request, context in await self.confirmPage(request, context) }
+        router.post("/console/products/:product/enable") { request, context in await self.setProductForbidden(request, context, false) }
+        router.post("/console/products/:product/disable") { request, context in await self.setProductForbidden(request, context, true) }
+        router.post("/console/products/:product/delete") { request, context in await self.deleteProduct(request, context) }
         router.get("/console/products/:product/devices") { request, context in await self.devicesPage(request, context) }
         router.post("/console/products/:product/devices") { request, context in await self.createDevice(request, context) }
         router.get("/console/audit") { request, context in await self.auditPage(request, context) }

@@ -77,7 +77,9 @@ enum ConsoleTemplates {
         <dt>Description</dt><dd>{{description}}</dd>
         <dt>Status</dt><dd>{{status}}</dd>
         </dl>
-        <p><a href="/console/products/{{idPath}}/devices">Devices of this product</a></p>
+        <p><a href="/console/products/{{idPath}}/devices">Devices of this product</a>
+        {{#canChange}} · <a href="/console/products/{{idPath}}/confirm?do={{toggle}}">{{toggleLabel}} product</a>
+        · <a href="/console/products/{{idPath}}/confirm?do=delete">Delete product</a>{{/canChange}}</p>
         <section class="card" id="dynamic-registration">
         <h2>Dynamic registration</h2>
         <p>Devices of this product can fetch their own credential from the hub with the ProductId and the
@@ -160,6 +162,17 @@ enum ConsoleTemplates {
         </tbody>
         </table>
         <p class="pager">{{total}} change(s). {{#previous}}<a href="?offset={{previous}}">Newer</a>{{/previous}} {{#next}}<a href="?offset={{next}}">Older</a>{{/next}}</p>
+
+        """
+
+    /// The confirmation step of enable, disable and delete (no script: a page with one form).
+    static let confirm = """
+        <form method="post" action="/console/products/{{idPath}}/{{operation}}" class="card">
+        <input type="hidden" name="_csrf" value="{{csrf}}">
+        <p>{{question}}</p>
+        <p class="hint">{{consequence}}</p>
+        <button type="submit">{{verb}}</button> <a href="/console/products/{{idPath}}">Cancel</a>
+        </form>
 
         """
 

@@ -297,6 +297,46 @@ final class ConsoleTests: XCTestCase {
         }
     }
 
+    func testProductDisableEnableAndDeleteAfterConfirmation() async throws {
+        let hub = try await startHub()
+        defer { Task { await hub.stopAndRemove() } }
+        let created = try await hub.api.call("CreateProduct", [("ProductName", .string("lamps")), ("ProductProperties", .object(["EncryptionType": .string("2")]))])
+        let id = try XCTUnwrap(created["ProductId"]?.stringValue)
+        let browser = try await signedIn(hub)
+        let token = try await browser.csrf()
+        // The confirmation page changes nothing by itself; its form does.
+        let confirm = try await browser.get("/console/products/\(id)/confirm?do=disable")
+        XCTAssertEqual(confirm.status, 200)
+        XCTAssertTrue(confirm.body.contains(#"action="/console/products/\#(id)/disable""#), confirm.body)
+        var forbidden = try await hub.hub.registry.product(id).forbidden
+        XCTAssertFalse(forbidden)
+        let disabled = try await browser.post("/console/products/\(id)/disable", [("_csrf", token)]).status
+        XCTAssertEqual(disabled, 303)
+        forbidden = try await hub.hub.registry.product(id).forbidden
+        XCTAssertTrue(forbidden)
+        let details = try await browser.get("/console/products/\(id)").body
+        XCTAssertTrue(details.contains("confirm?do=enable"))
+        let enabled = try await browser.post("/console/products/\(id)/enable", [("_csrf", token)]).status
+        XCTAssertEqual(enabled, 303)
+        forbidden = try await hub.hub.registry.product(id).forbidden
+        XCTAssertFalse(forbidden)
+
+        // The API's rule: a product with devices cannot be deleted; the page says so and nothing changes.
+        _ = try await hub.api.call("CreateDevice", [("ProductId", .string(id)), ("DeviceName", .string("lamp-1"))])
+        let refused = try await browser.post("/console/products/\(id)/delete", [("_csrf", token)])
+        XCTAssertEqual(refused.status, 400, refused.body)
+        XCTAssertTrue(refused.body.contains(#"class="error""#))
+        _ = try await hub.hub.registry.product(id)
+        _ = try await hub.api.call("DeleteDevice", [("ProductId", .string(id)), ("DeviceName", .string("lamp-1"))])
+        let deleted = try await browser.post("/console/products/\(id)/delete", [("_csrf", token)])
+        XCTAssertEqual(deleted.status, 200, deleted.body)
+        XCTAssertTrue(deleted.body.contains("Product \(id) deleted."))
+        let count = await hub.hub.registry.products(offset: 0, limit: 10).total
+        XCTAssertEqual(count, 0)
+        let actions = try await hub.hub.operatorStore.operatorAudit(offset: 0, limit: 10).entries.map(\.action)
+        XCTAssertEqual(Array(actions.prefix(4)), ["DeleteProduct", "DeleteProduct", "SetProductsForbiddenStatus", "SetProductsForbiddenStatus"])
+    }
+
     func testUserAndDeviceSuppliedTextIsEscaped() async throws {
         let hub = try await startHub()
         defer { Task { await hub.stopAndRemove() } }
