@@ -66,10 +66,27 @@ extension Console {
                 for (key, field) in [("psk", "DevicePsk"), ("certificate", "DeviceCert"), ("privateKey", "DevicePrivateKey")] {
                     if let value = answer[field]?.stringValue, !value.isEmpty { data[key] = value }
                 }
+                let file = Self.deviceInfoFile(productId: id, deviceName: name, answer: answer)
+                data["deviceInfoBase64"] = Data(file.utf8).base64EncodedString()
                 return pages.render("device-created", title: "Device added", data: data, visit: visit, status: .created)
             case .failure(let failure):
                 return await devicesPage(visit, productId: id, offset: 0, form: ["name": name], error: failure.message, status: Self.status(of: failure))
             }
         }
+    }
+
+    /// The credential as the `device_info.json` Tencent's device SDKs (and `iothub-device`) read: `KEY` with
+    /// `key_deviceinfo.deviceSecret`, or `CERT` with the PEM texts inline in `cert_deviceinfo`.
+    static func deviceInfoFile(productId: String, deviceName: String, answer: JSONValue) -> String {
+        let psk = answer["DevicePsk"]?.stringValue ?? ""
+        var pairs: [(String, JSONValue)] = [("auth_mode", .string(psk.isEmpty ? "CERT" : "KEY")), ("productId", .string(productId)), ("deviceName", .string(deviceName))]
+        if psk.isEmpty {
+            pairs.append(
+                ("cert_deviceinfo", JSONValue([("devCert", answer["DeviceCert"] ?? .string("")), ("devPrivateKey", answer["DevicePrivateKey"] ?? .string(""))]))
+            )
+        } else {
+            pairs.append(("key_deviceinfo", JSONValue([("deviceSecret", JSONValue(psk))])))
+        }
+        return JSONValue(pairs).serializedString() + "\n"
     }
 }

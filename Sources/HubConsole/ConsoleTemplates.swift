@@ -147,6 +147,8 @@ enum ConsoleTemplates {
         {{#certificate}}<dt>Device certificate</dt><dd><pre id="device-cert">{{certificate}}</pre><button type="button" class="copy" data-copy="device-cert">Copy</button></dd>{{/certificate}}
         {{#privateKey}}<dt>Device private key</dt><dd><pre id="device-key">{{privateKey}}</pre><button type="button" class="copy" data-copy="device-key">Copy</button></dd>{{/privateKey}}
         </dl>
+        <p><a class="download" download="device_info.json" href="data:application/json;base64,{{deviceInfoBase64}}">Download device_info.json</a>
+        (the file Tencent's device SDKs and <code>iothub-device</code> read)</p>
         <p><a href="/console/products/{{productIdPath}}/devices">Back to the devices</a></p>
 
         """

@@ -1,7 +1,9 @@
+import DeviceAuth
 import Foundation
 import HubConsole
 import HubServer
 import HubTesting
+import IoTHubDevice
 import JSONCore
 import Registry
 import XCTest
@@ -376,6 +378,35 @@ final class ConsoleTests: XCTestCase {
         let device = try await hub.hub.registry.device(productId: id, name: "bulb-1")
         let psk = try XCTUnwrap(device.psk)
         XCTAssertTrue(added.body.contains(psk))
+        // And as the SDKs' device_info.json, for download.
+        let marker = #"download="device_info.json" href="data:application/json;base64,"#
+        let encoded = try XCTUnwrap(added.body.range(of: marker).map { String(added.body[$0.upperBound...].prefix { $0 != "\"" }) })
+        let file = try JSONSerialization.jsonObject(with: try XCTUnwrap(Data(base64Encoded: encoded))) as? [String: Any]
+        XCTAssertEqual(file?["auth_mode"] as? String, "KEY")
+        XCTAssertEqual(file?["productId"] as? String, id)
+        XCTAssertEqual(file?["deviceName"] as? String, "bulb-1")
+        XCTAssertEqual((file?["key_deviceinfo"] as? [String: Any])?["deviceSecret"] as? String, psk)
+        // The device SDK reads it as the device's identity, for a PSK device and a certificate device.
+        let certProduct = try await hub.api.call("CreateProduct", [("ProductName", .string("cams")), ("ProductProperties", .object(["EncryptionType": .string("1")]))])
+        let certId = try XCTUnwrap(certProduct["ProductId"]?.stringValue)
+        let certPage = try await browser.post("/console/products/\(certId)/devices", [("_csrf", token), ("name", "cam-1")])
+        XCTAssertEqual(certPage.status, 201, certPage.body)
+        for (page, productId, name) in [(added, id, "bulb-1"), (certPage, certId, "cam-1")] {
+            let text = try XCTUnwrap(page.body.range(of: marker).map { String(page.body[$0.upperBound...].prefix { $0 != "\"" }) })
+            let path = NSTemporaryDirectory() + "device_info-\(UUID().uuidString).json"
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try XCTUnwrap(Data(base64Encoded: text)).write(to: URL(fileURLWithPath: path))
+            let identity = try FileIdentityStore(path: path).load()
+            XCTAssertEqual(identity.productId, productId)
+            XCTAssertEqual(identity.deviceName, name)
+            switch identity.credential {
+            case .psk(let key)?: XCTAssertEqual(key, psk)
+            case .certificate(certificatePEM: let certificate, privateKeyPEM: let key)?:
+                XCTAssertTrue(certificate.contains("BEGIN CERTIFICATE"))
+                XCTAssertTrue(key.contains("PRIVATE KEY"))
+            case nil: XCTFail("no credential in the file")
+            }
+        }
         let list = try await browser.get("/console/products/\(id)/devices")
         XCTAssertTrue(list.body.contains(#"<td class="device-name">bulb-1</td>"#), list.body)
         XCTAssertFalse(list.body.contains(psk))
