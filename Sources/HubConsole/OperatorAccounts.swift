@@ -47,6 +47,11 @@ public struct OperatorAccounts: Sendable {
         try await audit("DeleteOperator", name, "")
     }
 
+    /// The operator audit trail, newest first.
+    public func audit(offset: Int, limit: Int) async throws -> (total: Int, entries: [OperatorAuditEntry]) {
+        try await store.operatorAudit(offset: offset, limit: limit)
+    }
+
     /// Sets a new password; the operator's sessions end at their next request.
     public func changePassword(name: String, password: String) async throws {
         try Self.validate(password: password)

@@ -11,8 +11,30 @@ struct ConsoleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "console",
         abstract: "The web console (served by `iothub serve` under /console on the management listener).",
-        subcommands: [User.self]
+        subcommands: [User.self, Audit.self]
     )
+
+    struct Audit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The operator audit trail: every change made in the console (and with `console user`), newest first."
+        )
+        @Option(help: "Rows to skip.") var offset = 0
+        @Option(help: "Rows to show. Default 50.") var limit = 50
+        @OptionGroup var data: DataDirectory
+
+        func run() async throws {
+            let page = try await data.accounts { try await $0.audit(offset: max(offset, 0), limit: max(limit, 0)) }
+            let formatter = ISO8601DateFormatter()
+            let rows = page.entries.map { entry in
+                [
+                    formatter.string(from: Date(timeIntervalSince1970: Double(entry.time) / 1000)), entry.operatorName, entry.action, entry.target,
+                    entry.result, entry.source, entry.detail,
+                ]
+            }
+            Output.table(["TIME", "OPERATOR", "ACTION", "TARGET", "RESULT", "SOURCE", "DETAIL"], rows)
+            print("\(page.entries.count) of \(page.total) row(s)")
+        }
+    }
 
     struct User: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

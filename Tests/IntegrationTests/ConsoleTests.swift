@@ -472,6 +472,10 @@ final class ConsoleTests: XCTestCase {
 
         let status4 = try await HubProcess.runTool("iothub", ["console", "user", "remove", "ops"] + data).status
         XCTAssertEqual(status4, 0)
+        let audit = try await HubProcess.runTool("iothub", ["console", "audit"] + data)
+        XCTAssertEqual(audit.status, 0, audit.stderr)
+        let actions = audit.stdout.split(separator: "\n").dropFirst().compactMap { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().dropFirst().first }
+        XCTAssertEqual(actions.prefix(4), ["DeleteOperator", "SignIn", "ChangeOperatorPassword", "CreateOperator"], audit.stdout)
         let empty = try await HubProcess.runTool("iothub", ["console", "user", "list"] + data)
         XCTAssertFalse(empty.stdout.contains("ops"))
         let status5 = try await HubProcess.runTool("iothub", ["console", "user", "remove", "ops"] + data).status
