@@ -273,6 +273,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "HubCATests", dependencies: ["HubCA"], swiftSettings: swiftSettings),
+        .testTarget(name: "HubConsoleTests", dependencies: ["HubConsole"], swiftSettings: swiftSettings),
         .testTarget(name: "DeviceServicesTests", dependencies: ["DeviceServices", "JSONCore", "DeviceAuth"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BrokerCoreTests",

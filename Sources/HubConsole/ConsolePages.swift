@@ -39,6 +39,11 @@ struct ConsolePages: Sendable {
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
+    /// One template rendered with `data` (no layout).
+    func fragment(_ template: String, _ data: [String: Any]) -> String {
+        library.render(data, withTemplate: template) ?? ""
+    }
+
     /// A whole page: `template` rendered with `data`, inside the layout.
     func render(
         _ template: String, title: String, data: [String: Any], visit: Console.Visit?, status: HTTPResponse.Status = .ok,
@@ -52,12 +57,12 @@ struct ConsolePages: Sendable {
             data["csrf"] = visit.session.csrfToken
             data["canChange"] = visit.canChange
         }
-        let body = library.render(data, withTemplate: template) ?? ""
+        let body = fragment(template, data)
         var page: [String: Any] = ["title": title, "body": body]
         for key in ["signedIn", "operatorName", "role", "csrf"] { page[key] = data[key] }
         if let error { page["error"] = error }
         if let notice { page["notice"] = notice }
-        let html = library.render(page, withTemplate: "layout") ?? ""
+        let html = fragment("layout", page)
         var headers = Self.headers(contentType: "text/html; charset=utf-8")
         headers.append(contentsOf: extraHeaders)
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
