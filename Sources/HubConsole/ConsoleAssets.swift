@@ -38,6 +38,9 @@ enum ConsoleAssets {
         code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }
         form.filter { display: flex; gap: 8px; align-items: end; margin-bottom: 12px; }
         form.filter label { margin: 0; }
+        form.filter { flex-wrap: wrap; }
+        form.filter input, form.filter select { max-width: 200px; }
+        tr.failure td { background: #fff6f5; }
 
         """
 

@@ -15,7 +15,7 @@ struct ConsolePages: Sendable {
         for (name, text) in [
             ("layout", ConsoleTemplates.layout), ("signin", ConsoleTemplates.signIn), ("products", ConsoleTemplates.products),
             ("product", ConsoleTemplates.product), ("devices", ConsoleTemplates.devices), ("device-created", ConsoleTemplates.deviceCreated),
-            ("audit", ConsoleTemplates.audit), ("message", ConsoleTemplates.message), ("confirm", ConsoleTemplates.confirm),
+            ("audit", ConsoleTemplates.audit), ("message", ConsoleTemplates.message), ("confirm", ConsoleTemplates.confirm), ("registrations", ConsoleTemplates.registrations),
         ] {
             try library.register(text, named: name)
         }

@@ -15,7 +15,7 @@ enum ConsoleTemplates {
         <header>
         <a class="brand" href="/console/products">IoTHub</a>
         {{#signedIn}}
-        <nav><a href="/console/products">Products</a> <a href="/console/audit">Operator audit</a></nav>
+        <nav><a href="/console/products">Products</a> <a href="/console/registrations">Registrations</a> <a href="/console/audit">Operator audit</a></nav>
         <div class="who"><span class="operator">{{operatorName}}</span> <span class="role">{{role}}</span>
         <form method="post" action="/console/signout" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit">Sign out</button></form></div>
         {{/signedIn}}
@@ -150,6 +150,30 @@ enum ConsoleTemplates {
         <p><a class="download" download="device_info.json" href="data:application/json;base64,{{deviceInfoBase64}}">Download device_info.json</a>
         (the file Tencent's device SDKs and <code>iothub-device</code> read)</p>
         <p><a href="/console/products/{{productIdPath}}/devices">Back to the devices</a></p>
+
+        """
+
+    /// The registration audit: every attempt, filtered by the query string (a GET form: nothing changes).
+    static let registrations = """
+        <form method="get" class="filter">
+        <label>ProductId <input name="product" value="{{filter.product}}"></label>
+        <label>Device <input name="device" value="{{filter.device}}"></label>
+        <label>Result <select name="result"><option value="">any</option><option value="success" {{#filter.success}}selected{{/filter.success}}>success</option><option value="failure" {{#filter.failure}}selected{{/filter.failure}}>failure</option></select></label>
+        <label>Reason <input name="reason" value="{{filter.reason}}"></label>
+        <label>From (UTC) <input name="from" type="datetime-local" value="{{filter.from}}"></label>
+        <label>To (UTC) <input name="to" type="datetime-local" value="{{filter.to}}"></label>
+        <button type="submit">Filter</button>
+        </form>
+        <table>
+        <thead><tr><th>Time (UTC)</th><th>ProductId</th><th>Device</th><th>Endpoint</th><th>Result</th><th>Reason</th><th>Source</th><th>Count</th></tr></thead>
+        <tbody>
+        {{#attempts}}
+        <tr class="{{result}}"><td>{{time}}</td><td><code>{{productId}}</code></td><td class="attempt-device">{{deviceName}}</td><td>{{endpoint}}</td><td>{{result}}</td><td class="attempt-reason">{{reason}}</td><td>{{source}}</td><td>{{count}}</td></tr>
+        {{/attempts}}
+        {{^attempts}}<tr><td colspan="8" class="empty">No registration attempts match.</td></tr>{{/attempts}}
+        </tbody>
+        </table>
+        <p class="pager">{{total}} attempt(s). {{#previous}}<a href="?offset={{previous}}&amp;{{query}}">Newer</a>{{/previous}} {{#next}}<a href="?offset={{next}}&amp;{{query}}">Older</a>{{/next}}</p>
 
         """
 

@@ -339,6 +339,48 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(Array(actions.prefix(4)), ["DeleteProduct", "DeleteProduct", "SetProductsForbiddenStatus", "SetProductsForbiddenStatus"])
     }
 
+    func testRegistrationAuditPageFiltersAndEscapes() async throws {
+        let hub = try await startHub()
+        defer { Task { await hub.stopAndRemove() } }
+        let created = try await hub.api.call(
+            "CreateProduct", [("ProductName", .string("units")), ("ProductProperties", .object(["EncryptionType": .string("2"), "RegisterType": .int(2), "RegisterLimit": .int(1)]))]
+        )
+        let id = try XCTUnwrap(created["ProductId"]?.stringValue)
+        let secret = try XCTUnwrap(created["ProductProperties"]?["ProductSecret"]?.stringValue)
+        func register(_ name: String, nonce: Int) async throws {
+            let body = RegistrationWire.legacyRequestBody(productId: id, deviceName: name, nonce: nonce, timestamp: Int64(Date().timeIntervalSince1970), productSecret: secret)
+            _ = try await RawHTTP.exchange(
+                port: hub.httpPort,
+                request: RawHTTP.request(path: "/register/dev", headers: [("Host", "h"), ("Content-Type", "application/x-www-form-urlencoded")], body: Array(body.utf8))
+            )
+        }
+        try await register("SN-1", nonce: 1)
+        try await register("SN-2", nonce: 2)
+        // A name a device made up, with markup in it: refused as invalid, and audited as sent.
+        let xss = "<script>alert(1)</script>"
+        let forged = #"{"deviceName":"\#(xss)","nonce":1,"productId":"\#(id)","timestamp":1,"signature":"x"}"#
+        _ = try await RawHTTP.exchange(port: hub.httpPort, request: RawHTTP.request(path: "/register/dev", headers: [("Host", "h")], body: Array(forged.utf8)))
+
+        let browser = try await signedIn(hub)
+        let all = try await browser.get("/console/registrations?product=\(id)")
+        XCTAssertEqual(all.status, 200)
+        XCTAssertTrue(all.body.contains(#"<td class="attempt-device">SN-1</td>"#), all.body)
+        XCTAssertTrue(all.body.contains(#"<td class="attempt-device">SN-2</td>"#))
+        XCTAssertFalse(all.body.contains(xss))
+        let refused = try await browser.get("/console/registrations?product=\(id)&result=failure")
+        XCTAssertFalse(refused.body.contains(#"<td class="attempt-device">SN-1</td>"#), "the filter reaches the action")
+        XCTAssertTrue(refused.body.contains(#"<td class="attempt-device">SN-2</td>"#), refused.body)
+        let attempts = try await hub.hub.registry.auditLog(AuditQuery(productId: id, deviceName: "SN-2", limit: 1)).attempts
+        let limitReason = try XCTUnwrap(attempts.first?.reason)
+        XCTAssertTrue(refused.body.contains(#"<td class="attempt-reason">\#(limitReason)</td>"#), refused.body)
+        let invalid = try await browser.get("/console/registrations?reason=invalid_request")
+        XCTAssertTrue(invalid.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), invalid.body)
+        XCTAssertFalse(invalid.body.contains(xss))
+        let badTime = try await browser.get("/console/registrations?from=yesterday")
+        XCTAssertEqual(badTime.status, 400)
+        XCTAssertTrue(badTime.body.contains("Times are written as"), badTime.body)
+    }
+
     func testUserAndDeviceSuppliedTextIsEscaped() async throws {
         let hub = try await startHub()
         defer { Task { await hub.stopAndRemove() } }
