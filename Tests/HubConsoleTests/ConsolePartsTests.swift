@@ -96,6 +96,7 @@ final class ConsolePartsTests: XCTestCase {
         let templates = [
             ConsoleTemplates.layout, ConsoleTemplates.signIn, ConsoleTemplates.products, ConsoleTemplates.product, ConsoleTemplates.devices,
             ConsoleTemplates.deviceCreated, ConsoleTemplates.audit, ConsoleTemplates.message, ConsoleTemplates.confirm,
+            ConsoleTemplates.registrations,
         ]
         let raw = templates.flatMap { $0.components(separatedBy: "{{{").dropFirst().map { String($0.prefix { $0 != "}" }) } }
         XCTAssertEqual(raw, ["body"])
