@@ -35,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // MARK: pure leaf modules (no I/O)
@@ -154,10 +156,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The operator web console (`/console` on the management listener): server-rendered pages over the
+        // management actions, operators with bcrypt passwords, sessions, CSRF tokens, the operator audit.
+        .target(
+            name: "HubConsole",
+            dependencies: [
+                "HubHTTP", "Registry", "JSONCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "HubServer",
             dependencies: [
-                "HubHTTP", "Registry", "RegistrySQLite", "BrokerSQLite", "HubCA", "CloudAPI", "JSONCore", "MQTTServer", "BrokerCore", "DeviceAuth", "MQTTCore", "DeviceServices",
+                "HubHTTP", "HubConsole", "Registry", "RegistrySQLite", "BrokerSQLite", "HubCA", "CloudAPI", "JSONCore", "MQTTServer", "BrokerCore", "DeviceAuth", "MQTTCore", "DeviceServices",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -189,7 +207,7 @@ let package = Package(
         .executableTarget(
             name: "iothub",
             dependencies: [
-                "HubServer", "CloudAPI", "JSONCore", "DeviceAuth",
+                "HubServer", "HubConsole", "Registry", "CloudAPI", "JSONCore", "DeviceAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -255,6 +273,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "HubCATests", dependencies: ["HubCA"], swiftSettings: swiftSettings),
+        .testTarget(name: "HubConsoleTests", dependencies: ["HubConsole"], swiftSettings: swiftSettings),
         .testTarget(name: "DeviceServicesTests", dependencies: ["DeviceServices", "JSONCore", "DeviceAuth"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BrokerCoreTests",
@@ -273,7 +292,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "HubTesting", "HubServer", "CloudAPI", "JSONCore", "DeviceAuth", "IoTHubDevice", "Registry", "RegistrySQLite", "HubCA", "MQTTCore",
+                "HubTesting", "HubServer", "HubConsole", "CloudAPI", "JSONCore", "DeviceAuth", "IoTHubDevice", "Registry", "RegistrySQLite", "HubCA", "MQTTCore",
                 "MQTTServer", "BrokerCore", "BrokerSQLite",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,6 +1,7 @@
 import Foundation
 public import HubCA
 import BrokerCore
+import HubConsole
 import HubHTTP
 import MQTTCore
 import MQTTServer
@@ -42,6 +43,8 @@ public final class Hub: Sendable {
     let deviceLogs: any DeviceLogStore
     /// Resource management records (the registry file's resource tables).
     let resourceStore: any ResourceStore
+    /// Console operators and the operator audit trail (the registry file's console tables).
+    public let operatorStore: any OperatorStore
     private let brokerState: Mutex<BrokerState?>
 
     struct BrokerState: Sendable {
@@ -51,12 +54,13 @@ public final class Hub: Sendable {
 
     private init(
         configuration: HubConfiguration, registry: RegistryEngine, ca: HubCA, credentials: ManagementCredentials, metrics: PrometheusCollectorRegistry?,
-        webhooks: WebhookService, abuse: AbuseGuard, deviceLogs: any DeviceLogStore, resourceStore: any ResourceStore, brokerStore: SQLiteBrokerStore?, brokerState: BrokerState?,
+        webhooks: WebhookService, abuse: AbuseGuard, deviceLogs: any DeviceLogStore, resourceStore: any ResourceStore, operatorStore: any OperatorStore, brokerStore: SQLiteBrokerStore?, brokerState: BrokerState?,
         logger: Logger
     ) {
         self.brokerStore = brokerStore
         self.deviceLogs = deviceLogs
         self.resourceStore = resourceStore
+        self.operatorStore = operatorStore
         self.brokerState = Mutex(brokerState)
         self.abuse = abuse
         self.webhooks = webhooks
@@ -143,7 +147,7 @@ public final class Hub: Sendable {
         }
         return Hub(
             configuration: configuration, registry: registry, ca: ca, credentials: credentials, metrics: metrics, webhooks: webhooks, abuse: abuse,
-            deviceLogs: store, resourceStore: store, brokerStore: brokerStore, brokerState: brokerState, logger: logger
+            deviceLogs: store, resourceStore: store, operatorStore: store, brokerStore: brokerStore, brokerState: brokerState, logger: logger
         )
     }
 
@@ -235,6 +239,12 @@ public final class Hub: Sendable {
                 headers[.contentType] = "text/plain; version=0.0.4"
                 return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
             }
+        }
+        if configuration.console.enabled {
+            try Console(
+                perform: { [api] action, parameters in await api.perform(action, parameters) }, store: operatorStore,
+                configuration: configuration.console, logger: logger
+            ).addRoutes(to: apiRouter)
         }
         services.append(
             Application(

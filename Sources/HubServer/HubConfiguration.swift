@@ -1,4 +1,5 @@
 public import Logging
+public import HubConsole
 public import HubHTTP
 public import MQTTServer
 public import Registry
@@ -148,6 +149,8 @@ public struct HubConfiguration: Sendable, Equatable {
     public var auditAggregateWindow = 10
     /// Refused registrations of one source and reason written as rows of their own per window. Default 5.
     public var auditAggregateAfter = 5
+    /// The web console (`console-*` settings; see `ConsoleConfiguration` for the defaults).
+    public var console = ConsoleConfiguration()
     /// Log level: trace, debug, info, notice, warning, error, critical. Default info.
     public var logLevel: Logger.Level = .info
 

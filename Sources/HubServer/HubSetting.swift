@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import HubConsole
 import HubHTTP
 import MQTTServer
 import Registry
@@ -62,6 +63,45 @@ public struct HubSetting: Sendable {
             "Seconds a graceful shutdown (SIGTERM) may take before what still runs is cancelled. Default 15"
         ) {
             $0.shutdownGrace = try positive($1)
+        },
+        HubSetting("console", "IOTHUB_CONSOLE", "console", "true: serve the web console under /console on the management listener. Default true") {
+            $0.console.enabled = try bool($1)
+        },
+        HubSetting(
+            "console-session-idle", "IOTHUB_CONSOLE_SESSION_IDLE", "consoleSessionIdle",
+            "Seconds a console session may stay unused before it ends. Default 1800"
+        ) {
+            $0.console.sessionIdleSeconds = try positive($1)
+        },
+        HubSetting(
+            "console-max-sessions", "IOTHUB_CONSOLE_MAX_SESSIONS", "consoleMaxSessions",
+            "Console sessions held at once; beyond, the least recently used one ends. Default 1000"
+        ) {
+            $0.console.maxSessions = try positive($1)
+        },
+        HubSetting(
+            "console-signin-failures-per-user", "IOTHUB_CONSOLE_SIGNIN_FAILURES_PER_USER", "consoleSigninFailuresPerUser",
+            "Failed console sign-ins of one operator name within --console-lockout that lock the name; 0 = no limit. Default 5"
+        ) {
+            $0.console.maxFailuresPerUser = try nonNegative($1)
+        },
+        HubSetting(
+            "console-signin-failures-per-source", "IOTHUB_CONSOLE_SIGNIN_FAILURES_PER_SOURCE", "consoleSigninFailuresPerSource",
+            "Failed console sign-ins from one address within --console-lockout that lock the address; 0 = no limit. Default 20"
+        ) {
+            $0.console.maxFailuresPerSource = try nonNegative($1)
+        },
+        HubSetting(
+            "console-lockout", "IOTHUB_CONSOLE_LOCKOUT", "consoleLockout",
+            "Seconds of the console's sign-in failure window, from its first failure; a locked name or address stays locked until it ends. Default 900"
+        ) {
+            $0.console.lockoutSeconds = try positive($1)
+        },
+        HubSetting(
+            "console-secure-cookie", "IOTHUB_CONSOLE_SECURE_COOKIE", "consoleSecureCookie",
+            "true: mark the console's session cookie Secure (the console is reached over HTTPS, e.g. through a TLS-terminating proxy). Default false"
+        ) {
+            $0.console.secureCookie = try bool($1)
         },
         HubSetting("max-body-size", "IOTHUB_MAX_BODY_SIZE", "maxBodySize", "Largest device HTTP request body in bytes. Default 16384") {
             guard let size = Int($1), size > 0 else { throw HubConfigurationError("max-body-size must be a positive integer") }

@@ -82,6 +82,14 @@ enum SQLiteMigrations {
             """,
             "CREATE INDEX device_resources_time ON device_resources (updated_ms)",
         ],
+        // 9: web console operators (bcrypt password hashes) and the operator audit trail (who changed what).
+        [
+            "CREATE TABLE console_operators (name TEXT PRIMARY KEY, data TEXT NOT NULL)",
+            """
+            CREATE TABLE operator_audit (id INTEGER PRIMARY KEY AUTOINCREMENT, time_ms INTEGER NOT NULL, operator TEXT NOT NULL,
+                action TEXT NOT NULL, target TEXT NOT NULL, result TEXT NOT NULL, detail TEXT NOT NULL, source TEXT NOT NULL)
+            """,
+        ],
     ]
 
     static func migrate(_ db: SQLiteConnection, logger: Logger) async throws {

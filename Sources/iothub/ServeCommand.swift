@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HubConsole
 import HubServer
 import Logging
 import Metrics
@@ -85,6 +86,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("audit-aggregate-window"), help: help("audit-aggregate-window")) var auditAggregateWindow: String?
     @Option(name: .customLong("audit-aggregate-after"), help: help("audit-aggregate-after")) var auditAggregateAfter: String?
     @Option(name: .customLong("abuse-exempt"), help: help("abuse-exempt")) var abuseExempt: String?
+    @Option(name: .customLong("console"), help: help("console")) var console: String?
+    @Option(name: .customLong("console-session-idle"), help: help("console-session-idle")) var consoleSessionIdle: String?
+    @Option(name: .customLong("console-max-sessions"), help: help("console-max-sessions")) var consoleMaxSessions: String?
+    @Option(name: .customLong("console-signin-failures-per-user"), help: help("console-signin-failures-per-user")) var consoleSigninFailuresPerUser: String?
+    @Option(name: .customLong("console-signin-failures-per-source"), help: help("console-signin-failures-per-source")) var consoleSigninFailuresPerSource: String?
+    @Option(name: .customLong("console-lockout"), help: help("console-lockout")) var consoleLockout: String?
+    @Option(name: .customLong("console-secure-cookie"), help: help("console-secure-cookie")) var consoleSecureCookie: String?
     @Option(name: .customLong("log-level"), help: help("log-level")) var logLevel: String?
 
     static func help(_ flag: String) -> ArgumentHelp {
@@ -113,6 +121,9 @@ struct ServeCommand: AsyncParsableCommand {
             ("mqtt-max-pending-connections", mqttMaxPendingConnections), ("mqtt-pre-connect-bytes", mqttPreConnectBytes),
             ("mqtt-output-watermark", mqttOutputWatermark), ("mqtt-output-budget", mqttOutputBudget),
             ("mqtt-output-stall-timeout", mqttOutputStallTimeout),
+            ("console", console), ("console-session-idle", consoleSessionIdle), ("console-max-sessions", consoleMaxSessions),
+            ("console-signin-failures-per-user", consoleSigninFailuresPerUser), ("console-signin-failures-per-source", consoleSigninFailuresPerSource),
+            ("console-lockout", consoleLockout), ("console-secure-cookie", consoleSecureCookie),
             ("log-level", logLevel),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })
@@ -159,6 +170,7 @@ struct ServeCommand: AsyncParsableCommand {
             if configuration.wsPort != nil { mqtt.append("WebSocket \(await ports.port(.websocket))") }
             say(
                 "IoTHub ready: device HTTP on port \(http), management API on \(api):\(apiPort), \(mqtt.joined(separator: ", ")), data in \(configuration.dataDirectory)"
+                    + (configuration.console.enabled ? ", web console on http://\(api):\(apiPort)/console" : "")
             )
         }
         try await hub.run()

@@ -75,7 +75,7 @@ enum ExternalTools {
     /// threads of its own: on Linux the Swift concurrency pool runs on Dispatch's global queues, whose
     /// width is the number of cores, so blocking Dispatch workers here would starve the in-process hub.
     static func run(
-        _ executable: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Double = 60
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Double = 60, input: String? = nil
     ) async throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -88,8 +88,13 @@ enum ExternalTools {
         let stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
+        let stdin = input.map { _ in Pipe() }
+        process.standardInput = stdin ?? FileHandle.nullDevice
         try process.run()
+        if let stdin, let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+        }
         let outReader = PipeReader(stdout.fileHandleForReading)
         let errReader = PipeReader(stderr.fileHandleForReading)
         let box = UncheckedProcess(process: process)

@@ -76,11 +76,11 @@ extension HubProcess {
     /// Runs one of the package's executables (built next to the tests) to its end, with `environment` added
     /// to this process's, through ``ExternalTools/run(_:_:environment:timeout:)`` (pipes read on threads of
     /// their own, a safety timeout).
-    static func runTool(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> ExternalTools.Result {
+    static func runTool(_ tool: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil) async throws -> ExternalTools.Result {
         let url = try executable().deletingLastPathComponent().appendingPathComponent(tool)
         var merged = ProcessInfo.processInfo.environment
         merged.merge(environment) { $1 }
-        return try await ExternalTools.run(url.path, arguments, environment: merged, timeout: 180)
+        return try await ExternalTools.run(url.path, arguments, environment: merged, timeout: 180, input: input)
     }
 }
 

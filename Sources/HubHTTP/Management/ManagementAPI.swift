@@ -2,7 +2,7 @@ import CloudAPI
 import Foundation
 import HTTPTypes
 public import Hummingbird
-import JSONCore
+public import JSONCore
 public import Logging
 import Metrics
 public import Registry
@@ -131,6 +131,24 @@ public struct ManagementAPI: Sendable {
         Counter(label: "iothub_api_requests_total", dimensions: [("action", decoded.action), ("result", "ok")]).increment()
         logger.debug("management action", metadata: ["hub.action": "\(decoded.action)", "hub.request_id": "\(requestId)"])
         return APIResponse.success(fields, requestId: requestId)
+    }
+
+    /// Runs one action in process, without a signature: what the web console calls, so that a page and an
+    /// API request go through the same handler and the same rules. `parameters` is a JSON object under the
+    /// internal (2021-04-08) names; the answer is the action's fields as an object, or its error.
+    public func perform(_ action: String, _ parameters: JSONValue) async -> Result<JSONValue, ManagementError> {
+        guard let handler = ManagementActions.handlers[action] else {
+            return .failure(ManagementError("UnsupportedOperation", "The action \(action) is not implemented by this hub."))
+        }
+        do {
+            let fields = try await handler(actions, Self.parameters(parameters), .v20210408)
+            return .success(Self.json(.object(fields)))
+        } catch let error as ManagementError {
+            return .failure(error)
+        } catch {
+            logger.error("management action crashed", metadata: ["hub.action": "\(action)", "error": "\(error)"])
+            return .failure(ManagementError("InternalError", "internal error"))
+        }
     }
 
     private func run(_ request: APIRequest) async -> Result<ManagementActions.Fields, APIError> {

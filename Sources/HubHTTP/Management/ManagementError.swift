@@ -1,10 +1,11 @@
 import Logging
 import Registry
 
-/// An error answered in the API 3.0 envelope: a Tencent error code and a message.
-struct ManagementError: Error, Sendable, Equatable {
-    var code: String
-    var message: String
+/// An error answered in the API 3.0 envelope: a Tencent error code and a message. Public for the callers
+/// that run actions in process (`ManagementAPI.perform`, the web console), which show it to a person.
+public struct ManagementError: Error, Sendable, Equatable {
+    public var code: String
+    public var message: String
 
     init(_ code: String, _ message: String) {
         self.code = code

@@ -1,0 +1,166 @@
+import Foundation
+public import HubHTTP
+public import Hummingbird
+public import JSONCore
+public import Logging
+public import Registry
+
+/// The operator web console under `/console` on the management listener: server-rendered pages that call
+/// the management actions in process (the same handlers and rules as the API), for signed-in operators.
+public struct Console: Sendable {
+    /// Runs one management action (`ManagementAPI.perform`).
+    public typealias Perform = @Sendable (String, JSONValue) async -> Result<JSONValue, ManagementError>
+
+    static let cookieName = "iothub_console"
+    static let csrfField = "_csrf"
+    static let maxFormBytes = 64 * 1024
+
+    let perform: Perform
+    let store: any OperatorStore
+    let configuration: ConsoleConfiguration
+    let sessions: ConsoleSessions
+    let throttle: SignInThrottle
+    let pages: ConsolePages
+    let logger: Logger
+
+    public init(perform: @escaping Perform, store: any OperatorStore, configuration: ConsoleConfiguration, logger: Logger) throws {
+        self.perform = perform
+        self.store = store
+        self.configuration = configuration
+        self.sessions = ConsoleSessions(idleSeconds: configuration.sessionIdleSeconds, capacity: configuration.maxSessions)
+        self.throttle = SignInThrottle(
+            maxPerUser: configuration.maxFailuresPerUser, maxPerSource: configuration.maxFailuresPerSource, windowSeconds: configuration.lockoutSeconds
+        )
+        self.pages = try ConsolePages()
+        self.logger = logger
+    }
+
+    /// Sessions held now.
+    public var sessionCount: Int { sessions.count }
+
+    public func addRoutes(to router: Router<HubRequestContext>) {
+        router.get("/console") { request, context in await self.home(request, context) }
+        router.get("/console/assets/console.css") { _, _ in ConsolePages.asset(ConsoleAssets.css, type: "text/css; charset=utf-8") }
+        router.get("/console/assets/console.js") { _, _ in ConsolePages.asset(ConsoleAssets.javaScript, type: "text/javascript; charset=utf-8") }
+        router.get("/console/signin") { request, context in await self.signInPage(request, context) }
+        router.post("/console/signin") { request, context in await self.signIn(request, context) }
+        router.post("/console/signout") { request, context in await self.signOut(request, context) }
+        router.get("/console/products") { request, context in await self.productsPage(request, context) }
+        router.post("/console/products") { request, context in await self.createProduct(request, context) }
+        router.get("/console/products/:product") { request, context in await self.productPage(request, context) }
+        router.post("/console/products/:product/registration") { request, context in await self.updateRegistration(request, context) }
+        router.get("/console/products/:product/confirm") { request, context in await self.confirmPage(request, context) }
+        router.post("/console/products/:product/enable") { request, context in await self.setProductForbidden(request, context, false) }
+        router.post("/console/products/:product/disable") { request, context in await self.setProductForbidden(request, context, true) }
+        router.post("/console/products/:product/delete") { request, context in await self.deleteProduct(request, context) }
+        router.get("/console/products/:product/devices") { request, context in await self.devicesPage(request, context) }
+        router.post("/console/products/:product/devices") { request, context in await self.createDevice(request, context) }
+        router.get("/console/registrations") { request, context in await self.registrationsPage(request, context) }
+        router.get("/console/audit") { request, context in await self.auditPage(request, context) }
+    }
+
+    func home(_ request: Request, _ context: HubRequestContext) async -> Response {
+        await visit(request, context) == nil ? .redirect(to: "/console/signin") : .redirect(to: "/console/products")
+    }
+
+    // MARK: who is asking
+
+    /// A signed-in operator's request.
+    struct Visit: Sendable {
+        let session: ConsoleSessions.Session
+        let account: ConsoleOperator
+        let source: String
+
+        var canChange: Bool { account.role == .admin }
+    }
+
+    /// The peer's address without the port (what sign-in limits and the audit key on).
+    static func sourceAddress(_ context: HubRequestContext) -> String {
+        context.remoteAddress?.ipAddress ?? "unknown"
+    }
+
+    static func sessionId(_ request: Request) -> String? {
+        request.cookies[cookieName]?.value
+    }
+
+    /// The request's live session and its operator, re-read from the store: a removed operator, or one
+    /// whose password changed after the sign-in, is signed out.
+    func visit(_ request: Request, _ context: HubRequestContext) async -> Visit? {
+        guard let id = Self.sessionId(request), let session = sessions.touch(id) else { return nil }
+        let account: ConsoleOperator?
+        do {
+            account = try await store.operatorAccount(named: session.operatorName)
+        } catch {
+            logger.error("console: operator store failed", metadata: ["error": "\(error)"])
+            return nil
+        }
+        guard let account, account.passwordChanged <= session.signedInMillis else {
+            sessions.end(id)
+            return nil
+        }
+        return Visit(session: session, account: account, source: Self.sourceAddress(context))
+    }
+
+    /// A page for a signed-in operator, or the redirect to the sign-in page.
+    func viewing(_ request: Request, _ context: HubRequestContext, _ body: (Visit) async -> Response) async -> Response {
+        guard let visit = await visit(request, context) else { return .redirect(to: "/console/signin") }
+        return await body(visit)
+    }
+
+    /// A state-changing request: signed in, the form's CSRF token matches the session's, the operator is
+    /// an admin (a viewer may only sign out). Anything else is refused with 403 before the action runs.
+    func changing(_ request: Request, _ context: HubRequestContext, _ body: (Visit, FormBody) async -> Response) async -> Response {
+        guard let visit = await visit(request, context) else {
+            return pages.message(status: .forbidden, title: "Signed out", message: "Your session has ended. Sign in again.", back: "/console/signin", visit: nil)
+        }
+        guard let form = await Self.form(request) else {
+            return pages.message(status: .contentTooLarge, title: "Too large", message: "The form is larger than the console accepts.", back: nil, visit: visit)
+        }
+        guard let token = form[Self.csrfField], ConstantTime.equal(token, visit.session.csrfToken) else {
+            logger.notice("console: request without a valid CSRF token refused", metadata: ["hub.operator": "\(visit.account.name)", "hub.source": "\(visit.source)"])
+            return pages.message(status: .forbidden, title: "Refused", message: "The form's security token is missing or wrong. Reload the page and try again.", back: nil, visit: visit)
+        }
+        guard visit.canChange || request.uri.path == "/console/signout" else {
+            return pages.message(status: .forbidden, title: "Not allowed", message: "A viewer can see everything and change nothing.", back: nil, visit: visit)
+        }
+        return await body(visit, form)
+    }
+
+    static func form(_ request: Request) async -> FormBody? {
+        var request = request
+        guard let buffer = try? await request.collectBody(upTo: maxFormBytes) else { return nil }
+        return FormBody(Array(buffer.readableBytesView))
+    }
+
+    // MARK: calling the management actions
+
+    /// Runs a changing action and records it in the operator audit trail, whatever its outcome.
+    func change(_ visit: Visit, _ action: String, _ parameters: JSONValue, target: String, detail: String) async -> Result<JSONValue, ManagementError> {
+        let result = await perform(action, parameters)
+        let outcome: String
+        switch result {
+        case .success: outcome = "ok"
+        case .failure(let error): outcome = error.code
+        }
+        await record(visit.account.name, action, target: target, result: outcome, detail: detail, source: visit.source)
+        return result
+    }
+
+    func record(_ operatorName: String, _ action: String, target: String, result: String, detail: String, source: String) async {
+        let entry = OperatorAuditEntry(
+            time: Int64(Date().timeIntervalSince1970 * 1000), operatorName: operatorName, action: action, target: target, result: result, detail: detail, source: source
+        )
+        do {
+            try await store.appendOperatorAudit(entry)
+        } catch {
+            logger.error("console: operator audit not written", metadata: ["hub.action": "\(action)", "hub.operator": "\(operatorName)", "error": "\(error)"])
+        }
+    }
+
+    /// The HTTP status a page shows an action's error with.
+    static func status(of error: ManagementError) -> HTTPResponse.Status {
+        if error.code.hasPrefix("ResourceNotFound") { return .notFound }
+        if error.code == "InternalError" { return .internalServerError }
+        return .badRequest
+    }
+}

@@ -1,0 +1,13 @@
+/// Where console operators and the operator audit trail are kept (the registry's SQLite file).
+public protocol OperatorStore: Sendable {
+    /// Every operator, by name.
+    func operators() async throws -> [ConsoleOperator]
+    func operatorAccount(named name: String) async throws -> ConsoleOperator?
+    /// Inserts or replaces the operator `account.name`.
+    func saveOperator(_ account: ConsoleOperator) async throws
+    /// Returns false when there was no such operator.
+    func deleteOperator(named name: String) async throws -> Bool
+    func appendOperatorAudit(_ entry: OperatorAuditEntry) async throws
+    /// Newest first; `total` counts every row.
+    func operatorAudit(offset: Int, limit: Int) async throws -> (total: Int, entries: [OperatorAuditEntry])
+}

@@ -1,0 +1,62 @@
+import Foundation
+public import Registry
+import SQLiteNIO
+
+/// Console operators (`console_operators`, one JSON document per name) and the operator audit trail
+/// (`operator_audit`, a real table, newest first by id). On the reader connection, for the reason given on
+/// the bans (the writer holds its group-commit transaction across suspension points).
+extension SQLiteRegistryStore: OperatorStore {
+    public func operators() async throws -> [ConsoleOperator] {
+        let decoder = JSONDecoder()
+        return try await reader.query("SELECT data FROM console_operators ORDER BY name", []).compactMap { row in
+            guard let data = row.column("data")?.string else { return nil }
+            return try decoder.decode(ConsoleOperator.self, from: Data(data.utf8))
+        }
+    }
+
+    public func operatorAccount(named name: String) async throws -> ConsoleOperator? {
+        let rows = try await reader.query("SELECT data FROM console_operators WHERE name = ?", [.text(name)])
+        guard let data = rows.first?.column("data")?.string else { return nil }
+        return try JSONDecoder().decode(ConsoleOperator.self, from: Data(data.utf8))
+    }
+
+    public func saveOperator(_ account: ConsoleOperator) async throws {
+        let data = String(decoding: try JSONEncoder().encode(account), as: UTF8.self)
+        _ = try await reader.query(
+            "INSERT INTO console_operators (name, data) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET data = excluded.data",
+            [.text(account.name), .text(data)]
+        )
+    }
+
+    public func deleteOperator(named name: String) async throws -> Bool {
+        _ = try await reader.query("DELETE FROM console_operators WHERE name = ?", [.text(name)])
+        return (try await reader.query("SELECT changes() AS n", []).first?.column("n")?.integer ?? 0) > 0
+    }
+
+    public func appendOperatorAudit(_ entry: OperatorAuditEntry) async throws {
+        _ = try await reader.query(
+            "INSERT INTO operator_audit (time_ms, operator, action, target, result, detail, source) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                .integer(Int(entry.time)), .text(entry.operatorName), .text(entry.action), .text(entry.target), .text(entry.result),
+                .text(entry.detail), .text(entry.source),
+            ]
+        )
+    }
+
+    public func operatorAudit(offset: Int, limit: Int) async throws -> (total: Int, entries: [OperatorAuditEntry]) {
+        let total = try await reader.query("SELECT COUNT(*) AS n FROM operator_audit", []).first?.column("n")?.integer ?? 0
+        let rows = try await reader.query(
+            "SELECT id, time_ms, operator, action, target, result, detail, source FROM operator_audit ORDER BY id DESC LIMIT ? OFFSET ?",
+            [.integer(max(limit, 0)), .integer(max(offset, 0))]
+        )
+        let entries = rows.map { row in
+            OperatorAuditEntry(
+                id: Int64(row.column("id")?.integer ?? 0), time: Int64(row.column("time_ms")?.integer ?? 0),
+                operatorName: row.column("operator")?.string ?? "", action: row.column("action")?.string ?? "",
+                target: row.column("target")?.string ?? "", result: row.column("result")?.string ?? "",
+                detail: row.column("detail")?.string ?? "", source: row.column("source")?.string ?? ""
+            )
+        }
+        return (total, entries)
+    }
+}
