@@ -1,3 +1,4 @@
+import DeviceAuth
 import Foundation
 public import HubHTTP
 public import Hummingbird
@@ -116,7 +117,7 @@ public struct Console: Sendable {
         guard let form = await Self.form(request) else {
             return pages.message(status: .contentTooLarge, title: "Too large", message: "The form is larger than the console accepts.", back: nil, visit: visit)
         }
-        guard let token = form[Self.csrfField], ConstantTime.equal(token, visit.session.csrfToken) else {
+        guard let token = form[Self.csrfField], ConstantTime.equals(token, visit.session.csrfToken) else {
             logger.notice("console: request without a valid CSRF token refused", metadata: ["hub.operator": "\(visit.account.name)", "hub.source": "\(visit.source)"])
             return pages.message(status: .forbidden, title: "Refused", message: "The form's security token is missing or wrong. Reload the page and try again.", back: nil, visit: visit)
         }

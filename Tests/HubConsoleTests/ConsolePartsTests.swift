@@ -35,14 +35,6 @@ final class ConsolePartsTests: XCTestCase {
         XCTAssertEqual(RandomToken.base64URL([0xFB, 0xFF]), "-_8")
     }
 
-    func testConstantTimeEquality() {
-        XCTAssertTrue(ConstantTime.equal("abc", "abc"))
-        XCTAssertFalse(ConstantTime.equal("abc", "abd"))
-        XCTAssertFalse(ConstantTime.equal("abc", "abcd"))
-        XCTAssertFalse(ConstantTime.equal("", "a"))
-        XCTAssertTrue(ConstantTime.equal("", ""))
-    }
-
     func testSessionsEndWhenIdleAndTheTableIsBounded() {
         let clock = TestClock()
         let sessions = ConsoleSessions(idleSeconds: 60, capacity: 3, now: clock.now)
