@@ -307,6 +307,40 @@ final class GatewayTests: XCTestCase {
         )
     }
 
+    /// Pushes go to a connected gateway only: one whose persistent session is offline does not find a queued
+    /// `change` when it returns.
+    func testPushesAreNotQueuedForAnOfflineGateway() async throws {
+        let username = DeviceUsername.make(productId: gatewayProduct, deviceName: "gw1", sdkAppId: "21010406", connId: "abcde", expiry: .never)
+        let password = try MQTTPassword.make(username: username, devicePSK: psks["gw1"]!, method: .hmacSHA1)
+        func connectPersistent() async throws -> (TestMQTTClient, MQTTConnAck?) {
+            try await TestMQTTClient.connect(port: await hub.port(.mqtt), MQTTConnect(
+                protocolName: "MQTT", protocolLevel: 4, cleanSession: false, keepAlive: 60, clientId: gatewayProduct + "gw1", will: nil,
+                username: username, password: Array(password.utf8), properties: MQTTProperties()
+            ))
+        }
+        let (first, ack) = try await connectPersistent()
+        clients.append(first)
+        XCTAssertEqual(ack?.returnCode, 0)
+        try await assertEqual(try await first.subscribe("$gateway/operation/result/\(gatewayProduct)/gw1", qos: .atLeastOnce), [1])
+        await first.close()
+        try await Task.sleep(for: .milliseconds(200))
+        try await hub.api.call("BindDevices", [
+            ("GatewayProductId", .string(gatewayProduct)), ("GatewayDeviceName", .string("gw1")), ("ProductId", .string(subProduct)),
+            ("DeviceNames", .array(["sub001"])),
+        ])
+        let (again, resumed) = try await connectPersistent()
+        clients.append(again)
+        XCTAssertEqual(resumed?.sessionPresent, true, "the session was kept")
+        await XCTAssertThrowsErrorAsync(try await again.message(timeout: 0.5), "no change queued while the gateway was away")
+        // Connected: the next change arrives.
+        try await hub.api.call("BindDevices", [
+            ("GatewayProductId", .string(gatewayProduct)), ("GatewayDeviceName", .string("gw1")), ("ProductId", .string(subProduct)),
+            ("DeviceNames", .array(["sub002"])),
+        ])
+        let push = try await again.message()
+        XCTAssertEqual(String(buffer: push.payload), #"{"type":"change","payload":{"status":1,"devices":[\#(entry("sub002"))]}}"#)
+    }
+
     /// The hub's unbind-all: every sub-device unbound and offline, the gateway told with `unbind_all`.
     func testUnbindAllPushesUnbindAllAndDetachesEverything() async throws {
         let gateway = try await connectGateway()

@@ -1,3 +1,4 @@
+import DeviceAuth
 import DeviceServices
 import JSONCore
 import Registry
@@ -36,9 +37,12 @@ extension ManagementActions {
             name: try Self.require(p.string("GatewayDeviceName"), "GatewayDeviceName")
         )
         let unbound = try await call { try await registry.unbindAll(gateway: gateway) }
-        messaging?.publish(
-            topic: "$gateway/operation/result/\(gateway.productId)/\(gateway.name)", payload: GatewayProtocol.unbindAllPush, qos: 1
-        )
+        let clientId = DeviceIdentifiers.clientId(productId: gateway.productId, deviceName: gateway.name)
+        if messaging?.isOnline(clientId: clientId) == true {
+            messaging?.publish(
+                topic: "$gateway/operation/result/\(gateway.productId)/\(gateway.name)", payload: GatewayProtocol.unbindAllPush, qos: 1
+            )
+        }
         return [("UnboundCount", .int(unbound.count))]
     }
 
@@ -72,9 +76,13 @@ extension ManagementActions {
         ]
     }
 
-    /// `change` pushes to the gateway, QoS 1, each at most 1023 bytes (C gateways drop longer ones).
+    /// `change` pushes to the gateway, QoS 1, each at most 1023 bytes (C gateways drop longer ones); only to a
+    /// connected gateway (not queued in an offline persistent session: it asks `describe_sub_devices` when it
+    /// needs the list).
     private func pushChange(gateway: DeviceKey, bound: Bool, _ devices: [DeviceKey]) {
-        guard let messaging, !devices.isEmpty else { return }
+        guard let messaging, !devices.isEmpty,
+            messaging.isOnline(clientId: DeviceIdentifiers.clientId(productId: gateway.productId, deviceName: gateway.name))
+        else { return }
         let topic = "$gateway/operation/result/\(gateway.productId)/\(gateway.name)"
         for push in GatewayProtocol.changePushes(bound: bound, devices.map { .init(productId: $0.productId, deviceName: $0.name) }) {
             messaging.publish(topic: topic, payload: push, qos: 1)
