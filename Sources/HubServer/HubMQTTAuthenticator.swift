@@ -113,6 +113,7 @@ struct HubMQTTAuthenticator: MQTTAuthenticator {
         let clientIP = context.remoteAddress?.ipAddress
         let webhooks = self.webhooks
         let logger = self.logger
+        let attachments = registry.attachments
         let promise = eventLoop.makePromise(of: MQTTAuthDecision.self)
         registry.submitLogin(
             DeviceLogin(
@@ -129,6 +130,10 @@ struct HubMQTTAuthenticator: MQTTAuthenticator {
                     case .accepted(let activated):
                         if activated { webhooks?.lifecycle("activated", productId: productId, deviceName: deviceName, clientIP: clientIP) }
                         webhooks?.lifecycle("online", productId: productId, deviceName: deviceName, clientIP: clientIP)
+                        // A gateway's attached sub-devices are online again with it.
+                        for sub in attachments.subDevices(of: DeviceKey(productId: productId, name: deviceName)) {
+                            webhooks?.lifecycle("online", productId: sub.productId, deviceName: sub.name)
+                        }
                         promise.succeed(.accept(.device(productId: productId, deviceName: deviceName)))
                     case .refused(let refusal):
                         promise.succeed(.refuse(returnCode: refusal.returnCode, reason: refusal.reason))
@@ -194,7 +199,11 @@ struct HubMQTTAuthenticator: MQTTAuthenticator {
 
     func connectionClosed(_ identity: ClientIdentity, clientId: String, eventLoop: any EventLoop) {
         guard case .device(let productId, let deviceName) = identity else { return }
-        registry.submitLogout(DeviceKey(productId: productId, name: deviceName), schedule: { eventLoop.execute($0) })
+        let key = DeviceKey(productId: productId, name: deviceName)
+        registry.submitLogout(key, schedule: { eventLoop.execute($0) })
         webhooks?.lifecycle("offline", productId: productId, deviceName: deviceName)
+        // Its attached sub-devices go offline with it (they stay attached).
+        guard let webhooks else { return }
+        for sub in registry.attachments.subDevices(of: key) { webhooks.lifecycle("offline", productId: sub.productId, deviceName: sub.name) }
     }
 }

@@ -7,13 +7,20 @@ import Synchronization
 /// table (`insert`/`removeDevice`/`reload`), so a detach (offline, unbind, disable) takes effect for the
 /// next packet.
 public final class GatewayAttachmentIndex: Sendable {
-    private let gateways = Mutex<[DeviceKey: DeviceKey]>([:])
+    private struct Tables {
+        /// Sub-device → its gateway.
+        var gateways: [DeviceKey: DeviceKey] = [:]
+        /// Gateway → its attached sub-devices.
+        var subDevices: [DeviceKey: Set<DeviceKey>] = [:]
+    }
+
+    private let tables = Mutex(Tables())
 
     public init() {}
 
     /// The gateway a sub-device is attached to, if any.
     public func gateway(of subDevice: DeviceKey) -> DeviceKey? {
-        gateways.withLock { $0[subDevice] }
+        tables.withLock { $0.gateways[subDevice] }
     }
 
     /// ``gateway(of:)`` by the sub-device's ClientId (`{ProductId}{DeviceName}`).
@@ -24,21 +31,33 @@ public final class GatewayAttachmentIndex: Sendable {
 
     /// Whether the sub-device is attached to this gateway.
     public func isAttached(_ subDevice: DeviceKey, to gateway: DeviceKey) -> Bool {
-        gateways.withLock { $0[subDevice] } == gateway
+        tables.withLock { $0.gateways[subDevice] } == gateway
     }
 
     /// The attached sub-devices of a product with their gateways.
     public func attached(productId: String) -> [(subDevice: DeviceKey, gateway: DeviceKey)] {
-        gateways.withLock { table in table.filter { $0.key.productId == productId }.map { ($0.key, $0.value) } }
+        tables.withLock { tables in tables.gateways.filter { $0.key.productId == productId }.map { ($0.key, $0.value) } }
     }
 
-    public var count: Int { gateways.withLock { $0.count } }
+    /// The sub-devices attached to a gateway (online through it while it is connected).
+    public func subDevices(of gateway: DeviceKey) -> Set<DeviceKey> {
+        tables.withLock { $0.subDevices[gateway] ?? [] }
+    }
+
+    public var count: Int { tables.withLock { $0.gateways.count } }
 
     func set(_ subDevice: DeviceKey, gateway: DeviceKey?) {
-        gateways.withLock { $0[subDevice] = gateway }
+        tables.withLock { tables in
+            if let old = tables.gateways[subDevice] {
+                tables.subDevices[old]?.remove(subDevice)
+                if tables.subDevices[old]?.isEmpty == true { tables.subDevices[old] = nil }
+            }
+            tables.gateways[subDevice] = gateway
+            if let gateway { tables.subDevices[gateway, default: []].insert(subDevice) }
+        }
     }
 
     func removeAll() {
-        gateways.withLock { $0.removeAll() }
+        tables.withLock { $0 = Tables() }
     }
 }

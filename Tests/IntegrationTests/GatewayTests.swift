@@ -373,17 +373,25 @@ final class GatewayTests: XCTestCase {
         try await assertEqual(try await request(gateway, bindText("sub001")), result("bind", "sub001", 0))
         try await assertEqual(try await request(gateway, #"{"type":"online","payload":{"devices":[\#(entry("sub001"))]}}"#), result("online", "sub001", 0))
         try await gateway.publish("\(subProduct)/sub001/event", #"{"t":5}"#, qos: .atLeastOnce, id: 3)
-        try await assertEqual(try await request(gateway, #"{"type":"offline","payload":{"devices":[\#(entry("sub001"))]}}"#), result("offline", "sub001", 0))
-        let deadline = Date().addingTimeInterval(15)
-        var events: [JSONValue] = []
-        while Date() < deadline {
-            events = receiver.received.compactMap { try? JSONValue(parsing: $0) }
-            let names = events.filter { $0["deviceName"] == .string("sub001") }.compactMap { $0["event"]?.stringValue ?? $0["type"]?.stringValue }
-            if Set(names).isSuperset(of: ["activated", "online", "message", "offline"]) { break }
-            try await Task.sleep(for: .milliseconds(50))
+        // The gateway's connection drops and returns: the sub-device goes offline and online with it.
+        func subEvents() -> [String] {
+            receiver.received.compactMap { try? JSONValue(parsing: $0) }.filter { $0["deviceName"] == .string("sub001") }
+                .compactMap { $0["event"]?.stringValue ?? $0["type"]?.stringValue }
         }
+        func waitForEvents(_ expected: [String]) async throws {
+            let deadline = Date().addingTimeInterval(15)
+            while Date() < deadline, subEvents() != expected { try await Task.sleep(for: .milliseconds(50)) }
+            XCTAssertEqual(subEvents(), expected, "\(receiver.received)")
+        }
+        try await waitForEvents(["activated", "online", "message"])
+        await gateway.close()
+        try await waitForEvents(["activated", "online", "message", "offline"])
+        let again = try await connectGateway()
+        try await waitForEvents(["activated", "online", "message", "offline", "online"])
+        try await assertEqual(try await request(again, #"{"type":"offline","payload":{"devices":[\#(entry("sub001"))]}}"#), result("offline", "sub001", 0))
+        try await waitForEvents(["activated", "online", "message", "offline", "online", "offline"])
+        let events = receiver.received.compactMap { try? JSONValue(parsing: $0) }
         let forSub = events.filter { $0["deviceName"] == .string("sub001") }
-        XCTAssertEqual(Set(forSub.compactMap { $0["event"]?.stringValue }), ["activated", "online", "offline"], "\(receiver.received)")
         let message = forSub.first { $0["type"] == .string("message") }
         XCTAssertEqual(message?["topic"], .string("\(subProduct)/sub001/event"))
         XCTAssertEqual(message?["payload"], .string(#"{"t":5}"#))
