@@ -272,6 +272,7 @@ class ConsoleBrowserTests(unittest.TestCase):
 
         b.open(product_page)
         self.assertEqual(b.find(".usage").text, "Created so far: 2 of 2.")
+        b.driver.execute_script("document.getElementById('dynamic-registration').scrollIntoView()")
         b.screenshot("product")
 
         # The device list: exactly the two created units.
