@@ -421,7 +421,7 @@ def main():
     started = time.time()
     result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2).run(suite)
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
-    passed = result.testsRun - failed - len(result.skipped)
+    passed = max(result.testsRun - failed - len(result.skipped), 0)  # a setUpClass error runs no test
     print("%d passed, %d failed, %d skipped (%.1f s)" % (passed, failed, len(result.skipped), time.time() - started))
     sys.stdout.flush()
     sys.exit(0 if failed == 0 and not result.skipped and result.testsRun > 0 else 1)
