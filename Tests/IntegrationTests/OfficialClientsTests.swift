@@ -66,8 +66,8 @@ final class OfficialClientsTests: XCTestCase {
 
 /// A child process whose combined stdout/stderr is forwarded to this process's stdout while it runs
 /// and collected. Waiting happens on a dispatch thread, never on the Swift concurrency pool (the hub
-/// under test runs there).
-private final class ChildProcess: @unchecked Sendable {
+/// under test runs there). Also runs the console's browser test (ConsoleBrowserTests).
+final class ChildProcess: @unchecked Sendable {
     struct Outcome: Sendable {
         var status: Int32
         var output: String
