@@ -2,10 +2,12 @@ import Logging
 import Registry
 import ServiceLifecycle
 
-/// Keeps the registration audit bounded: prunes it by age and row count at start and every `pruneInterval`,
-/// and writes the counted rows of refused-registration floods once their window ends (every second).
+/// Keeps the registration audit and the console's operator audit bounded: prunes both by age and row count at
+/// start and every `pruneInterval`, and writes the counted rows of refused-registration floods once their
+/// window ends (every second).
 struct AuditRetentionService: Service {
     let registry: RegistryEngine
+    var operators: (any OperatorStore)? = nil
     /// Milliseconds; nil = keep rows whatever their age.
     let maxAgeMillis: Int64?
     /// nil = no cap.
@@ -36,6 +38,14 @@ struct AuditRetentionService: Service {
             if deleted > 0 { logger.info("registration audit pruned", metadata: ["hub.rows": "\(deleted)"]) }
         } catch {
             logger.error("registration audit pruning failed", metadata: ["error": "\(error)"])
+        }
+        guard let operators else { return }
+        do {
+            let before = maxAgeMillis.map { RegistryEngine.systemMillis() - $0 }
+            let deleted = try await operators.pruneOperatorAudit(before: before, keepNewest: maxRows)
+            if deleted > 0 { logger.info("operator audit pruned", metadata: ["hub.rows": "\(deleted)"]) }
+        } catch {
+            logger.error("operator audit pruning failed", metadata: ["error": "\(error)"])
         }
     }
 }

@@ -219,6 +219,7 @@ public final class Hub: Sendable {
         services.append(
             AuditRetentionService(
                 registry: registry,
+                operators: operatorStore,
                 maxAgeMillis: configuration.auditMaxAgeDays > 0 ? Int64(configuration.auditMaxAgeDays) * 86_400_000 : nil,
                 maxRows: configuration.auditMaxRows > 0 ? configuration.auditMaxRows : nil,
                 logger: logger

@@ -271,10 +271,10 @@ public struct HubSetting: Sendable {
         HubSetting("ban-duration", "IOTHUB_BAN_DURATION", "banDuration", "Seconds an automatic ban lasts. Default 300") {
             $0.abuse.banSeconds = try positive($1)
         },
-        HubSetting("audit-max-age-days", "IOTHUB_AUDIT_MAX_AGE_DAYS", "auditMaxAgeDays", "Days the registration audit keeps a row; 0 = forever. Default 30") {
+        HubSetting("audit-max-age-days", "IOTHUB_AUDIT_MAX_AGE_DAYS", "auditMaxAgeDays", "Days the registration audit (and the operator audit) keeps a row; 0 = forever. Default 30") {
             $0.auditMaxAgeDays = try nonNegative($1)
         },
-        HubSetting("audit-max-rows", "IOTHUB_AUDIT_MAX_ROWS", "auditMaxRows", "Rows the registration audit keeps, oldest deleted first; 0 = no cap. Default 1000000") {
+        HubSetting("audit-max-rows", "IOTHUB_AUDIT_MAX_ROWS", "auditMaxRows", "Rows the registration audit (and the operator audit) keeps, oldest deleted first; 0 = no cap. Default 1000000") {
             $0.auditMaxRows = try nonNegative($1)
         },
         HubSetting("device-log-max-entries", "IOTHUB_DEVICE_LOG_MAX_ENTRIES", "deviceLogMaxEntries", "Uploaded log entries kept per device, oldest deleted first. Default 10000") {

@@ -59,4 +59,18 @@ extension SQLiteRegistryStore: OperatorStore {
         }
         return (total, entries)
     }
+
+    public func pruneOperatorAudit(before: Int64?, keepNewest: Int?) async throws -> Int {
+        var deleted = 0
+        if let before {
+            deleted += try await reader.query("DELETE FROM operator_audit WHERE time_ms < ? RETURNING id", [.integer(Int(before))]).count
+        }
+        if let keepNewest {
+            deleted += try await reader.query(
+                "DELETE FROM operator_audit WHERE id <= (SELECT id FROM operator_audit ORDER BY id DESC LIMIT 1 OFFSET ?) RETURNING id",
+                [.integer(max(keepNewest, 0))]
+            ).count
+        }
+        return deleted
+    }
 }

@@ -345,6 +345,13 @@ final class AbuseLimitTests: MQTTConformanceCase {
                 )
             )
         }
+        // The console's operator audit is kept by the same settings: 2 old rows of 5 go.
+        for i in 0..<5 {
+            try await first.hub.operatorStore.appendOperatorAudit(OperatorAuditEntry(
+                time: i < 2 ? old : RegistryEngine.systemMillis(), operatorName: "alice", action: "CreateProduct", target: "t\(i)", result: "ok",
+                detail: "", source: "127.0.0.1"
+            ))
+        }
         await first.stop()
         // The row cap (8) does not bind here: only the age removes rows, the 5 older than 30 days.
         let second = try await TestHub.start(dataDirectory: directory) {
@@ -362,5 +369,11 @@ final class AbuseLimitTests: MQTTConformanceCase {
         XCTAssertEqual(logs["TotalCount"]?.int64Value, 5)
         let names = (logs["Logs"]?.arrayValue ?? []).compactMap { $0["DeviceName"]?.stringValue }.sorted()
         XCTAssertEqual(names, ["n0", "n1", "n2", "n3", "n4"], "the recent rows stay, the old ones went")
+        var operatorRows = try await second.hub.operatorStore.operatorAudit(offset: 0, limit: 10)
+        while ContinuousClock.now < deadline, operatorRows.total != 3 {
+            try await Task.sleep(for: .milliseconds(50))
+            operatorRows = try await second.hub.operatorStore.operatorAudit(offset: 0, limit: 10)
+        }
+        XCTAssertEqual(operatorRows.entries.map(\.target), ["t4", "t3", "t2"], "the operator audit lost its 2 old rows")
     }
 }

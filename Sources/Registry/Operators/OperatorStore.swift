@@ -10,4 +10,6 @@ public protocol OperatorStore: Sendable {
     func appendOperatorAudit(_ entry: OperatorAuditEntry) async throws
     /// Newest first; `total` counts every row.
     func operatorAudit(offset: Int, limit: Int) async throws -> (total: Int, entries: [OperatorAuditEntry])
+    /// Deletes rows older than `before` (Unix ms) and all but the newest `keepNewest`; returns how many.
+    func pruneOperatorAudit(before: Int64?, keepNewest: Int?) async throws -> Int
 }
