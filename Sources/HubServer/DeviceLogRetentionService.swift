@@ -2,12 +2,14 @@ import Logging
 import Registry
 import ServiceLifecycle
 
-/// Deletes uploaded device log entries older than the retention age, at start and every `pruneInterval`
-/// (the per-device count limit is kept by every append).
+/// Deletes uploaded device log entries older than the retention age, and the oldest of all devices beyond the
+/// total byte budget, at start and every `pruneInterval` (the per-device limits are kept by every append).
 struct DeviceLogRetentionService: Service {
     let store: any DeviceLogStore
-    /// nil = keep entries whatever their age (the service then only waits for shutdown).
+    /// nil = keep entries whatever their age.
     let maxAgeMillis: Int64?
+    /// Bytes of entries kept over all devices; nil = no total limit.
+    var maxTotalBytes: Int64? = nil
     let logger: Logger
     var pruneInterval: Duration = .seconds(600)
 
@@ -23,9 +25,10 @@ struct DeviceLogRetentionService: Service {
     }
 
     func prune() async {
-        guard let maxAgeMillis else { return }
         do {
-            let deleted = try await store.pruneDeviceLogs(before: RegistryEngine.systemMillis() - maxAgeMillis)
+            var deleted = 0
+            if let maxAgeMillis { deleted += try await store.pruneDeviceLogs(before: RegistryEngine.systemMillis() - maxAgeMillis) }
+            if let maxTotalBytes { deleted += try await store.pruneDeviceLogs(keepBytes: maxTotalBytes) }
             if deleted > 0 { logger.info("device logs pruned", metadata: ["hub.rows": "\(deleted)"]) }
         } catch {
             logger.error("device log pruning failed", metadata: ["error": "\(error)"])

@@ -225,7 +225,12 @@ public final class Hub: Sendable {
                 logger: logger
             )
         )
-        services.append(DeviceLogRetentionService(store: deviceLogs, maxAgeMillis: deviceLogRetention.maxAgeMillis, logger: logger))
+        services.append(
+            DeviceLogRetentionService(
+                store: deviceLogs, maxAgeMillis: deviceLogRetention.maxAgeMillis,
+                maxTotalBytes: configuration.deviceLogMaxTotalBytes > 0 ? Int64(configuration.deviceLogMaxTotalBytes) : nil, logger: logger
+            )
+        )
         let api = ManagementAPI(
             registry: registry, credentials: [credentials.secretId: credentials.secretKey], messaging: BrokerMessaging(host: mqtt.host, services: deviceServices),
             firmware: firmware, webhooks: webhooks, abuse: abuse, deviceLogs: deviceLogs, deviceLogRetention: deviceLogRetention, resources: resources, logger: logger, replayCacheEntries: configuration.apiReplayCacheEntries,

@@ -132,6 +132,9 @@ public struct HubConfiguration: Sendable, Equatable {
     public var deviceLogMaxEntries = 10_000
     /// Bytes of uploaded log kept per device. Default 1 MiB.
     public var deviceLogMaxBytes = 1 << 20
+    /// Bytes of uploaded log kept over all devices (pruned at start and every 10 minutes); 0 = no limit.
+    /// Default 1 GiB.
+    public var deviceLogMaxTotalBytes = 1 << 30
     /// Uploaded log entries older than this many days are deleted (at start and every 10 minutes) and never
     /// listed; 0 = keep. Default 7.
     public var deviceLogMaxAgeDays = 7

@@ -283,6 +283,12 @@ public struct HubSetting: Sendable {
         HubSetting("device-log-max-bytes", "IOTHUB_DEVICE_LOG_MAX_BYTES", "deviceLogMaxBytes", "Bytes of uploaded log kept per device, oldest deleted first. Default 1048576") {
             $0.deviceLogMaxBytes = try positive($1)
         },
+        HubSetting(
+            "device-log-max-total-bytes", "IOTHUB_DEVICE_LOG_MAX_TOTAL_BYTES", "deviceLogMaxTotalBytes",
+            "Bytes of uploaded log kept over all devices, oldest deleted first at start and every 10 minutes; 0 = no limit. Default 1073741824"
+        ) {
+            $0.deviceLogMaxTotalBytes = try nonNegative($1)
+        },
         HubSetting("device-log-max-age-days", "IOTHUB_DEVICE_LOG_MAX_AGE_DAYS", "deviceLogMaxAgeDays", "Days an uploaded device log entry is kept; 0 = forever. Default 7") {
             $0.deviceLogMaxAgeDays = try nonNegative($1)
         },

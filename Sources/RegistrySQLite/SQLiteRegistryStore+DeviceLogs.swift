@@ -95,4 +95,26 @@ extension SQLiteRegistryStore: DeviceLogStore {
             if changes < Self.pruneChunk { return deleted }
         }
     }
+
+    public func pruneDeviceLogs(keepBytes: Int64) async throws -> Int {
+        // The newest entry whose running byte total (newest first, over every device) passes the budget, and
+        // everything older, in chunks.
+        let rows = try await reader.query(
+            """
+            SELECT id FROM (SELECT id, SUM(length(CAST(level AS BLOB)) + length(CAST(date_time AS BLOB)) + length(CAST(content AS BLOB)))
+                OVER (ORDER BY id DESC) AS total FROM device_logs) WHERE total > ? ORDER BY id DESC LIMIT 1
+            """,
+            [.integer(Int(max(keepBytes, 0)))]
+        )
+        guard let cut = rows.first?.column("id")?.integer else { return 0 }
+        var deleted = 0
+        while true {
+            _ = try await reader.query(
+                "DELETE FROM device_logs WHERE id IN (SELECT id FROM device_logs WHERE id <= ? ORDER BY id LIMIT \(Self.pruneChunk))", [.integer(cut)]
+            )
+            let changes = try await reader.query("SELECT changes() AS n", []).first?.column("n")?.integer ?? 0
+            deleted += changes
+            if changes < Self.pruneChunk { return deleted }
+        }
+    }
 }

@@ -79,6 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("audit-max-rows"), help: help("audit-max-rows")) var auditMaxRows: String?
     @Option(name: .customLong("device-log-max-entries"), help: help("device-log-max-entries")) var deviceLogMaxEntries: String?
     @Option(name: .customLong("device-log-max-bytes"), help: help("device-log-max-bytes")) var deviceLogMaxBytes: String?
+    @Option(name: .customLong("device-log-max-total-bytes"), help: help("device-log-max-total-bytes")) var deviceLogMaxTotalBytes: String?
     @Option(name: .customLong("device-log-max-age-days"), help: help("device-log-max-age-days")) var deviceLogMaxAgeDays: String?
     @Option(name: .customLong("resource-max-size"), help: help("resource-max-size")) var resourceMaxSize: String?
     @Option(name: .customLong("resource-device-quota"), help: help("resource-device-quota")) var resourceDeviceQuota: String?
@@ -115,7 +116,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("mqtt-max-subscriptions", mqttMaxSubscriptions), ("mqtt-max-topic-levels", mqttMaxTopicLevels),
             ("registration-rate", registrationRate), ("registration-burst", registrationBurst), ("log-upload-rate", logUploadRate), ("log-upload-burst", logUploadBurst), ("mqtt-connect-rate", mqttConnectRate), ("mqtt-connect-burst", mqttConnectBurst), ("device-connect-rate", deviceConnectRate), ("device-connect-burst", deviceConnectBurst), ("device-publish-rate", devicePublishRate), ("device-publish-burst", devicePublishBurst), ("rate-limit-table-size", rateLimitTableSize), ("ban-after-failures", banAfterFailures), ("ban-window", banWindow), ("ban-duration", banDuration),
             ("audit-max-age-days", auditMaxAgeDays), ("audit-max-rows", auditMaxRows), ("audit-aggregate-window", auditAggregateWindow), ("audit-aggregate-after", auditAggregateAfter),
-            ("device-log-max-entries", deviceLogMaxEntries), ("device-log-max-bytes", deviceLogMaxBytes), ("device-log-max-age-days", deviceLogMaxAgeDays),
+            ("device-log-max-entries", deviceLogMaxEntries), ("device-log-max-bytes", deviceLogMaxBytes), ("device-log-max-total-bytes", deviceLogMaxTotalBytes), ("device-log-max-age-days", deviceLogMaxAgeDays),
             ("resource-max-size", resourceMaxSize), ("resource-device-quota", resourceDeviceQuota), ("resource-total-quota", resourceTotalQuota),
             ("abuse-exempt", abuseExempt),
             ("mqtt-max-pending-connections", mqttMaxPendingConnections), ("mqtt-pre-connect-bytes", mqttPreConnectBytes),

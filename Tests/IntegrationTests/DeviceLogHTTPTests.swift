@@ -249,4 +249,32 @@ final class DeviceLogHTTPTests: XCTestCase {
         let after = try await logs(hub, productId)
         XCTAssertEqual(after.count, 0, "the deleted device's entries went with it")
     }
+
+    /// The total budget over all devices is applied at start (and every 10 minutes): the oldest go first.
+    func testTotalByteBudgetIsAppliedAtStart() async throws {
+        let (hub, productId) = try await startHub()
+        let line = String(repeating: "y", count: 900)
+        for round in 0..<3 {
+            let upload = ClassicLogUpload.make(
+                productId: productId, deviceName: "dev001", timestamp: 0, entries: ["ERR|2026-12-07 10:00:0\(round)|f.c|g(\(round)): \(line)"], key: psk
+            )
+            let reply = try await send(hub, classicRequest(upload))
+            XCTAssertEqual(reply.body, #"{"Retcode":0,"Msg":"ok"}"#)
+        }
+        let all = try await logs(hub, productId)
+        XCTAssertEqual(all.count, 3)
+        let directory = hub.dataDirectory
+        await hub.stop()
+        let again = try await TestHub.start(dataDirectory: directory) { $0.deviceLogMaxTotalBytes = 2_000 }
+        defer { Task { await again.stopAndRemove() } }
+        var kept: [JSONValue] = []
+        let deadline = Date().addingTimeInterval(10)
+        repeat {
+            kept = try await logs(again, productId)
+            if kept.count == 2 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        } while Date() < deadline
+        XCTAssertEqual(kept.count, 2, "about 930 bytes each: the newest 2 fit in 2,000")
+        XCTAssertTrue(kept.first?["Content"]?.stringValue?.contains("g(2)") == true, "\(String(describing: kept.first))")
+    }
 }

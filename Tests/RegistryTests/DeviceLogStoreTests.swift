@@ -63,4 +63,24 @@ final class DeviceLogStoreTests: RegistryTestCase {
         XCTAssertEqual(page.entries.map(\.deviceName), ["two"])
         try await store.close()
     }
+
+    func testTotalByteBudgetOverAllDevicesKeepsTheNewest() async throws {
+        let store = try await openStore()
+        let one = DeviceKey(productId: "ABCDEFGHIJ", name: "one")
+        let two = DeviceKey(productId: "ABCDEFGHIJ", name: "two")
+        // 104 bytes each (level 3, time 1, content 100), alternating devices, oldest first.
+        for index in 0..<6 {
+            let device = index.isMultiple(of: 2) ? one : two
+            try await store.appendDeviceLogs(
+                entries(device, at: Int64(index), [String(repeating: String(index), count: 100)]), device: device, keepNewest: 100, keepBytes: 1 << 20
+            )
+        }
+        var deleted = try await store.pruneDeviceLogs(keepBytes: 1 << 20)
+        XCTAssertEqual(deleted, 0, "within the budget")
+        deleted = try await store.pruneDeviceLogs(keepBytes: 320)
+        XCTAssertEqual(deleted, 3, "3 entries (312 bytes) fit in 320")
+        let page = try await store.queryDeviceLogs(DeviceLogQuery())
+        XCTAssertEqual(page.entries.compactMap(\.content.first), ["5", "4", "3"])
+        try await store.close()
+    }
 }

@@ -10,4 +10,7 @@ public protocol DeviceLogStore: Sendable {
     func queryDeviceLogs(_ query: DeviceLogQuery) async throws -> (entries: [DeviceLogEntry], more: Bool)
     /// Deletes the entries received before `before` (Unix ms). Returns how many.
     func pruneDeviceLogs(before: Int64) async throws -> Int
+    /// Deletes the oldest entries of all devices beyond the newest `keepBytes` bytes (level, time text and
+    /// content). Returns how many.
+    func pruneDeviceLogs(keepBytes: Int64) async throws -> Int
 }
