@@ -161,7 +161,7 @@ let package = Package(
         .target(
             name: "HubConsole",
             dependencies: [
-                "HubHTTP", "Registry", "JSONCore", "DeviceAuth",
+                "HubHTTP", "Registry", "JSONCore", "DeviceAuth", "CloudAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),

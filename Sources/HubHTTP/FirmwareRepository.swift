@@ -82,7 +82,7 @@ public final class FirmwareRepository: Sendable {
     /// API by; the port is left out when it is 80. The C SDK ignores any port in a firmware URL and always
     /// dials 80 (443 for https), so unmodified C firmware needs the device HTTP port on 80 (or a proxy there).
     public func baseURL(operatorHost: String?) async -> String {
-        let host = publicHosts.first ?? operatorHost.flatMap(Self.hostName) ?? "127.0.0.1"
+        let host = urlHost(operatorHost: operatorHost)
         let port = await httpPort()
         return port == 80 ? "http://\(host)" : "http://\(host):\(port)"
     }
@@ -92,8 +92,13 @@ public final class FirmwareRepository: Sendable {
     /// TLS; or `https`), the port left out when it is 443; else ``baseURL(operatorHost:)``.
     public func downloadBaseURL(operatorHost: String?) async -> String {
         guard downloadScheme != .http, let port = await httpsPort() else { return await baseURL(operatorHost: operatorHost) }
-        let host = publicHosts.first ?? operatorHost.flatMap(Self.hostName) ?? "127.0.0.1"
+        let host = urlHost(operatorHost: operatorHost)
         return port == 443 ? "https://\(host)" : "https://\(host):\(port)"
+    }
+
+    /// The first public host, else the host the operator called the management API by.
+    private func urlHost(operatorHost: String?) -> String {
+        publicHosts.first ?? operatorHost.flatMap(Self.hostName) ?? "127.0.0.1"
     }
 
     /// The host part of a `Host` header value: scheme and port removed (`http://127.0.0.1:9080` →

@@ -72,6 +72,18 @@ extension RegistryEngine {
             guard let device = devices[DeviceKey(productId: productId, name: name)] else { throw RegistryError(.deviceNotFound, "device \(name) not exist") }
             return device
         }.filter { $0.binding?.gateway == gateway }
+        return try await unbind(targets, from: gateway)
+    }
+
+    /// Unbinds (and detaches) every sub-device of a gateway; returns them.
+    public func unbindAll(gateway: DeviceKey) async throws -> [DeviceKey] {
+        try requireAvailable()
+        _ = try requireGateway(gateway)
+        return try await unbind(boundSubDevices(of: gateway), from: gateway)
+    }
+
+    /// Detaches and unbinds the devices (each once) in one durable commit; returns them.
+    private func unbind(_ targets: [Device], from gateway: DeviceKey) async throws -> [DeviceKey] {
         var mutations: [RegistryMutation] = []
         var unbound: [DeviceKey] = []
         for var device in targets where !unbound.contains(device.key) {
@@ -85,24 +97,6 @@ extension RegistryEngine {
         if !unbound.isEmpty {
             logger.info("sub-devices unbound", metadata: ["hub.gateway": "\(gateway)", "hub.devices": "\(unbound.map(\.name))"])
         }
-        return unbound
-    }
-
-    /// Unbinds (and detaches) every sub-device of a gateway; returns them.
-    public func unbindAll(gateway: DeviceKey) async throws -> [DeviceKey] {
-        try requireAvailable()
-        _ = try requireGateway(gateway)
-        var mutations: [RegistryMutation] = []
-        var unbound: [DeviceKey] = []
-        for var device in boundSubDevices(of: gateway) {
-            detach(&device)
-            device.binding = nil
-            insert(device)
-            mutations.append(.upsertDevice(device))
-            unbound.append(device.key)
-        }
-        try await commit(mutations)
-        logger.info("all sub-devices unbound", metadata: ["hub.gateway": "\(gateway)", "hub.count": "\(unbound.count)"])
         return unbound
     }
 
@@ -169,14 +163,7 @@ extension RegistryEngine {
         device.loginTime = time
         if device.firstOnlineTime == nil { device.firstOnlineTime = time }
         device.updatedAt = time
-        insert(device)
-        do {
-            try await commit([.upsertDevice(device)])
-        } catch {
-            return GatewayResultCode.systemError
-        }
-        logger.info("sub-device online", metadata: ["hub.gateway": "\(gateway)", "hub.device": "\(key)"])
-        return GatewayResultCode.success
+        return await commitGatewayRequest(device, gateway: gateway, log: "sub-device online")
     }
 
     /// `offline`: detaches a bound sub-device (idempotent).
@@ -185,14 +172,7 @@ extension RegistryEngine {
         guard var device = devices[key], device.binding?.gateway == gateway else { return GatewayResultCode.notBound }
         guard device.binding?.attached == true else { return GatewayResultCode.success }
         detach(&device)
-        insert(device)
-        do {
-            try await commit([.upsertDevice(device)])
-        } catch {
-            return GatewayResultCode.systemError
-        }
-        logger.info("sub-device offline", metadata: ["hub.gateway": "\(gateway)", "hub.device": "\(key)"])
-        return GatewayResultCode.success
+        return await commitGatewayRequest(device, gateway: gateway, log: "sub-device offline")
     }
 
     /// `bind` with the sub-device's signature.
@@ -222,14 +202,7 @@ extension RegistryEngine {
         let time = now()
         device.binding = GatewayBinding(gateway: gateway, boundAt: time)
         device.updatedAt = time / 1000
-        insert(device)
-        do {
-            try await commit([.upsertDevice(device)])
-        } catch {
-            return GatewayResultCode.systemError
-        }
-        logger.info("sub-device bound by its gateway", metadata: ["hub.gateway": "\(gateway)", "hub.device": "\(key)"])
-        return GatewayResultCode.success
+        return await commitGatewayRequest(device, gateway: gateway, log: "sub-device bound by its gateway")
     }
 
     /// `unbind` from the gateway.
@@ -240,13 +213,19 @@ extension RegistryEngine {
         guard device.binding?.gateway == gateway else { return GatewayResultCode.notBound }
         detach(&device)
         device.binding = nil
+        return await commitGatewayRequest(device, gateway: gateway, log: "sub-device unbound by its gateway")
+    }
+
+    /// Applies a gateway request's change to one sub-device and writes it before the reply: 0 once durable,
+    /// -2 when the write failed.
+    private func commitGatewayRequest(_ device: Device, gateway: DeviceKey, log message: Logger.Message) async -> Int64 {
         insert(device)
         do {
             try await commit([.upsertDevice(device)])
         } catch {
             return GatewayResultCode.systemError
         }
-        logger.info("sub-device unbound by its gateway", metadata: ["hub.gateway": "\(gateway)", "hub.device": "\(key)"])
+        logger.info(message, metadata: ["hub.gateway": "\(gateway)", "hub.device": "\(device.key)"])
         return GatewayResultCode.success
     }
 

@@ -55,12 +55,14 @@ struct FirmwareCommand: AsyncParsableCommand {
         }
     }
 
-    /// PUTs the file to the GetCOSURL URL.
-    static func put(_ data: Data, to url: URL) async throws {
+    /// PUTs the file to a hub upload URL (GetCOSURL's, a resource's), with `Content-MD5` when `md5` (hex) is
+    /// given: the hub then refuses bytes that do not match.
+    static func put(_ data: Data, md5: String? = nil, to url: URL) async throws {
         var request = URLRequest(url: url)
         request.httpMethod = "PUT"
         request.timeoutInterval = 300
         request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
+        if let digest = md5.flatMap(Hex.decode) { request.setValue(Data(digest).base64EncodedString(), forHTTPHeaderField: "Content-MD5") }
         let response: URLResponse
         let body: Data
         do {

@@ -47,7 +47,7 @@ struct ResourceCommand: AsyncParsableCommand {
                     guard let urlText = created["Url"]?.stringValue, let url = URL(string: urlText) else {
                         throw APICallError(code: "InternalError", message: "CreateProductResource returned no Url")
                     }
-                    try await ResourceCommand.put(data, md5: md5, to: url)
+                    try await FirmwareCommand.put(data, md5: md5, to: url)
                     if !api.json { print("stored resource \(productId) \(name): \(data.count) bytes, md5 \(md5)") }
                 }
                 var parameters: [(String, JSONValue)] = [("ProductID", .string(productId)), ("Name", .string(name))]
@@ -59,31 +59,6 @@ struct ResourceCommand: AsyncParsableCommand {
                 if api.json { return Output.json(response) }
                 print("task \(Output.text(response["TaskId"])) created; follow it with: iothub resource status \(productId) \(name)")
             }
-        }
-    }
-
-    /// PUTs the file with its `Content-MD5` (the hub refuses bytes that do not match).
-    static func put(_ data: Data, md5: String, to url: URL) async throws {
-        var request = URLRequest(url: url)
-        request.httpMethod = "PUT"
-        request.timeoutInterval = 300
-        request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
-        let digest = stride(from: 0, to: 32, by: 2).compactMap { index -> UInt8? in
-            let start = md5.index(md5.startIndex, offsetBy: index)
-            return UInt8(md5[start..<md5.index(start, offsetBy: 2)], radix: 16)
-        }
-        request.setValue(Data(digest).base64EncodedString(), forHTTPHeaderField: "Content-MD5")
-        let response: URLResponse
-        let body: Data
-        do {
-            (body, response) = try await URLSession.shared.upload(for: request, from: data)
-        } catch {
-            throw APICallError(code: "UploadFailed", message: "PUT \(url.absoluteString): \(error.localizedDescription)")
-        }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        guard (200..<300).contains(status) else {
-            let text = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw APICallError(code: "UploadFailed", message: "PUT \(url.absoluteString) answered \(status) \(text)")
         }
     }
 
