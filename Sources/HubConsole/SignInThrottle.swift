@@ -1,8 +1,9 @@
+import Registry
 import Synchronization
 
 /// Failed sign-ins counted per operator name and per source address in a fixed window from the first
 /// failure; at the limit the name (or address) is locked until the window ends. Bounded: when the table is
-/// full, ended windows are dropped first, then the oldest.
+/// full, ended windows are dropped first, then the oldest down to three quarters (`BoundedTable`).
 final class SignInThrottle: Sendable {
     private struct Window {
         var start: Double
@@ -42,8 +43,8 @@ final class SignInThrottle: Sendable {
                     table[key] = window
                 } else {
                     if table.count >= capacity {
-                        table = table.filter { time - $0.value.start < windowSeconds }
-                        while table.count >= capacity, let oldest = table.min(by: { $0.value.start < $1.value.start }) { table[oldest.key] = nil }
+                        let windowSeconds = windowSeconds
+                        BoundedTable.makeRoom(in: &table, capacity: capacity, isStale: { time - $0.start >= windowSeconds }, age: { $0.start })
                     }
                     table[key] = Window(start: time, failures: 1)
                 }
