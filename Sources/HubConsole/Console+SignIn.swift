@@ -72,7 +72,7 @@ extension Console {
     /// timeout is kept by the hub).
     func cookie(value: String, expire: Bool = false) -> String {
         var text = "\(Self.cookieName)=\(value); Path=/console; HttpOnly; SameSite=Strict"
-        if configuration.secureCookie { text += "; Secure" }
+        if configuration.cookieIsSecure { text += "; Secure" }
         if expire { text += "; Max-Age=0" }
         return text
     }

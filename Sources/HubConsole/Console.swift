@@ -57,6 +57,7 @@ public struct Console: Sendable {
         router.get("/console/products/:product/devices") { request, context in await self.devicesPage(request, context) }
         router.post("/console/products/:product/devices") { request, context in await self.createDevice(request, context) }
         router.get("/console/registrations") { request, context in await self.registrationsPage(request, context) }
+        router.get("/console/registrations/rows") { request, context in await self.registrationRowsFragment(request, context) }
         router.get("/console/audit") { request, context in await self.auditPage(request, context) }
     }
 

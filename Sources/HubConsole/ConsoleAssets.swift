@@ -44,7 +44,10 @@ enum ConsoleAssets {
 
         """
 
-    /// Copy buttons: `data-copy` names the element whose text goes to the clipboard.
+    /// Copy buttons: `data-copy` names the element whose text goes to the clipboard. Live parts: an element
+    /// with `data-live="URL"` has its content replaced by the HTML fragment at URL every `data-live-every`
+    /// seconds (default 3); the fragment's `X-Console-Live: done` header, or an answer other than 200 (the
+    /// session ended), stops the refresh.
     static let javaScript = """
         document.addEventListener("click", function (event) {
           var button = event.target.closest("button[data-copy]");
@@ -52,6 +55,21 @@ enum ConsoleAssets {
           var source = document.getElementById(button.getAttribute("data-copy"));
           if (!source || !navigator.clipboard) return;
           navigator.clipboard.writeText(source.textContent).then(function () { button.textContent = "Copied"; });
+        });
+        document.querySelectorAll("[data-live]").forEach(function (element) {
+          var every = Math.max(1, parseInt(element.getAttribute("data-live-every") || "3", 10)) * 1000;
+          function refresh() {
+            fetch(element.getAttribute("data-live"), { credentials: "same-origin", cache: "no-store" }).then(function (response) {
+              if (response.status !== 200) return;
+              var done = response.headers.get("X-Console-Live") === "done";
+              return response.text().then(function (html) {
+                element.innerHTML = html;
+                element.setAttribute("data-live-updated", String(Date.now()));
+                if (!done) setTimeout(refresh, every);
+              });
+            }).catch(function () { setTimeout(refresh, every); });
+          }
+          setTimeout(refresh, every);
         });
 
         """

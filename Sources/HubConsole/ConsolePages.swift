@@ -16,6 +16,7 @@ struct ConsolePages: Sendable {
             ("layout", ConsoleTemplates.layout), ("signin", ConsoleTemplates.signIn), ("products", ConsoleTemplates.products),
             ("product", ConsoleTemplates.product), ("devices", ConsoleTemplates.devices), ("device-created", ConsoleTemplates.deviceCreated),
             ("audit", ConsoleTemplates.audit), ("message", ConsoleTemplates.message), ("confirm", ConsoleTemplates.confirm), ("registrations", ConsoleTemplates.registrations),
+            ("registration-rows", ConsoleTemplates.registrationRows),
         ] {
             try library.register(text, named: name)
         }
@@ -26,7 +27,7 @@ struct ConsolePages: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = contentType
         headers[.cacheControl] = "no-store"
-        headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
         headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
@@ -66,6 +67,14 @@ struct ConsolePages: Sendable {
         var headers = Self.headers(contentType: "text/html; charset=utf-8")
         headers.append(contentsOf: extraHeaders)
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// An HTML fragment a live part of a page refreshes itself with (`data-live` in the console's script);
+    /// `done` tells the script to stop asking.
+    func live(_ template: String, data: [String: Any], done: Bool = false) -> Response {
+        var headers = Self.headers(contentType: "text/html; charset=utf-8")
+        if done { headers[HTTPField.Name("X-Console-Live")!] = "done" }
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: fragment(template, data))))
     }
 
     func message(status: HTTPResponse.Status, title: String, message: String, back: String?, visit: Console.Visit?) -> Response {

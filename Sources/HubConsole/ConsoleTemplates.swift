@@ -166,14 +166,20 @@ enum ConsoleTemplates {
         </form>
         <table>
         <thead><tr><th>Time (UTC)</th><th>ProductId</th><th>Device</th><th>Endpoint</th><th>Result</th><th>Reason</th><th>Source</th><th>Count</th></tr></thead>
-        <tbody>
+        <tbody id="attempts" {{#live}}data-live="/console/registrations/rows?{{query}}" data-live-every="3"{{/live}}>
+        {{> registration-rows}}
+        </tbody>
+        </table>
+        <p class="pager">{{total}} attempt(s). {{#live}}New attempts appear here without a reload. {{/live}}{{#previous}}<a href="?offset={{previous}}&amp;{{query}}">Newer</a>{{/previous}} {{#next}}<a href="?offset={{next}}&amp;{{query}}">Older</a>{{/next}}</p>
+
+        """
+
+    /// The rows of the registration audit: part of its page, and alone what the page refreshes itself with.
+    static let registrationRows = """
         {{#attempts}}
         <tr class="{{result}}"><td>{{time}}</td><td><code>{{productId}}</code></td><td class="attempt-device">{{deviceName}}</td><td>{{endpoint}}</td><td>{{result}}</td><td class="attempt-reason">{{reason}}</td><td>{{source}}</td><td>{{count}}</td></tr>
         {{/attempts}}
         {{^attempts}}<tr><td colspan="8" class="empty">No registration attempts match.</td></tr>{{/attempts}}
-        </tbody>
-        </table>
-        <p class="pager">{{total}} attempt(s). {{#previous}}<a href="?offset={{previous}}&amp;{{query}}">Newer</a>{{/previous}} {{#next}}<a href="?offset={{next}}&amp;{{query}}">Older</a>{{/next}}</p>
 
         """
 

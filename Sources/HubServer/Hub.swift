@@ -78,13 +78,13 @@ public final class Hub: Sendable {
         limits.lingerBytes = configuration.httpLingerBytes
         limits.maxConnections = configuration.httpMaxConnections
         var listeners: [BoundPorts.Listener: HTTPListener] = [:]
-        for kind in [BoundPorts.Listener.http, .https, .api] {
+        for kind in [BoundPorts.Listener.http, .https, .api, .console] {
             listeners[kind] = HTTPListener(name: "\(kind)", limits: limits, logger: logger)
         }
         self.httpListeners = listeners
     }
 
-    /// Connections open now on an HTTP listener (`.http`, `.https`, `.api`).
+    /// Connections open now on an HTTP listener (`.http`, `.https`, `.api`, `.console`).
     public func openHTTPConnections(_ listener: BoundPorts.Listener) -> Int {
         httpListeners[listener]?.openConnections ?? 0
     }
@@ -247,10 +247,15 @@ public final class Hub: Sendable {
             }
         }
         if configuration.console.enabled {
-            try Console(
+            let console = try Console(
                 perform: { [api] action, parameters in await api.perform(action, parameters) }, store: operatorStore,
                 configuration: configuration.console, logger: logger
-            ).addRoutes(to: apiRouter)
+            )
+            if let port = configuration.console.port {
+                services.append(try consoleListener(console, port: port))
+            } else {
+                console.addRoutes(to: apiRouter)
+            }
         }
         services.append(
             Application(
@@ -262,6 +267,27 @@ public final class Hub: Sendable {
             )
         )
         return services
+    }
+
+    /// The console on a listener of its own (`console-port`): its pages only, over HTTPS when the operator
+    /// gave a certificate and key, with the same connection limits as the other HTTP listeners.
+    private func consoleListener(_ console: Console, port: Int) throws -> any Service {
+        let router = Router(context: HubRequestContext.self)
+        console.addRoutes(to: router)
+        router.get("/") { _, _ in Response.redirect(to: "/console") }
+        var server = httpServer(.console)
+        if let certificateFile = configuration.console.tlsCertificateFile, let keyFile = configuration.console.tlsKeyFile {
+            let chain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { NIOSSLCertificateSource.certificate($0) }
+            let key = try NIOSSLPrivateKey(file: keyFile, format: .pem)
+            server = try .tls(server, tlsConfiguration: TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
+        }
+        return Application(
+            router: router,
+            server: server,
+            configuration: .init(address: .hostname(configuration.console.host, port: port), serverName: nil),
+            onServerRunning: { [ports] channel in await ports.bound(.console, channel.localAddress?.port) },
+            logger: logger
+        )
     }
 
     /// How much of each device's uploaded log is kept (`device-log-max-entries`, `device-log-max-age-days`).
@@ -395,7 +421,7 @@ struct RegistryService: Service {
 
 /// The ports the listeners actually bound.
 public actor BoundPorts {
-    public enum Listener: Sendable, Hashable { case http, https, api, mqtt, mqtts, websocket }
+    public enum Listener: Sendable, Hashable { case http, https, api, console, mqtt, mqtts, websocket }
 
     private var ports: [Listener: Int] = [:]
     private var waiters: [Listener: [CheckedContinuation<Int, Never>]] = [:]

@@ -164,5 +164,14 @@ public struct HubConfiguration: Sendable, Equatable {
         if firmwareURLScheme == .https, httpsPort == nil {
             throw HubConfigurationError("firmware-url-scheme https needs an HTTPS listener (--https-port)")
         }
+        if (console.tlsCertificateFile == nil) != (console.tlsKeyFile == nil) {
+            throw HubConfigurationError("console-tls-cert-file and console-tls-key-file go together")
+        }
+        if console.tlsCertificateFile != nil, console.port == nil {
+            throw HubConfigurationError("console-tls-cert-file needs the console's own listener (--console-port)")
+        }
+        if let port = console.port, port != 0, port == apiPort {
+            throw HubConfigurationError("console-port must differ from api-port (leave it unset to serve the console on the management listener)")
+        }
     }
 }

@@ -64,8 +64,26 @@ public struct HubSetting: Sendable {
         ) {
             $0.shutdownGrace = try positive($1)
         },
-        HubSetting("console", "IOTHUB_CONSOLE", "console", "true: serve the web console under /console on the management listener. Default true") {
+        HubSetting("console", "IOTHUB_CONSOLE", "console", "true: serve the web console (under /console on the management listener, or on --console-port). Default true") {
             $0.console.enabled = try bool($1)
+        },
+        HubSetting(
+            "console-port", "IOTHUB_CONSOLE_PORT", "consolePort",
+            "The web console's own listener (pages under /console); unset: the console is served on the management listener"
+        ) {
+            $0.console.port = try port($1)
+        },
+        HubSetting("console-host", "IOTHUB_CONSOLE_HOST", "consoleHost", "Bind address of the console's own listener (--console-port). Default 127.0.0.1") {
+            $0.console.host = $1
+        },
+        HubSetting(
+            "console-tls-cert-file", "IOTHUB_CONSOLE_TLS_CERT_FILE", "consoleTlsCertFile",
+            "PEM certificate chain for the console's own listener: with --console-tls-key-file it serves HTTPS and the session cookie is Secure"
+        ) {
+            $0.console.tlsCertificateFile = $1
+        },
+        HubSetting("console-tls-key-file", "IOTHUB_CONSOLE_TLS_KEY_FILE", "consoleTlsKeyFile", "PEM private key for --console-tls-cert-file") {
+            $0.console.tlsKeyFile = $1
         },
         HubSetting(
             "console-session-idle", "IOTHUB_CONSOLE_SESSION_IDLE", "consoleSessionIdle",

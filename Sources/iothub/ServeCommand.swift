@@ -94,6 +94,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("console-signin-failures-per-source"), help: help("console-signin-failures-per-source")) var consoleSigninFailuresPerSource: String?
     @Option(name: .customLong("console-lockout"), help: help("console-lockout")) var consoleLockout: String?
     @Option(name: .customLong("console-secure-cookie"), help: help("console-secure-cookie")) var consoleSecureCookie: String?
+    @Option(name: .customLong("console-port"), help: help("console-port")) var consolePort: String?
+    @Option(name: .customLong("console-host"), help: help("console-host")) var consoleHost: String?
+    @Option(name: .customLong("console-tls-cert-file"), help: help("console-tls-cert-file")) var consoleTLSCertFile: String?
+    @Option(name: .customLong("console-tls-key-file"), help: help("console-tls-key-file")) var consoleTLSKeyFile: String?
     @Option(name: .customLong("log-level"), help: help("log-level")) var logLevel: String?
 
     static func help(_ flag: String) -> ArgumentHelp {
@@ -125,6 +129,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("console", console), ("console-session-idle", consoleSessionIdle), ("console-max-sessions", consoleMaxSessions),
             ("console-signin-failures-per-user", consoleSigninFailuresPerUser), ("console-signin-failures-per-source", consoleSigninFailuresPerSource),
             ("console-lockout", consoleLockout), ("console-secure-cookie", consoleSecureCookie),
+            ("console-port", consolePort), ("console-host", consoleHost), ("console-tls-cert-file", consoleTLSCertFile), ("console-tls-key-file", consoleTLSKeyFile),
             ("log-level", logLevel),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })
@@ -169,9 +174,18 @@ struct ServeCommand: AsyncParsableCommand {
             if configuration.mqttPort != nil { mqtt.append("MQTT \(await ports.port(.mqtt))") }
             if configuration.mqttsPort != nil { mqtt.append("MQTTS \(await ports.port(.mqtts))") }
             if configuration.wsPort != nil { mqtt.append("WebSocket \(await ports.port(.websocket))") }
+            var console = ""
+            if configuration.console.enabled {
+                if configuration.console.port != nil {
+                    let scheme = configuration.console.servesHTTPS ? "https" : "http"
+                    console = ", web console on \(scheme)://\(configuration.console.host):\(await ports.port(.console))/console"
+                } else {
+                    console = ", web console on http://\(api):\(apiPort)/console"
+                }
+            }
             say(
                 "IoTHub ready: device HTTP on port \(http), management API on \(api):\(apiPort), \(mqtt.joined(separator: ", ")), data in \(configuration.dataDirectory)"
-                    + (configuration.console.enabled ? ", web console on http://\(api):\(apiPort)/console" : "")
+                    + console
             )
         }
         try await hub.run()

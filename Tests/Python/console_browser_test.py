@@ -206,13 +206,13 @@ class ConsoleBrowserTests(unittest.TestCase):
         self.assertEqual(b.find("dl.facts dd:nth-of-type(2)").text, "key (PSK)")
         return b.find("dl.facts dd code").text
 
-    def fleet(self, product_id, secret, directory, count):
+    def fleet(self, product_id, secret, directory, count, pattern="unit-{n}"):
         tool = os.environ.get("IOTHUB_DEVICE", "")
         self.assertTrue(tool and os.access(tool, os.X_OK), "IOTHUB_DEVICE=%r is not an executable" % tool)
         run = subprocess.run(
             [
                 tool, "fleet", "--count", str(count), "--concurrency", "1", "--product-id", product_id,
-                "--product-secret", secret, "--name-pattern", "unit-{n}", "--dir", directory, "--messages", "1",
+                "--product-secret", secret, "--name-pattern", pattern, "--dir", directory, "--messages", "1",
                 "--qos", "1", "--json", "--http", os.environ["HUB_HTTP_URL"], "--mqtt", os.environ["HUB_MQTT"],
             ],
             capture_output=True, text=True, timeout=120,
@@ -297,6 +297,20 @@ class ConsoleBrowserTests(unittest.TestCase):
         self.assertNotIn(refused_name, names)
         self.assertEqual(len(b.all("main tbody tr.success")), 2, b.text())
         b.screenshot("registrations")
+
+        # A unit that registers while the page is open appears in it without a reload.
+        b.driver.execute_script("window.iothubNotReloaded = true")
+        late = tempfile.mkdtemp(prefix="iothub-fleet-")
+        try:
+            status, summary, stderr = self.fleet(product_id, secret, late, 1, pattern="late-{n}")
+        finally:
+            shutil.rmtree(late, ignore_errors=True)
+        self.assertEqual(summary["failed"], 1, summary)
+        # Read in one script: the live table replaces its rows, so element handles go stale between calls.
+        b.wait(lambda d: "late-1" in d.execute_script(
+            "return Array.from(document.querySelectorAll('main tbody .attempt-device')).map(function (e) { return e.textContent; })"))
+        self.assertTrue(b.driver.execute_script("return window.iothubNotReloaded === true"), "the page was reloaded")
+        self.assertEqual(len(b.all("main tbody tr")), 4, b.text())
 
         # The reveal is in the operator audit.
         b.open("/console/audit")

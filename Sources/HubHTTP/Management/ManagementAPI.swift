@@ -121,14 +121,14 @@ public struct ManagementAPI: Sendable {
         case .success(let result):
             fields = result.map { (fieldMapper.wireName(internal: $0.0, action: decoded.action, version: decoded.version), Self.json($0.1)) }
         case .failure(let error):
-            Counter(label: "iothub_api_requests_total", dimensions: [("action", decoded.action), ("result", error.code)]).increment()
+            Self.count(decoded.action, result: error.code)
             logger.info(
                 "management action failed",
                 metadata: ["hub.action": "\(decoded.action)", "hub.error_code": "\(error.code)", "hub.request_id": "\(requestId)"]
             )
             return APIResponse.error(error, requestId: requestId)
         }
-        Counter(label: "iothub_api_requests_total", dimensions: [("action", decoded.action), ("result", "ok")]).increment()
+        Self.count(decoded.action, result: "ok")
         logger.debug("management action", metadata: ["hub.action": "\(decoded.action)", "hub.request_id": "\(requestId)"])
         return APIResponse.success(fields, requestId: requestId)
     }
@@ -136,19 +136,31 @@ public struct ManagementAPI: Sendable {
     /// Runs one action in process, without a signature: what the web console calls, so that a page and an
     /// API request go through the same handler and the same rules. `parameters` is a JSON object under the
     /// internal (2021-04-08) names; the answer is the action's fields as an object, or its error.
+    /// Counted in `iothub_api_requests_total` like a signed request.
     public func perform(_ action: String, _ parameters: JSONValue) async -> Result<JSONValue, ManagementError> {
         guard let handler = ManagementActions.handlers[action] else {
+            Self.count(action, result: "UnsupportedOperation")
             return .failure(ManagementError("UnsupportedOperation", "The action \(action) is not implemented by this hub."))
         }
         do {
             let fields = try await handler(actions, Self.parameters(parameters), .v20210408)
+            Self.count(action, result: "ok")
             return .success(Self.json(.object(fields)))
         } catch let error as ManagementError {
+            Self.count(action, result: error.code)
             return .failure(error)
         } catch {
+            Self.count(action, result: "InternalError")
             logger.error("management action crashed", metadata: ["hub.action": "\(action)", "error": "\(error)"])
             return .failure(ManagementError("InternalError", "internal error"))
         }
+    }
+
+    /// `iothub_api_requests_total{action, result}`: actions run, by outcome (an error code or `ok`). Names
+    /// the hub does not know are counted as `unknown`, so that a caller cannot grow the metric without end.
+    static func count(_ action: String, result: String) {
+        let name = ManagementActions.handlers[action] == nil ? "unknown" : action
+        Counter(label: "iothub_api_requests_total", dimensions: [("action", name), ("result", result)]).increment()
     }
 
     private func run(_ request: APIRequest) async -> Result<ManagementActions.Fields, APIError> {
