@@ -259,6 +259,39 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // MARK: tests
+        // Pure NATS protocol logic (parser, encoder, subjects, headers): the cluster's bus, no I/O.
+        .target(name: "NATSCore", dependencies: ["JSONCore"], swiftSettings: swiftSettings),
+        // A NATS client over SwiftNIO: connection state machine, reconnect, bounded subscriptions, requests.
+        .target(
+            name: "NATSClient",
+            dependencies: [
+                "NATSCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "NATSCoreTests", dependencies: ["NATSCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NATSClientTests",
+            dependencies: ["NATSClient", "NATSCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // Against a real nats-server the tests start on loopback (scripts/test installs Debian's nats-server).
+        .testTarget(
+            name: "NATSIntegrationTests",
+            dependencies: [
+                "NATSClient", "NATSCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "DeviceAuthTests", dependencies: ["DeviceAuth"], swiftSettings: swiftSettings),
         .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"], swiftSettings: swiftSettings),
         .testTarget(name: "CloudAPITests", dependencies: ["CloudAPI", "JSONCore", "DeviceAuth"], swiftSettings: swiftSettings),
