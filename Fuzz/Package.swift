@@ -1,8 +1,8 @@
 // swift-tools-version:6.1
 // Coverage-guided fuzzing with libFuzzer (Linux): the MQTT codec, and the decoders behind the HTTP listeners
-// (registration bodies and headers, the management API's request decoder, JSON and form parsing). A package of its
-// own so the main package never builds it; `Sources/MQTTCore`, `Sources/JSONCore`, `Sources/CloudAPI` and
-// `Sources/DeviceAuth` are symbolic links to the real modules. See README.md; `scripts/test` runs both fuzzers briefly.
+// (registration bodies and headers, the management API's request decoder, JSON and form parsing), and the NATS
+// parser of the cluster's bus. A package of its own so the main package never builds it; `Sources/MQTTCore`,
+// `Sources/JSONCore`, `Sources/CloudAPI`, `Sources/DeviceAuth` and `Sources/NATSCore` are symbolic links to the real modules. See README.md; `scripts/test` runs each fuzzer briefly.
 import PackageDescription
 
 let package = Package(
@@ -33,10 +33,15 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        .target(name: "NATSCore", dependencies: ["JSONCore"]),
         .target(name: "CFuzzEntry"),
         .executableTarget(
             name: "FuzzMQTTCodec",
             dependencies: ["MQTTCore", "CFuzzEntry", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .executableTarget(
+            name: "FuzzNATSParser",
+            dependencies: ["NATSCore", "CFuzzEntry"]
         ),
         .executableTarget(
             name: "FuzzHTTPDecoders",

@@ -16,3 +16,7 @@ int FuzzMQTTCodec_main(int argc, char **argv) {
 int FuzzHTTPDecoders_main(int argc, char **argv) {
     return LLVMFuzzerRunDriver(&argc, &argv, LLVMFuzzerTestOneInput);
 }
+
+int FuzzNATSParser_main(int argc, char **argv) {
+    return LLVMFuzzerRunDriver(&argc, &argv, LLVMFuzzerTestOneInput);
+}
