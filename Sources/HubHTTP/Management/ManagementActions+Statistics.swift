@@ -31,7 +31,7 @@ extension ManagementActions {
                 "OnlineDevicesByProduct",
                 .array(byProduct.map { .object([("ProductId", .string($0.id)), ("ProductName", .string($0.name)), ("Online", .int($0.count))]) })
             ),
-            ("Registrations", .array(zip(registrations.accepted, registrations.refused).map(Self.registrationMinute))),
+            ("Registrations", .array(zip(registrations.accepted, registrations.refused).map { Self.registrationMinute($0, $1) })),
             ("MessagesInPerSecond", .array((messages?.perSecond ?? []).map(Self.countBucket))),
             ("MessagesInPerMinute", .array((messages?.perMinute ?? []).map(Self.countBucket))),
         ]
