@@ -267,7 +267,7 @@ let package = Package(
         .testTarget(name: "CloudAPITests", dependencies: ["CloudAPI", "JSONCore", "DeviceAuth"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RegistryTests",
-            dependencies: ["Registry", "RegistrySQLite", "DeviceAuth", .product(name: "SQLiteNIO", package: "sqlite-nio")],
+            dependencies: ["Registry", "RegistrySQLite", "DeviceAuth", "HubStatistics", .product(name: "SQLiteNIO", package: "sqlite-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
