@@ -4,8 +4,8 @@
 extension ConsoleAssets {
     static let overviewCSS = """
         .stats { display: flex; flex-wrap: wrap; gap: 12px; margin: 12px 0 4px; }
-        .stat { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 10px 16px; min-width: 200px; flex: 1; }
-        .stat-value { display: block; font-size: 26px; font-weight: 700; }
+        .stat { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 8px 16px; min-width: 200px; flex: 1; }
+        .stat-value { display: block; font-size: 24px; font-weight: 700; line-height: 1.2; }
         .stat-label { color: var(--muted); font-size: 13px; }
         figure.chart { margin: 8px 0 16px; }
         figure.chart > svg { width: 100%; max-width: 720px; height: auto; display: block; }

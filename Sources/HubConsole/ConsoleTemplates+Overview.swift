@@ -14,16 +14,16 @@ extension ConsoleTemplates {
         <div class="stat"><span class="stat-value" id="refused-hour">{{refusedHour}}</span> <span class="stat-label">registrations refused, last hour</span></div>
         <div class="stat"><span class="stat-value" id="messages-rate">{{messagesRate}}</span> <span class="stat-label">MQTT messages received per second, last minute</span></div>
         </div>
+        <section class="card" id="registrations">
+        <h2>Registrations per minute</h2>
+        {{#registrations}}{{> chart}}{{/registrations}}
+        <p class="hint">Every attempt is in the <a href="/console/registrations">registration audit</a>.</p>
+        </section>
         <section class="card" id="online">
         <h2>Devices online now, per product</h2>
         {{#online}}{{> online-chart}}{{/online}}
         {{^online}}<p class="hint">No device is connected.</p>{{/online}}
         {{#moreProducts}}<p class="hint">and {{moreProducts}} more product(s) with devices online.</p>{{/moreProducts}}
-        </section>
-        <section class="card" id="registrations">
-        <h2>Registrations per minute</h2>
-        {{#registrations}}{{> chart}}{{/registrations}}
-        <p class="hint">Every attempt is in the <a href="/console/registrations">registration audit</a>.</p>
         </section>
         <section class="card" id="messages">
         <h2>MQTT messages received per second</h2>
