@@ -34,7 +34,7 @@ import time
 import unittest
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -105,11 +105,30 @@ class Browser:
     def wait(self, condition):
         return WebDriverWait(self.driver, WAIT).until(condition)
 
+    @staticmethod
+    def left(page):
+        """A wait condition: the document whose html element is `page` was navigated away from. As selenium's
+        staleness condition, and also when Chromium answers for the old node with "does not belong to the
+        document" instead of a stale-element error (it does so at times during the navigation)."""
+
+        def check(_):
+            try:
+                page.is_enabled()
+                return False
+            except StaleElementReferenceException:
+                return True
+            except WebDriverException as error:
+                if "does not belong to the document" in str(error):
+                    return True
+                raise
+
+        return check
+
     def submit(self, element):
         """Clicks a submit button (or submits a form) and waits for the next page."""
         page = self.driver.find_element(By.TAG_NAME, "html")
         element.click()
-        self.wait(EC.staleness_of(page))
+        self.wait(self.left(page))
         self.wait(lambda d: d.execute_script("return document.readyState") == "complete")
 
     def follow(self, link):
@@ -159,7 +178,7 @@ class Browser:
             path,
             fields,
         )
-        self.wait(EC.staleness_of(page))
+        self.wait(self.left(page))
         self.wait(lambda d: d.execute_script("return document.readyState") == "complete")
         status = self.driver.execute_script("return performance.getEntriesByType('navigation')[0].responseStatus")
         return status, self.title(), self.text()
