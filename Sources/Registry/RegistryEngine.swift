@@ -192,6 +192,13 @@ public actor RegistryEngine {
         onlineCounts
     }
 
+    /// The same with each product's name, the product with the most devices online first (one actor call
+    /// for the overview, whatever the number of products).
+    public func onlineDevicesByProduct() -> [(productId: String, name: String, online: Int)] {
+        onlineCounts.map { (productId: $0.key, name: products[$0.key]?.name ?? "", online: $0.value) }
+            .sorted { ($1.online, $0.productId) < ($0.online, $1.productId) }
+    }
+
     func requireAvailable() throws {
         guard available else { throw RegistryError(.storageFailure, "registry unavailable") }
     }

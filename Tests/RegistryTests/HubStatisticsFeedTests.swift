@@ -38,6 +38,8 @@ final class HubStatisticsFeedTests: RegistryTestCase {
         }
         var counts = await engine.onlineDeviceCounts()
         XCTAssertEqual(counts, [a.id: 2, b.id: 1])
+        let listed = await engine.onlineDevicesByProduct().map { "\($0.productId) \($0.name) \($0.online)" }
+        XCTAssertEqual(listed, ["\(a.id) lamps 2", "\(b.id) meters 1"], "with names, the most first")
         // A second login of a device online already is not a second device.
         _ = await engine.login(DeviceKey(productId: a.id, name: "d2"))
         counts = await engine.onlineDeviceCounts()

@@ -15,21 +15,15 @@ extension ManagementActions {
     /// second over the last minute and per minute over the last hour. Times are Unix seconds.
     func describeHubStatistics(_ p: ActionParameters, _ version: APIVersionTag) async throws -> Fields {
         let now = RegistryEngine.systemMillis()
-        let online = await registry.onlineDeviceCounts()
-        var byProduct: [(id: String, name: String, count: Int)] = []
-        for (id, count) in online {
-            let name = (try? await registry.product(id))?.name ?? ""
-            byProduct.append((id, name, count))
-        }
-        byProduct.sort { ($1.count, $0.id) < ($0.count, $1.id) }
+        let byProduct = await registry.onlineDevicesByProduct()
         let registrations = await registry.registrationActivity(now: now)
         let messages = activity?.publishesIn(now: now)
         return [
             ("Time", .int(now / 1000)),
-            ("OnlineDevices", .int(online.values.reduce(0, +))),
+            ("OnlineDevices", .int(byProduct.reduce(0) { $0 + $1.online })),
             (
                 "OnlineDevicesByProduct",
-                .array(byProduct.map { .object([("ProductId", .string($0.id)), ("ProductName", .string($0.name)), ("Online", .int($0.count))]) })
+                .array(byProduct.map { .object([("ProductId", .string($0.productId)), ("ProductName", .string($0.name)), ("Online", .int($0.online))]) })
             ),
             ("Registrations", .array(zip(registrations.accepted, registrations.refused).map { Self.registrationMinute($0, $1) })),
             ("MessagesInPerSecond", .array((messages?.perSecond ?? []).map(Self.countBucket))),
