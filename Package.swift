@@ -65,6 +65,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Counts by label in time buckets over a rolling window (the console's overview: registrations per
+        // minute by refusal reason, MQTT publishes per second and per minute); no I/O, no dependencies.
+        .target(name: "HubStatistics", swiftSettings: swiftSettings),
         .target(
             name: "DeviceServices",
             dependencies: ["JSONCore", "DeviceAuth"],
@@ -73,7 +76,7 @@ let package = Package(
         .target(
             name: "Registry",
             dependencies: [
-                "DeviceAuth",
+                "DeviceAuth", "HubStatistics",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -145,7 +148,7 @@ let package = Package(
         .target(
             name: "HubHTTP",
             dependencies: [
-                "CloudAPI", "JSONCore", "DeviceAuth", "Registry", "HubCA", "DeviceServices",
+                "CloudAPI", "JSONCore", "DeviceAuth", "Registry", "HubCA", "DeviceServices", "HubStatistics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -175,7 +178,7 @@ let package = Package(
         .target(
             name: "HubServer",
             dependencies: [
-                "HubHTTP", "HubConsole", "Registry", "RegistrySQLite", "BrokerSQLite", "HubCA", "CloudAPI", "JSONCore", "MQTTServer", "BrokerCore", "DeviceAuth", "MQTTCore", "DeviceServices",
+                "HubHTTP", "HubConsole", "Registry", "RegistrySQLite", "BrokerSQLite", "HubCA", "CloudAPI", "JSONCore", "MQTTServer", "BrokerCore", "DeviceAuth", "MQTTCore", "DeviceServices", "HubStatistics",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -297,7 +300,7 @@ let package = Package(
         .testTarget(name: "CloudAPITests", dependencies: ["CloudAPI", "JSONCore", "DeviceAuth"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RegistryTests",
-            dependencies: ["Registry", "RegistrySQLite", "DeviceAuth", .product(name: "SQLiteNIO", package: "sqlite-nio")],
+            dependencies: ["Registry", "RegistrySQLite", "DeviceAuth", "HubStatistics", .product(name: "SQLiteNIO", package: "sqlite-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -306,6 +309,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "HubCATests", dependencies: ["HubCA"], swiftSettings: swiftSettings),
+        .testTarget(name: "HubStatisticsTests", dependencies: ["HubStatistics"], swiftSettings: swiftSettings),
         .testTarget(name: "HubConsoleTests", dependencies: ["HubConsole"], swiftSettings: swiftSettings),
         .testTarget(name: "DeviceServicesTests", dependencies: ["DeviceServices", "JSONCore", "DeviceAuth"], swiftSettings: swiftSettings),
         .testTarget(

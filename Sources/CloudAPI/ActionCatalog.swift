@@ -112,6 +112,7 @@ extension ActionCatalog {
             catalog.register(contentsOf: RegistrationActionSchemas.all(version))
             catalog.register(contentsOf: ApplicationActionSchemas.all(version))
             catalog.register(contentsOf: AbuseActionSchemas.all(version))
+            catalog.register(contentsOf: StatisticsActionSchemas.all(version))
             catalog.register(contentsOf: MessagingActionSchemas.all(version))
             catalog.register(contentsOf: FirmwareActionSchemas.all(version))
             catalog.register(contentsOf: GatewayActionSchemas.all(version))

@@ -96,7 +96,10 @@ extension Console {
         }
     }
 
-    func productPage(_ visit: Visit, id: String, reveal: Bool = false, notice: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok) async -> Response {
+    func productPage(
+        _ visit: Visit, id: String, reveal: Bool = false, notice: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok,
+        drafts: [String: String] = [:]
+    ) async -> Response {
         let product: JSONValue
         switch await perform("DescribeProduct", ["ProductId": .string(id)]) {
         case .success(let answer): product = answer
@@ -109,6 +112,7 @@ extension Console {
             view["created"] = policy["AutoCreatedDevices"]?.intValue ?? 0
             view["replay"] = policy["ReplayProtection"] == .bool(true)
         }
+        view.merge(await integrationsView(id, drafts: drafts)) { _, new in new }
         if reveal, let secret = product["ProductProperties"]?["ProductSecret"]?.stringValue, !secret.isEmpty {
             view["secret"] = secret
             await record(visit.account.name, "RevealProductSecret", target: id, result: "ok", detail: "", source: visit.source)

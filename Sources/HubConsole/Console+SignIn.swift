@@ -7,7 +7,7 @@ import Registry
 
 extension Console {
     func signInPage(_ request: Request, _ context: HubRequestContext) async -> Response {
-        if await visit(request, context) != nil { return .redirect(to: "/console/products") }
+        if await visit(request, context) != nil { return .redirect(to: Self.homePath) }
         return pages.render("signin", title: "Sign in", data: [:], visit: nil)
     }
 
@@ -53,7 +53,7 @@ extension Console {
         let session = sessions.create(operatorName: account.name, signedInMillis: Int64(Date().timeIntervalSince1970 * 1000))
         logger.info("console sign-in", metadata: ["hub.operator": "\(account.name)", "hub.source": "\(source)"])
         await record(account.name, "SignIn", target: account.name, result: "ok", detail: "role=\(account.role.rawValue)", source: source)
-        var response = Response.redirect(to: "/console/products")
+        var response = Response.redirect(to: Self.homePath)
         response.headers[.setCookie] = cookie(value: session.id)
         return response
     }

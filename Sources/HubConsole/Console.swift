@@ -13,6 +13,8 @@ public struct Console: Sendable {
     public typealias Perform = @Sendable (String, JSONValue) async -> Result<JSONValue, ManagementError>
 
     static let cookieName = "iothub_console"
+    /// Where a signed-in operator lands.
+    static let homePath = "/console/overview"
     static let csrfField = "_csrf"
     static let maxFormBytes = 64 * 1024
 
@@ -41,7 +43,7 @@ public struct Console: Sendable {
 
     public func addRoutes(to router: Router<HubRequestContext>) {
         router.get("/console") { request, context in await self.home(request, context) }
-        router.get("/console/assets/console.css") { _, _ in ConsolePages.asset(ConsoleAssets.css, type: "text/css; charset=utf-8") }
+        router.get("/console/assets/console.css") { _, _ in ConsolePages.asset(ConsoleAssets.css + ConsoleAssets.overviewCSS, type: "text/css; charset=utf-8") }
         router.get("/console/assets/console.js") { _, _ in ConsolePages.asset(ConsoleAssets.javaScript, type: "text/javascript; charset=utf-8") }
         router.get("/console/signin") { request, context in await self.signInPage(request, context) }
         router.post("/console/signin") { request, context in await self.signIn(request, context) }
@@ -56,13 +58,20 @@ public struct Console: Sendable {
         router.post("/console/products/:product/delete") { request, context in await self.deleteProduct(request, context) }
         router.get("/console/products/:product/devices") { request, context in await self.devicesPage(request, context) }
         router.post("/console/products/:product/devices") { request, context in await self.createDevice(request, context) }
+        router.get("/console/overview") { request, context in await self.overviewPage(request, context) }
+        router.get("/console/applications") { request, context in await self.applicationsPage(request, context) }
+        router.post("/console/applications") { request, context in await self.createApplication(request, context) }
+        router.get("/console/applications/:application/confirm") { request, context in await self.applicationConfirmPage(request, context) }
+        router.post("/console/applications/:application/delete") { request, context in await self.deleteApplication(request, context) }
+        router.post("/console/products/:product/remote-config") { request, context in await self.updateRemoteConfig(request, context) }
+        router.post("/console/products/:product/webhook") { request, context in await self.updateWebhook(request, context) }
         router.get("/console/registrations") { request, context in await self.registrationsPage(request, context) }
         router.get("/console/registrations/rows") { request, context in await self.registrationRowsFragment(request, context) }
         router.get("/console/audit") { request, context in await self.auditPage(request, context) }
     }
 
     func home(_ request: Request, _ context: HubRequestContext) async -> Response {
-        await visit(request, context) == nil ? .redirect(to: "/console/signin") : .redirect(to: "/console/products")
+        await visit(request, context) == nil ? .redirect(to: "/console/signin") : .redirect(to: Self.homePath)
     }
 
     // MARK: who is asking

@@ -17,7 +17,7 @@ struct ConsolePages: Sendable {
             ("product", ConsoleTemplates.product), ("devices", ConsoleTemplates.devices), ("device-created", ConsoleTemplates.deviceCreated),
             ("audit", ConsoleTemplates.audit), ("message", ConsoleTemplates.message), ("confirm", ConsoleTemplates.confirm), ("registrations", ConsoleTemplates.registrations),
             ("registration-rows", ConsoleTemplates.registrationRows),
-        ] {
+        ] + ConsoleTemplates.overviewTemplates {
             try library.register(text, named: name)
         }
         self.library = library

@@ -13,9 +13,9 @@ enum ConsoleTemplates {
         </head>
         <body>
         <header>
-        <a class="brand" href="/console/products">IoTHub</a>
+        <a class="brand" href="/console/overview">IoTHub</a>
         {{#signedIn}}
-        <nav><a href="/console/products">Products</a> <a href="/console/registrations">Registrations</a> <a href="/console/audit">Operator audit</a></nav>
+        <nav><a href="/console/overview">Overview</a> <a href="/console/products">Products</a> <a href="/console/applications">Applications</a> <a href="/console/registrations">Registrations</a> <a href="/console/audit">Operator audit</a></nav>
         <div class="who"><span class="operator">{{operatorName}}</span> <span class="role">{{role}}</span>
         <form method="post" action="/console/signout" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit">Sign out</button></form></div>
         {{/signedIn}}
@@ -108,6 +108,7 @@ enum ConsoleTemplates {
         {{^hasSecret}}<p class="hint">The product has no ProductSecret until dynamic registration is switched on.</p>{{/hasSecret}}{{/secret}}
         </div>
         </section>
+        {{> product-integrations}}
         {{/product}}
 
         """

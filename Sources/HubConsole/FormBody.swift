@@ -4,12 +4,20 @@ import CloudAPI
 /// API's `FormURLEncoding`; a repeated name keeps its first value.
 struct FormBody: Sendable {
     private(set) var fields: [String: String] = [:]
+    /// Every value of a repeated name (checkboxes sharing a name), in order.
+    private(set) var repeated: [String: [String]] = [:]
 
     init(_ bytes: [UInt8]) {
-        for (name, value) in FormURLEncoding.parse(bytes) where fields[name] == nil { fields[name] = value }
+        for (name, value) in FormURLEncoding.parse(bytes) {
+            if fields[name] == nil { fields[name] = value }
+            repeated[name, default: []].append(value)
+        }
     }
 
     subscript(name: String) -> String? { fields[name] }
+
+    /// All values sent under `name`, in order (none: empty).
+    func values(_ name: String) -> [String] { repeated[name] ?? [] }
 
     /// A checkbox: sent (any value) means on.
     func checked(_ name: String) -> Bool { fields[name] != nil }

@@ -213,6 +213,8 @@ public final class Hub: Sendable {
             services.append(BrokerJournalService(store: brokerStore, journal: journal, host: mqtt.host, logger: logger))
         }
         services.append(mqtt)
+        let activity = MessageActivityService(read: { [mqtt] in mqtt.publishesReceived })
+        services.append(activity)
         services.append(deviceServices)
         services.append(BrokerKickService(registry: registry, host: mqtt.host))
         services.append(FirmwareTimeoutService(registry: registry))
@@ -233,7 +235,7 @@ public final class Hub: Sendable {
         )
         let api = ManagementAPI(
             registry: registry, credentials: [credentials.secretId: credentials.secretKey], messaging: BrokerMessaging(host: mqtt.host, services: deviceServices),
-            firmware: firmware, webhooks: webhooks, abuse: abuse, deviceLogs: deviceLogs, deviceLogRetention: deviceLogRetention, resources: resources, logger: logger, replayCacheEntries: configuration.apiReplayCacheEntries,
+            firmware: firmware, webhooks: webhooks, abuse: abuse, deviceLogs: deviceLogs, deviceLogRetention: deviceLogRetention, resources: resources, activity: activity, logger: logger, replayCacheEntries: configuration.apiReplayCacheEntries,
             replayStrict: configuration.apiReplayStrict, replayGrace: configuration.apiReplayGrace
         )
         let apiRouter = Router(context: HubRequestContext.self)

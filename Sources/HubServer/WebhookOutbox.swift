@@ -1,4 +1,5 @@
 import Foundation
+import HubHTTP
 import Logging
 import SQLiteNIO
 
@@ -16,6 +17,7 @@ actor WebhookOutbox {
     private(set) var pending: [String: Int] = [:]
     private(set) var dropped: [String: Int] = [:]
     private(set) var delivered: [String: Int] = [:]
+    private(set) var failed: [String: Int] = [:]
 
     private init(db: SQLiteConnection, maxBacklog: Int) {
         self.db = db
@@ -87,8 +89,16 @@ actor WebhookOutbox {
         delivered[entry.productId, default: 0] += 1
     }
 
-    func counts(productId: String) -> (pending: Int, dropped: Int, delivered: Int) {
-        (pending[productId, default: 0], dropped[productId, default: 0], delivered[productId, default: 0])
+    /// A delivery attempt of the entry failed (it stays pending and is tried again).
+    func markFailed(_ entry: Entry) {
+        failed[entry.productId, default: 0] += 1
+    }
+
+    func counts(productId: String) -> WebhookCounts {
+        WebhookCounts(
+            pending: pending[productId, default: 0], dropped: dropped[productId, default: 0], delivered: delivered[productId, default: 0],
+            failed: failed[productId, default: 0]
+        )
     }
 
     func close() async {

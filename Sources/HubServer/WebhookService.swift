@@ -78,7 +78,7 @@ final class WebhookService: Service, WebhookStatusSource, @unchecked Sendable {
         return JSONValue.object(JSONObject(fields)).serializedString()
     }
 
-    func status(productId: String) async -> (pending: Int, dropped: Int, delivered: Int) {
+    func status(productId: String) async -> WebhookCounts {
         await outbox.counts(productId: productId)
     }
 
@@ -179,6 +179,7 @@ final class WebhookService: Service, WebhookStatusSource, @unchecked Sendable {
                     retryAt[entry.productId] = nil
                     progressed = true
                 } else {
+                    await outbox.markFailed(entry)
                     let delay = min((backoff[entry.productId] ?? 0.5) * 2, 60)
                     backoff[entry.productId] = delay
                     retryAt[entry.productId] = Date().addingTimeInterval(delay)

@@ -17,6 +17,9 @@ public final class MQTTServer: Service, @unchecked Sendable {
     let group: any EventLoopGroup
     let logger: Logger
     let metrics = MQTTServerMetrics()
+
+    /// PUBLISH packets received from clients since the server was made (all listeners).
+    public var publishesReceived: Int { metrics.publishesIn }
     /// Pending and admitted connections of every listener.
     let limits: MQTTConnectionLimits
     private let nextConnection = NIOLockedValueBox<UInt64>(0)

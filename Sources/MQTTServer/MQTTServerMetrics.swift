@@ -1,6 +1,7 @@
 import MQTTCore
 import Metrics
 import NIOConcurrencyHelpers
+import Synchronization
 
 /// Counters and gauges of the MQTT server (swift-metrics). Dimensions are bounded: packet types and
 /// reasons, never topics or client ids. A class: every connection holds a reference, not a copy of the
@@ -12,6 +13,8 @@ public final class MQTTServerMetrics: Sendable {
     private let messagesIn = Counter(label: "iothub_mqtt_messages_in_total")
     private let messagesOut = Counter(label: "iothub_mqtt_messages_out_total")
     private let slowConsumerDrops = Counter(label: "iothub_mqtt_messages_dropped_total", dimensions: [("reason", "slow_consumer")])
+    /// PUBLISH packets received from clients, for the hub's own statistics (swift-metrics counters cannot be read back).
+    private let publishesReceived = Atomic<Int>(0)
 
     public init() {}
 
@@ -23,8 +26,14 @@ public final class MQTTServerMetrics: Sendable {
     }
 
     func packetReceived(_ packet: MQTTPacket) {
-        if case .publish = packet { messagesIn.increment() }
+        if case .publish = packet {
+            messagesIn.increment()
+            publishesReceived.wrappingAdd(1, ordering: .relaxed)
+        }
     }
+
+    /// PUBLISH packets received from clients since the server was made.
+    public var publishesIn: Int { publishesReceived.load(ordering: .relaxed) }
 
     func messagesSent(_ count: Int) {
         messagesOut.increment(by: count)

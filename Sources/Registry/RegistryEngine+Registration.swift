@@ -1,5 +1,6 @@
 import Logging
 public import DeviceAuth
+public import HubStatistics
 
 /// A parsed dynamic-registration request, handed to the registry by the device gateway.
 public struct RegistrationRequest: Sendable {
@@ -55,6 +56,7 @@ extension RegistryEngine {
             } catch {
                 return .failure(.internalError)
             }
+            registrationStatistics.accepted(reason: grant.created ? RegistrationAttempt.reasonRegistered : RegistrationAttempt.reasonReissued, at: now())
             // Debug, not info: at thousands of registrations per second a line each is a cost of its own,
             // and the audit log already records every accepted registration.
             logger.debug(
@@ -151,6 +153,7 @@ extension RegistryEngine {
                 credential = try issuer.issue(for: key, encryption: product.encryptionType)
             } catch {
                 logger.error("credential issuance failed", metadata: ["error": "\(error)"])
+                registrationStatistics.refused(reason: RegistrationRefusal.internalError.reasonCode, count: 1, at: time)
                 enqueue([.appendAudit(attempt(accepted: false, reason: RegistrationRefusal.internalError.reasonCode, detail: "credential issuance failed"))])
                 return .finished(.failure(.internalError))
             }
@@ -203,7 +206,15 @@ extension RegistryEngine {
 
     /// Queues a refused attempt's audit row, or counts it into its source's row during a flood.
     func auditRefused(_ attempt: RegistrationAttempt) {
+        registrationStatistics.refused(reason: attempt.reason, count: attempt.count, at: attempt.time)
         enqueue(auditAggregator.add(attempt).map { .appendAudit($0) })
+    }
+
+    /// Registrations per minute over the hour ending at `now`, accepted and refused by reason; the refusals
+    /// handed over without an actor call are counted first, so a refusal answered before is in the answer.
+    public func registrationActivity(now millis: Int64) -> (accepted: [RollingCounts.Bucket], refused: [RollingCounts.Bucket]) {
+        takeRefusals()
+        return registrationStatistics.window(now: millis)
     }
 
     /// The registration audit log, newest first. Writes queued entries and counted rows first so the answer

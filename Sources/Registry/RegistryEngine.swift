@@ -31,6 +31,8 @@ public actor RegistryEngine {
     var auditAggregator = AuditAggregator()
     /// Gateway → its bound sub-devices (in no particular order; listings sort by bind time).
     var subDevicesByGateway: [DeviceKey: Set<DeviceKey>] = [:]
+    /// Devices online now, per product (only products with some), kept in step by `insert`/`removeDevice`.
+    var onlineCounts: [String: Int] = [:]
 
     // Group commit.
     let committer = GroupCommitter()
@@ -46,6 +48,8 @@ public actor RegistryEngine {
     nonisolated let presence = PresenceQueue()
     /// Refused registration attempts handed over without an actor call each (`submitRefusedAttempt`).
     nonisolated let refusals = DrainQueue<RegistrationAttempt>()
+    /// Registrations per minute over the last hour, accepted and refused by reason (for the overview).
+    public nonisolated let registrationStatistics = RegistrationStatistics()
 
     init(store: any RegistryStore, issuer: CredentialIssuer, logger: Logger, now: @escaping Clock) {
         self.store = store
@@ -86,6 +90,7 @@ public actor RegistryEngine {
         subDevicesByGateway = [:]
         deviceOrder = [:]
         autoCreatedCount = [:]
+        onlineCounts = [:]
         replayWindow = ReplayWindow()
         applications = Dictionary(snapshot.applications.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
         for product in snapshot.products.sorted(by: { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }) {
@@ -146,7 +151,8 @@ public actor RegistryEngine {
     func insert(_ device: Device) {
         let key = device.key
         let secret = device.psk
-        if let old = devices[key] {
+        let old = devices[key]
+        if let old {
             if old.createdByRegistration { autoCreatedCount[key.productId, default: 0] -= 1 }
             if old.psk != secret { pskIndex.update(key, secret: secret) }
         } else {
@@ -154,12 +160,18 @@ public actor RegistryEngine {
             if secret != nil { pskIndex.update(key, secret: secret) }
         }
         if device.createdByRegistration { autoCreatedCount[key.productId, default: 0] += 1 }
-        if let old = devices[key]?.binding, old.gateway != device.binding?.gateway { subDevicesByGateway[old.gateway]?.remove(key) }
+        if let old = old?.binding, old.gateway != device.binding?.gateway { subDevicesByGateway[old.gateway]?.remove(key) }
         if let binding = device.binding { subDevicesByGateway[binding.gateway, default: []].insert(key) }
-        if devices[key]?.binding?.attached == true || device.binding?.attached == true {
+        if old?.binding?.attached == true || device.binding?.attached == true {
             attachments.set(key, gateway: device.binding?.attached == true ? device.binding?.gateway : nil)
         }
+        if (old?.online ?? false) != device.online { countOnline(key.productId, device.online ? 1 : -1) }
         devices[key] = device
+    }
+
+    private func countOnline(_ productId: String, _ delta: Int) {
+        let count = onlineCounts[productId, default: 0] + delta
+        onlineCounts[productId] = count > 0 ? count : nil
     }
 
     func removeDevice(_ key: DeviceKey) {
@@ -171,6 +183,20 @@ public actor RegistryEngine {
         }
         deviceOrder[key.productId]?.removeAll { $0 == key.name }
         if old.createdByRegistration { autoCreatedCount[key.productId, default: 0] -= 1 }
+        if old.online { countOnline(key.productId, -1) }
+    }
+
+    /// Devices online now (gateway sub-devices included while their gateway keeps them online), per
+    /// product; products with none are absent.
+    public func onlineDeviceCounts() -> [String: Int] {
+        onlineCounts
+    }
+
+    /// The same with each product's name, the product with the most devices online first (one actor call
+    /// for the overview, whatever the number of products).
+    public func onlineDevicesByProduct() -> [(productId: String, name: String, online: Int)] {
+        onlineCounts.map { (productId: $0.key, name: products[$0.key]?.name ?? "", online: $0.value) }
+            .sorted { ($1.online, $0.productId) < ($0.online, $1.productId) }
     }
 
     func requireAvailable() throws {

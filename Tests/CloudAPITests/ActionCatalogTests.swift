@@ -39,6 +39,7 @@ final class ActionCatalogTests: XCTestCase {
             "ResetDeviceRegistration", "DescribeRegistrationLogs", "UpdateProductRegistrationPolicy",
             "CreateApplication", "DescribeApplications", "DeleteApplication", "UpdateProductWebhook", "DescribeProductWebhook",
             "UpdateProductRemoteConfig", "DescribeProductRemoteConfig", "DescribeBans", "CreateBan", "DeleteBan",
+            "DescribeHubStatistics",
             "CreateProductResource", "DeleteProductResource", "PushProductResource", "DescribeResourceTaskDevices",
         ]
         let only2021: Set<String> = [

@@ -46,7 +46,7 @@ final class ConsoleTests: XCTestCase {
 
         let accepted = try await browser.signIn("alice", Self.password)
         XCTAssertEqual(accepted.status, 303)
-        XCTAssertEqual(accepted.header("Location"), "/console/products")
+        XCTAssertEqual(accepted.header("Location"), "/console/overview", "the overview is the home after sign-in")
         let cookie = try XCTUnwrap(accepted.header("Set-Cookie"))
         let attributes = Set(cookie.split(separator: ";").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) })
         XCTAssertEqual(attributes, ["Path=/console", "HttpOnly", "SameSite=Strict"], cookie)

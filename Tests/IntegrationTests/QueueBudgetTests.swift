@@ -1,6 +1,7 @@
 import BrokerCore
 import CloudAPI
 import Foundation
+import HubHTTP
 import JSONCore
 import Logging
 import MQTTCore

@@ -7,7 +7,9 @@ a limit of 2; three units register with the real `iothub-device fleet`; the devi
 the registration audit the third refused for the limit; the ProductSecret is in the page only after the
 reveal; a device added by hand comes with a device_info.json that downloads with its credential; a viewer
 signed in elsewhere cannot change anything; an HTML payload in a description renders as text; a change
-without the CSRF token is refused. (Firmware/OTA pages do not exist in the console yet.)
+without the CSRF token is refused; the overview's registrations chart carries the scenario's registrations
+(two accepted, one refused for the limit, one colour each); an application created in the console shows its
+AppSecret once. (Firmware/OTA pages do not exist in the console yet.)
 
 Environment (set by Tests/IntegrationTests/ConsoleBrowserTests.swift):
   HUB_CONSOLE_URL   http://127.0.0.1:PORT/console
@@ -32,7 +34,7 @@ import time
 import unittest
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -103,11 +105,30 @@ class Browser:
     def wait(self, condition):
         return WebDriverWait(self.driver, WAIT).until(condition)
 
+    @staticmethod
+    def left(page):
+        """A wait condition: the document whose html element is `page` was navigated away from. As selenium's
+        staleness condition, and also when Chromium answers for the old node with "does not belong to the
+        document" instead of a stale-element error (it does so at times during the navigation)."""
+
+        def check(_):
+            try:
+                page.is_enabled()
+                return False
+            except StaleElementReferenceException:
+                return True
+            except WebDriverException as error:
+                if "does not belong to the document" in str(error):
+                    return True
+                raise
+
+        return check
+
     def submit(self, element):
         """Clicks a submit button (or submits a form) and waits for the next page."""
         page = self.driver.find_element(By.TAG_NAME, "html")
         element.click()
-        self.wait(EC.staleness_of(page))
+        self.wait(self.left(page))
         self.wait(lambda d: d.execute_script("return document.readyState") == "complete")
 
     def follow(self, link):
@@ -157,7 +178,7 @@ class Browser:
             path,
             fields,
         )
-        self.wait(EC.staleness_of(page))
+        self.wait(self.left(page))
         self.wait(lambda d: d.execute_script("return document.readyState") == "complete")
         status = self.driver.execute_script("return performance.getEntriesByType('navigation')[0].responseStatus")
         return status, self.title(), self.text()
@@ -298,6 +319,28 @@ class ConsoleBrowserTests(unittest.TestCase):
         self.assertEqual(len(b.all("main tbody tr.success")), 2, b.text())
         b.screenshot("registrations")
 
+        # The overview's chart carries the scenario's registrations: two accepted, one refused for the limit,
+        # and the units' messages.
+        b.open("/console/overview")
+        self.assertEqual(b.title(), "Overview")
+        chart = b.find("#chart-registrations svg")
+        self.assertTrue(chart.is_displayed())
+        self.assertGreater(chart.size["height"], 100, "the chart is drawn at its size (the style sheet applies)")
+        legend = {li.get_attribute("data-series"): int(li.get_attribute("data-total")) for li in b.all("#chart-registrations li[data-series]")}
+        self.assertEqual(legend, {"accepted": 2, "refused:register_limit_reached": 1}, legend)
+        bars = b.all("#chart-registrations rect.bar")
+        self.assertEqual(
+            sum(int(r.get_attribute("data-count")) for r in bars if r.get_attribute("data-series") == "accepted"), 2
+        )
+        colours = {r.get_attribute("data-series"): r.value_of_css_property("fill") for r in bars}
+        self.assertNotEqual(colours["accepted"], colours["refused:register_limit_reached"], "a colour per series")
+        self.assertEqual(b.find("#accepted-hour").text, "2")
+        self.assertEqual(b.find("#refused-hour").text, "1")
+        messages = b.find("#chart-messages-minutes li[data-series=messages]")
+        self.assertGreaterEqual(int(messages.get_attribute("data-total")), 2, "the fleet's messages")
+        self.assertIn("Registrations per minute", b.find("#chart-registrations-title").get_attribute("textContent"))
+        b.screenshot("overview")
+
         # A unit that registers while the page is open appears in it without a reload.
         b.driver.execute_script("window.iothubNotReloaded = true")
         late = tempfile.mkdtemp(prefix="iothub-fleet-")
@@ -347,6 +390,29 @@ class ConsoleBrowserTests(unittest.TestCase):
         b.open("/console/products/%s/devices" % product_id)
         self.assertEqual([c.text for c in b.all("td.device-name")], ["lamp-1"])
         self.assertNotIn(psk, b.driver.page_source)
+
+    def test_application_created_shows_its_secret_once(self):
+        b = self.admin
+        product_id = self.create_product("browser_apps")
+        b.open("/console/applications")
+        self.assertEqual(b.title(), "Applications")
+        form = b.find("#create-application")
+        form.find_element(By.NAME, "name").send_keys("backend")
+        form.find_element(By.CSS_SELECTOR, "input[name=products][value='%s']" % product_id).click()
+        b.submit(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        self.assertEqual(b.title(), "Application created")
+        self.assertEqual(b.driver.execute_script("return performance.getEntriesByType('navigation')[0].responseStatus"), 201)
+        app_id = b.find("#app-id").text
+        secret = b.find("#app-secret").text
+        self.assertRegex(app_id, r"^app[A-Z0-9]{10}$")
+        self.assertRegex(secret, r"^[A-Za-z0-9]{32,}$")
+        self.assertTrue(b.find("button.copy[data-copy=app-secret]").is_displayed())
+        self.assertIn("shown this once", b.text())
+        # Once: the list shows the application, never its secret.
+        b.open("/console/applications")
+        self.assertIn(app_id, [c.text for c in b.all("code.app-id")])
+        self.assertNotIn(secret, b.driver.page_source)
+        b.screenshot("applications")
 
     def test_a_viewer_signed_in_elsewhere_changes_nothing(self):
         product_id = self.create_product("browser_viewed")

@@ -33,6 +33,7 @@ public struct ManagementAPI: Sendable {
         deviceLogs: (any DeviceLogStore)? = nil,
         deviceLogRetention: DeviceLogRetention = DeviceLogRetention(),
         resources: ResourceRepository? = nil,
+        activity: (any MessageActivitySource)? = nil,
         logger: Logger,
         maxBodySize: Int = 1 << 20,
         replayCacheEntries: Int = 100_000,
@@ -45,6 +46,7 @@ public struct ManagementAPI: Sendable {
         actions.deviceLogs = deviceLogs
         actions.deviceLogRetention = deviceLogRetention
         actions.resources = resources
+        actions.activity = activity
         self.actions = actions
         self.credentials = credentials
         self.logger = logger

@@ -1,9 +1,27 @@
 import Registry
 
+/// A product's webhook counters since the hub started (pending: what the outbox holds now, also after a restart).
+public struct WebhookCounts: Sendable, Equatable {
+    /// Events waiting in the outbox for delivery.
+    public var pending: Int
+    /// Events dropped because the product's backlog was full (the oldest go first).
+    public var dropped: Int
+    /// Events delivered (the endpoint answered 2xx).
+    public var delivered: Int
+    /// Delivery attempts that failed (no answer, or not 2xx); each retry of an event counts again.
+    public var failed: Int
+
+    public init(pending: Int = 0, dropped: Int = 0, delivered: Int = 0, failed: Int = 0) {
+        self.pending = pending
+        self.dropped = dropped
+        self.delivered = delivered
+        self.failed = failed
+    }
+}
+
 /// Hub-side view of the webhook outbox, for DescribeProductWebhook.
 public protocol WebhookStatusSource: Sendable {
-    /// Events waiting for delivery and events dropped because the backlog was full, for a product.
-    func status(productId: String) async -> (pending: Int, dropped: Int, delivered: Int)
+    func status(productId: String) async -> WebhookCounts
 }
 
 extension ManagementActions {
@@ -17,10 +35,10 @@ extension ManagementActions {
     func describeProductWebhook(_ p: ActionParameters, _ version: APIVersionTag) async throws -> Fields {
         let productId = try Self.require(p.string("ProductId"), "ProductId")
         let product = try await call { try await registry.product(productId) }
-        let status = await webhooks?.status(productId: productId) ?? (pending: 0, dropped: 0, delivered: 0)
+        let status = await webhooks?.status(productId: productId) ?? WebhookCounts()
         return [
             ("ProductId", .string(product.id)), ("Url", .string(product.webhookURL ?? "")), ("Pending", .int(status.pending)),
-            ("Dropped", .int(status.dropped)), ("Delivered", .int(status.delivered)),
+            ("Dropped", .int(status.dropped)), ("Delivered", .int(status.delivered)), ("Failed", .int(status.failed)),
         ]
     }
 }

@@ -19,6 +19,8 @@ struct ManagementActions: Sendable {
     var deviceLogRetention = DeviceLogRetention()
     /// Resource management (nil: the resource actions answer FailedOperation).
     var resources: ResourceRepository? = nil
+    /// MQTT publishes received over time (nil: DescribeHubStatistics answers empty message series).
+    var activity: (any MessageActivitySource)? = nil
 
     static let handlers: [String: Handler] = [
         "CreateProduct": { try await $0.createProduct($1, $2) },
@@ -39,6 +41,7 @@ struct ManagementActions: Sendable {
         "DescribeDeviceClientKey": { try await $0.describeDeviceClientKey($1, $2) },
         "ResetDeviceRegistration": { try await $0.resetDeviceRegistration($1, $2) },
         "DescribeRegistrationLogs": { try await $0.describeRegistrationLogs($1, $2) },
+        "DescribeHubStatistics": { try await $0.describeHubStatistics($1, $2) },
         "PublishMessage": { try await $0.publishMessage($1, $2) },
         "PublishBroadcastMessage": { try await $0.publishBroadcastMessage($1, $2) },
         "PublishRRPCMessage": { try await $0.publishRRPCMessage($1, $2) },
