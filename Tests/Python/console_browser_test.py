@@ -341,7 +341,9 @@ class ConsoleBrowserTests(unittest.TestCase):
         self.assertIn("Registrations per minute", b.find("#chart-registrations-title").get_attribute("textContent"))
         b.screenshot("overview")
 
-        # A unit that registers while the page is open appears in it without a reload.
+        # A unit that registers while the registration audit is open appears in it without a reload.
+        b.open("/console/registrations?product=" + product_id)
+        self.assertEqual(len(b.all("main tbody tr")), 3, b.text())
         b.driver.execute_script("window.iothubNotReloaded = true")
         late = tempfile.mkdtemp(prefix="iothub-fleet-")
         try:
