@@ -41,10 +41,17 @@ enum ConsoleAssets {
         form.filter { flex-wrap: wrap; }
         form.filter input, form.filter select { max-width: 200px; }
         tr.failure td { background: #fff6f5; }
+        tr.device-failure td { background: #fff6f5; }
+        tr.device-success td { background: #eef8f1; }
+        progress { width: 120px; vertical-align: middle; }
+        select { padding: 5px 8px; border: 1px solid #b8c2cf; border-radius: 4px; font: inherit; }
+        ul.links { padding-left: 20px; }
+        .task-summary { margin: 16px 0 8px; }
 
         """
 
-    /// Copy buttons: `data-copy` names the element whose text goes to the clipboard.
+    /// Copy buttons: `data-copy` names the element whose text goes to the clipboard; sections that refresh
+    /// themselves (`data-poll`).
     static let javaScript = """
         document.addEventListener("click", function (event) {
           var button = event.target.closest("button[data-copy]");
@@ -53,6 +60,29 @@ enum ConsoleAssets {
           if (!source || !navigator.clipboard) return;
           navigator.clipboard.writeText(source.textContent).then(function () { button.textContent = "Copied"; });
         });
+
+        // A section with `data-poll` (a task's progress) is replaced by a fresh copy from that URL every 2 s
+        // until its `data-finished` is "true"; a failed or signed-out answer stops the polling.
+        (function () {
+          var first = document.querySelector("[data-poll]");
+          if (!first || first.getAttribute("data-finished") === "true" || !window.fetch || !window.DOMParser) return;
+          var timer = setInterval(function () {
+            var current = document.querySelector("[data-poll]");
+            if (!current) { clearInterval(timer); return; }
+            fetch(current.getAttribute("data-poll"), { credentials: "same-origin", headers: { "Accept": "text/html" } })
+              .then(function (response) {
+                if (!response.ok || response.redirected) throw new Error("stopped");
+                return response.text();
+              })
+              .then(function (text) {
+                var fresh = new DOMParser().parseFromString(text, "text/html").querySelector("[data-poll]");
+                if (!fresh) throw new Error("stopped");
+                current.replaceWith(document.importNode(fresh, true));
+                if (fresh.getAttribute("data-finished") === "true") clearInterval(timer);
+              })
+              .catch(function () { clearInterval(timer); });
+          }, 2000);
+        })();
 
         """
 }

@@ -16,6 +16,8 @@ struct ConsolePages: Sendable {
             ("layout", ConsoleTemplates.layout), ("signin", ConsoleTemplates.signIn), ("products", ConsoleTemplates.products),
             ("product", ConsoleTemplates.product), ("devices", ConsoleTemplates.devices), ("device-created", ConsoleTemplates.deviceCreated),
             ("audit", ConsoleTemplates.audit), ("message", ConsoleTemplates.message), ("confirm", ConsoleTemplates.confirm), ("registrations", ConsoleTemplates.registrations),
+            ("firmware-overview", ConsoleTemplates.firmwareOverview), ("firmware", ConsoleTemplates.firmware), ("firmware-task", ConsoleTemplates.firmwareTask),
+            ("firmware-task-progress", ConsoleTemplates.firmwareTaskProgress),
         ] {
             try library.register(text, named: name)
         }
@@ -26,7 +28,7 @@ struct ConsolePages: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = contentType
         headers[.cacheControl] = "no-store"
-        headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
         headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"

@@ -40,6 +40,7 @@ final class ActionCatalogTests: XCTestCase {
             "CreateApplication", "DescribeApplications", "DeleteApplication", "UpdateProductWebhook", "DescribeProductWebhook",
             "UpdateProductRemoteConfig", "DescribeProductRemoteConfig", "DescribeBans", "CreateBan", "DeleteBan",
             "CreateProductResource", "DeleteProductResource", "PushProductResource", "DescribeResourceTaskDevices",
+            "DescribeFirmwareFiles",
         ]
         let only2021: Set<String> = [
             "UpdateDevicePSK", "DeleteDeviceShadow", "UpdateDeviceLogLevel", "ListFirmwares", "GetAllVersion", "UpdateOtaTaskStatus",
