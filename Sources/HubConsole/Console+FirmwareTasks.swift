@@ -157,7 +157,7 @@ extension Console {
                 return pages.message(status: Self.status(of: failure), title: "Update task", message: failure.message, back: Self.firmwarePath(id), visit: visit)
             case .success(let data):
                 let notice = request.uri.queryParameters.get("created") != nil ? "Update task created." : nil
-                return pages.render("firmware-task", title: "Update task \(data["id"] ?? "")", data: data, visit: visit, notice: notice)
+                return pages.render("firmware-task", title: "Update task \((data["id"] as? String) ?? "")", data: data, visit: visit, notice: notice)
             }
         }
     }

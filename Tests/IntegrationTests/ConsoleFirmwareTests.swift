@@ -5,6 +5,7 @@ import HubServer
 import HubTesting
 import JSONCore
 import MQTTCore
+import NIOCore
 import Registry
 import XCTest
 
