@@ -209,7 +209,7 @@ extension Console {
             data["devices"] = (answer["Devices"]?.arrayValue ?? []).map { entry -> [String: Any] in
                 let (state, group) = Self.deviceState(entry)
                 var row: [String: Any] = [
-                    "name": entry["DeviceName"]?.stringValue ?? "", "from": entry["OriVersion"]?.stringValue ?? "", "state": state, "group": group,
+                    "name": entry["DeviceName"]?.stringValue ?? "", "from": (entry["OriVersion"]?.stringValue).flatMap { $0.isEmpty ? nil : $0 } ?? "-", "state": state, "group": group,
                     "updated": ConsolePages.time(Int64(entry["LastProcessTime"]?.intValue ?? 0)),
                 ]
                 if entry["Status"]?.intValue == 3 { row["percent"] = entry["Percent"]?.intValue ?? 0 }
