@@ -61,14 +61,15 @@ enum ConsoleAssets {
           navigator.clipboard.writeText(source.textContent).then(function () { button.textContent = "Copied"; });
         });
 
-        // A section with `data-poll` (a task's progress) is replaced by a fresh copy from that URL every 2 s
-        // until its `data-finished` is "true"; a failed or signed-out answer stops the polling.
+        // A section with `data-poll` (a task's progress) is replaced by a fresh copy from that URL 2 s after the
+        // previous answer (one request at a time, so answers arrive in order) until its `data-finished` is
+        // "true"; a failed or signed-out answer stops the polling.
         (function () {
           var first = document.querySelector("[data-poll]");
           if (!first || first.getAttribute("data-finished") === "true" || !window.fetch || !window.DOMParser) return;
-          var timer = setInterval(function () {
+          function poll() {
             var current = document.querySelector("[data-poll]");
-            if (!current) { clearInterval(timer); return; }
+            if (!current) return;
             fetch(current.getAttribute("data-poll"), { credentials: "same-origin", headers: { "Accept": "text/html" } })
               .then(function (response) {
                 if (!response.ok || response.redirected) throw new Error("stopped");
@@ -78,10 +79,11 @@ enum ConsoleAssets {
                 var fresh = new DOMParser().parseFromString(text, "text/html").querySelector("[data-poll]");
                 if (!fresh) throw new Error("stopped");
                 current.replaceWith(document.importNode(fresh, true));
-                if (fresh.getAttribute("data-finished") === "true") clearInterval(timer);
+                if (fresh.getAttribute("data-finished") !== "true") setTimeout(poll, 2000);
               })
-              .catch(function () { clearInterval(timer); });
-          }, 2000);
+              .catch(function () {});
+          }
+          setTimeout(poll, 2000);
         })();
 
         """

@@ -153,6 +153,10 @@ final class ConsoleFirmwareTests: XCTestCase {
         XCTAssertEqual(stored.name, "main")
         XCTAssertEqual(stored.description, "spring release")
         XCTAssertEqual(stagedFiles, [], "nothing left in staging")
+        // The sizes the page shows come from the hub action DescribeFirmwareFiles, signed like any API call.
+        let files = try await hub.api.call("DescribeFirmwareFiles", [("ProductId", .string(productId))])
+        XCTAssertEqual(files["MaxFileSize"], .int(Int64(Self.maxSize)))
+        XCTAssertEqual(files["Files"], .array([.object(JSONObject([("Version", "2.0.0"), ("FileSize", .int(Int64(firmware.count))), ("Md5sum", .string(md5))]))]))
 
         let listed = try await browser.get("\(firmwarePath)?uploaded=2.0.0")
         XCTAssertTrue(listed.body.contains("Firmware version 2.0.0 uploaded."), listed.body)

@@ -468,7 +468,9 @@ class ConsoleBrowserTests(unittest.TestCase):
                 ],
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             )
-            b.wait(lambda d: d.find_element(By.CSS_SELECTOR, "td.device-state").text == "success")
+            # Read in one script: the section may be replaced between finding a cell and reading it.
+            state = "var cell = document.querySelector('#task-progress td.device-state'); return cell && cell.textContent"
+            b.wait(lambda d: d.execute_script(state) == "success")
             self.assertEqual(b.driver.execute_script("return window.iothubMarker"), "no reload", "the page updated itself")
             self.assertFalse(EC.staleness_of(page)(b.driver), "the same document, not a new page")
             self.assertEqual(b.find(".task-status").text, "finished")
