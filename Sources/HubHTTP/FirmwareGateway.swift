@@ -1,5 +1,4 @@
 import CloudAPI
-import DeviceAuth
 import Foundation
 import HTTPTypes
 public import Hummingbird
