@@ -7,8 +7,8 @@ a limit of 2; three units register with the real `iothub-device fleet`; the devi
 the registration audit the third refused for the limit; the ProductSecret is in the page only after the
 reveal; a device added by hand comes with a device_info.json that downloads with its credential; a viewer
 signed in elsewhere cannot change anything; an HTML payload in a description renders as text; a change
-without the CSRF token is refused. Firmware: a file uploaded through the Firmware page's file input gets the
-MD5 the hub computed; an update task for a device added by hand is applied by the real `iothub-device run`,
+without the CSRF token is refused. Firmware: a file over the hub's limit is refused on the page; a file
+uploaded through the Firmware page's file input gets the MD5 the hub computed; an update task for a device added by hand is applied by the real `iothub-device run`,
 and the task page shows it reach success by itself, without a reload.
 
 Environment (set by Tests/IntegrationTests/ConsoleBrowserTests.swift):
@@ -429,11 +429,25 @@ class ConsoleBrowserTests(unittest.TestCase):
         work = tempfile.mkdtemp(prefix="iothub-ota-")
         device = None
         try:
+            # Over the hub's limit (1 MiB in this test): the page says so, and nothing is stored.
+            too_large = os.path.join(work, "too-large.bin")
+            with open(too_large, "wb") as file:
+                file.write(os.urandom(3 << 20))
+            upload = b.find("form#upload-firmware")
+            self.assertIn("Up to 1.0 MiB.", upload.text)
+            upload.find_element(By.NAME, "version").send_keys("2.0.0")
+            upload.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(too_large)
+            b.submit(upload.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+            self.assertEqual(b.driver.execute_script("return performance.getEntriesByType('navigation')[0].responseStatus"), 413)
+            self.assertIn("The file is larger than this hub accepts (1.0 MiB, 1048576 bytes).", b.find("p.error").text)
+            self.assertEqual([c.text for c in b.all("td.firmware-version")], [])
+
             firmware = os.urandom(150_000)
             path = os.path.join(work, "browser-2.0.0.bin")
             with open(path, "wb") as file:
                 file.write(firmware)
             upload = b.find("form#upload-firmware")
+            upload.find_element(By.NAME, "version").clear()
             upload.find_element(By.NAME, "version").send_keys("2.0.0")
             upload.find_element(By.NAME, "name").send_keys("browser build")
             upload.find_element(By.NAME, "description").send_keys("uploaded by the browser test")
