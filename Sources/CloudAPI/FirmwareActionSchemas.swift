@@ -1,7 +1,7 @@
 /// Firmware / OTA actions (cloud-api.md §7.7) for one version. 2018-06-14 spells the product field
 /// `ProductID` in every firmware action and takes `FwType` instead of `FirmwareUserDefined` in
 /// UploadFirmware and EditFirmware (§9); ListFirmwares, GetAllVersion and UpdateOtaTaskStatus are 2021
-/// only. Responses use `ProductId` in both versions.
+/// only. Responses use `ProductId` in both versions. `DescribeFirmwareFiles` is the hub's own, in both.
 enum FirmwareActionSchemas {
     static let searchKeyword = StructSchema("SearchKeyword", [.required("Key", .string), .optional("Value", .string)])
 
@@ -93,6 +93,11 @@ enum FirmwareActionSchemas {
                 response: [.optional("StatusInfos", .array(.structure(statusStatistic)))]
             ),
             ActionSchema(action: "CancelDeviceFirmwareTask", version: version, request: deviceEntry, response: []),
+            // Hub action (not Tencent's): the stored files' sizes, which no Tencent response carries, and the
+            // largest file the hub accepts. `Files` holds {Version, FileSize, Md5sum}, newest first.
+            ActionSchema(
+                action: "DescribeFirmwareFiles", version: version, request: [.required("ProductId", .string), .optional("FirmwareVersion", .string)]
+            ),
             ActionSchema(action: "RetryDeviceFirmwareTask", version: version, request: deviceEntry, response: []),
         ]
         if version == .v20210408 {

@@ -24,10 +24,15 @@ public struct Console: Sendable {
     let sessions: ConsoleSessions
     let throttle: SignInThrottle
     let pages: ConsolePages
+    /// Where uploaded firmware is staged (the GetCOSURL slots); nil: the console takes no firmware uploads.
+    let firmware: FirmwareRepository?
     let logger: Logger
 
-    public init(perform: @escaping Perform, store: any OperatorStore, configuration: ConsoleConfiguration, logger: Logger) throws {
+    public init(
+        perform: @escaping Perform, store: any OperatorStore, configuration: ConsoleConfiguration, firmware: FirmwareRepository? = nil, logger: Logger
+    ) throws {
         self.perform = perform
+        self.firmware = firmware
         self.store = store
         self.configuration = configuration
         self.sessions = ConsoleSessions(idleSeconds: configuration.sessionIdleSeconds, capacity: configuration.maxSessions)
@@ -68,6 +73,7 @@ public struct Console: Sendable {
         router.get("/console/registrations") { request, context in await self.registrationsPage(request, context) }
         router.get("/console/registrations/rows") { request, context in await self.registrationRowsFragment(request, context) }
         router.get("/console/audit") { request, context in await self.auditPage(request, context) }
+        addFirmwareRoutes(to: router)
     }
 
     func home(_ request: Request, _ context: HubRequestContext) async -> Response {
@@ -121,20 +127,30 @@ public struct Console: Sendable {
     /// A state-changing request: signed in, the form's CSRF token matches the session's, the operator is
     /// an admin (a viewer may only sign out). Anything else is refused with 403 before the action runs.
     func changing(_ request: Request, _ context: HubRequestContext, _ body: (Visit, FormBody) async -> Response) async -> Response {
-        guard let visit = await visit(request, context) else {
-            return pages.message(status: .forbidden, title: "Signed out", message: "Your session has ended. Sign in again.", back: "/console/signin", visit: nil)
-        }
+        guard let visit = await visit(request, context) else { return signedOut() }
         guard let form = await Self.form(request) else {
             return pages.message(status: .contentTooLarge, title: "Too large", message: "The form is larger than the console accepts.", back: nil, visit: visit)
         }
-        guard let token = form[Self.csrfField], ConstantTime.equals(token, visit.session.csrfToken) else {
+        if let refused = refusal(request, visit, csrfToken: form[Self.csrfField]) { return refused }
+        return await body(visit, form)
+    }
+
+    /// The checks of a state-changing request once its form's token is read: the session's CSRF token, then
+    /// the admin role (a viewer may only sign out). Nil when the request may go ahead.
+    func refusal(_ request: Request, _ visit: Visit, csrfToken token: String?) -> Response? {
+        guard let token, ConstantTime.equals(token, visit.session.csrfToken) else {
             logger.notice("console: request without a valid CSRF token refused", metadata: ["hub.operator": "\(visit.account.name)", "hub.source": "\(visit.source)"])
             return pages.message(status: .forbidden, title: "Refused", message: "The form's security token is missing or wrong. Reload the page and try again.", back: nil, visit: visit)
         }
         guard visit.canChange || request.uri.path == "/console/signout" else {
             return pages.message(status: .forbidden, title: "Not allowed", message: "A viewer can see everything and change nothing.", back: nil, visit: visit)
         }
-        return await body(visit, form)
+        return nil
+    }
+
+    /// The answer to a change whose session has ended.
+    func signedOut() -> Response {
+        pages.message(status: .forbidden, title: "Signed out", message: "Your session has ended. Sign in again.", back: "/console/signin", visit: nil)
     }
 
     static func form(_ request: Request) async -> FormBody? {

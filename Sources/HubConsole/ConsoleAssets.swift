@@ -41,10 +41,17 @@ enum ConsoleAssets {
         form.filter { flex-wrap: wrap; }
         form.filter input, form.filter select { max-width: 200px; }
         tr.failure td { background: #fff6f5; }
+        tr.device-failure td { background: #fff6f5; }
+        tr.device-success td { background: #eef8f1; }
+        progress { width: 120px; vertical-align: middle; }
+        select { padding: 5px 8px; border: 1px solid #b8c2cf; border-radius: 4px; font: inherit; }
+        ul.links { padding-left: 20px; }
+        .task-summary { margin: 16px 0 8px; }
 
         """
 
-    /// Copy buttons: `data-copy` names the element whose text goes to the clipboard. Live parts: an element
+    /// Copy buttons: `data-copy` names the element whose text goes to the clipboard. Sections that refresh
+    /// themselves: `data-poll` (a task's progress, below), and live parts: an element
     /// with `data-live="URL"` has its content replaced by the HTML fragment at URL every `data-live-every`
     /// seconds (default 3); the fragment's `X-Console-Live: done` header, or an answer other than 200 (the
     /// session ended), stops the refresh.
@@ -71,6 +78,31 @@ enum ConsoleAssets {
           }
           setTimeout(refresh, every);
         });
+
+        // A section with `data-poll` (a task's progress) is replaced by a fresh copy from that URL 2 s after the
+        // previous answer (one request at a time, so answers arrive in order) until its `data-finished` is
+        // "true"; a failed or signed-out answer stops the polling.
+        (function () {
+          var first = document.querySelector("[data-poll]");
+          if (!first || first.getAttribute("data-finished") === "true" || !window.fetch || !window.DOMParser) return;
+          function poll() {
+            var current = document.querySelector("[data-poll]");
+            if (!current) return;
+            fetch(current.getAttribute("data-poll"), { credentials: "same-origin", headers: { "Accept": "text/html" } })
+              .then(function (response) {
+                if (!response.ok || response.redirected) throw new Error("stopped");
+                return response.text();
+              })
+              .then(function (text) {
+                var fresh = new DOMParser().parseFromString(text, "text/html").querySelector("[data-poll]");
+                if (!fresh) throw new Error("stopped");
+                current.replaceWith(document.importNode(fresh, true));
+                if (fresh.getAttribute("data-finished") !== "true") setTimeout(poll, 2000);
+              })
+              .catch(function () {});
+          }
+          setTimeout(poll, 2000);
+        })();
 
         """
 }

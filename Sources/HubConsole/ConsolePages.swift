@@ -17,6 +17,8 @@ struct ConsolePages: Sendable {
             ("product", ConsoleTemplates.product), ("devices", ConsoleTemplates.devices), ("device-created", ConsoleTemplates.deviceCreated),
             ("audit", ConsoleTemplates.audit), ("message", ConsoleTemplates.message), ("confirm", ConsoleTemplates.confirm), ("registrations", ConsoleTemplates.registrations),
             ("registration-rows", ConsoleTemplates.registrationRows),
+            ("firmware-overview", ConsoleTemplates.firmwareOverview), ("firmware", ConsoleTemplates.firmware), ("firmware-task", ConsoleTemplates.firmwareTask),
+            ("firmware-task-progress", ConsoleTemplates.firmwareTaskProgress),
         ] + ConsoleTemplates.overviewTemplates {
             try library.register(text, named: name)
         }

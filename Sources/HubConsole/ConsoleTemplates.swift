@@ -15,7 +15,7 @@ enum ConsoleTemplates {
         <header>
         <a class="brand" href="/console/overview">IoTHub</a>
         {{#signedIn}}
-        <nav><a href="/console/overview">Overview</a> <a href="/console/products">Products</a> <a href="/console/applications">Applications</a> <a href="/console/registrations">Registrations</a> <a href="/console/audit">Operator audit</a></nav>
+        <nav><a href="/console/overview">Overview</a> <a href="/console/products">Products</a> <a href="/console/applications">Applications</a> <a href="/console/registrations">Registrations</a> <a href="/console/firmware">Firmware</a> <a href="/console/audit">Operator audit</a></nav>
         <div class="who"><span class="operator">{{operatorName}}</span> <span class="role">{{role}}</span>
         <form method="post" action="/console/signout" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit">Sign out</button></form></div>
         {{/signedIn}}
@@ -77,7 +77,7 @@ enum ConsoleTemplates {
         <dt>Description</dt><dd>{{description}}</dd>
         <dt>Status</dt><dd>{{status}}</dd>
         </dl>
-        <p><a href="/console/products/{{idPath}}/devices">Devices of this product</a>
+        <p><a href="/console/products/{{idPath}}/devices">Devices of this product</a> · <a class="firmware" href="/console/products/{{idPath}}/firmware">Firmware and updates</a>
         {{#canChange}} · <a href="/console/products/{{idPath}}/confirm?do={{toggle}}">{{toggleLabel}} product</a>
         · <a href="/console/products/{{idPath}}/confirm?do=delete">Delete product</a>{{/canChange}}</p>
         <section class="card" id="dynamic-registration">

@@ -1,5 +1,4 @@
 import CloudAPI
-import DeviceAuth
 import Foundation
 import HTTPTypes
 public import Hummingbird
@@ -38,49 +37,38 @@ public struct FirmwareGateway: Sendable {
     // MARK: upload
 
     func upload(_ request: Request, token: String) async -> Response {
-        let slot: FirmwareRepository.UploadSlot
-        switch files.claimUpload(token) {
-        case .success(let claimed): slot = claimed
-        case .failure(.busy): return Self.plain(.conflict, "an upload to this URL is in progress\n")
-        case .failure(.unknownOrExpired): return Self.plain(.forbidden, "upload URL unknown, expired or already used\n")
+        let upload: FirmwareUpload
+        switch files.beginUpload(token: token) {
+        case .success(let begun): upload = begun
+        case .failure(let error): return Self.refusal(error)
         }
-        let path = (files.stagingDirectory as NSString).appendingPathComponent("\(token).bin")
-        var md5 = MD5Digest()
-        var size: Int64 = 0
-        var failure: Response?
+        let file: FirmwareRepository.StagedFile
         do {
-            guard FileManager.default.createFile(atPath: path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-            defer { try? handle.close() }
-            for try await buffer in request.body {
-                size += Int64(buffer.readableBytes)
-                if size > slot.maxSize {
-                    failure = Self.plain(.contentTooLarge, "the firmware is larger than \(slot.maxSize) bytes\n")
-                    break
-                }
-                try buffer.withUnsafeReadableBytes { bytes in
-                    md5.update(bytes)
-                    try handle.write(contentsOf: bytes)
-                }
-            }
-            if failure == nil { try handle.synchronize() }
+            for try await buffer in request.body { try upload.write(buffer) }
+            file = try upload.finish()
+        } catch let error as FirmwareUploadError {
+            if error.code == .failed { logger.warning("firmware upload failed", metadata: ["hub.firmware": "\(upload.key)", "error": "\(error)"]) }
+            return Self.refusal(error)
         } catch {
-            logger.warning("firmware upload failed", metadata: ["hub.firmware": "\(slot.key)", "error": "\(error)"])
-            failure = Self.plain(.internalServerError, "upload failed\n")
+            upload.cancel()
+            logger.warning("firmware upload failed", metadata: ["hub.firmware": "\(upload.key)", "error": "\(error)"])
+            return Self.plain(.internalServerError, "upload failed\n")
         }
-        if failure == nil, size == 0 { failure = Self.plain(.badRequest, "empty upload\n") }
-        if let failure {
-            try? FileManager.default.removeItem(atPath: path)
-            files.finishUpload(token, staged: nil, key: slot.key)
-            return failure
-        }
-        let digest = md5.hex()
-        files.finishUpload(token, staged: .init(token: token, path: path, md5: digest, size: size), key: slot.key)
-        logger.info("firmware uploaded", metadata: ["hub.firmware": "\(slot.key)", "hub.size": "\(size)", "hub.md5": "\(digest)"])
+        logger.info("firmware uploaded", metadata: ["hub.firmware": "\(upload.key)", "hub.size": "\(file.size)", "hub.md5": "\(file.md5)"])
         var headers = HTTPFields()
         headers[.contentLength] = "0"
-        headers[HTTPField.Name("ETag")!] = "\"\(digest)\""
+        headers[HTTPField.Name("ETag")!] = "\"\(file.md5)\""
         return Response(status: .ok, headers: headers, body: ResponseBody())
+    }
+
+    static func refusal(_ error: FirmwareUploadError) -> Response {
+        switch error.code {
+        case .unknownOrExpired: plain(.forbidden, error.message + "\n")
+        case .busy: plain(.conflict, error.message + "\n")
+        case .tooLarge: plain(.contentTooLarge, error.message + "\n")
+        case .empty: plain(.badRequest, error.message + "\n")
+        case .failed: plain(.internalServerError, "upload failed\n")
+        }
     }
 
     // MARK: download

@@ -162,6 +162,17 @@ public final class FirmwareRepository: Sendable {
         staged.withLock { $0[key] }
     }
 
+    /// Forgets and removes the staged file of `key` if it is still the one uploaded under `token` (an upload
+    /// UploadFirmware refused for a reason another call would not change, such as a version that exists).
+    public func discardStaged(_ key: FirmwareKey, token: String) {
+        let removed = staged.withLock { staged -> StagedFile? in
+            guard let file = staged[key], file.token == token else { return nil }
+            staged[key] = nil
+            return file
+        }
+        if let removed { try? FileManager.default.removeItem(atPath: removed.path) }
+    }
+
     /// Moves a checked staged file into place under a new download token; returns the token.
     public func promote(_ key: FirmwareKey) throws -> String {
         guard let file = staged.withLock({ $0.removeValue(forKey: key) }) else { throw CocoaError(.fileNoSuchFile) }

@@ -164,6 +164,7 @@ public final class Hub: Sendable {
         gateway.addRoutes(to: deviceRouter)
         let firmware = try FirmwareRepository(
             directory: (configuration.dataDirectory as NSString).appendingPathComponent("firmware"), publicHosts: configuration.publicHosts,
+            maxFileSize: configuration.firmwareMaxSize,
             httpPort: { [ports] in await ports.port(.http) },
             httpsPort: { [ports, configuration] in configuration.httpsPort == nil ? nil : await ports.port(.https) },
             downloadScheme: configuration.firmwareURLScheme
@@ -251,7 +252,7 @@ public final class Hub: Sendable {
         if configuration.console.enabled {
             let console = try Console(
                 perform: { [api] action, parameters in await api.perform(action, parameters) }, store: operatorStore,
-                configuration: configuration.console, logger: logger
+                configuration: configuration.console, firmware: firmware, logger: logger
             )
             if let port = configuration.console.port {
                 services.append(try consoleListener(console, port: port))

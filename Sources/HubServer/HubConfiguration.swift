@@ -16,6 +16,9 @@ public struct HubConfiguration: Sendable, Equatable {
     /// Device HTTPS port; nil (default) = no HTTPS listener.
     public var httpsPort: Int?
     public var firmwareURLScheme: FirmwareURLScheme = .auto
+    /// Largest firmware file in bytes, uploaded by the GetCOSURL PUT or the web console. Default 67108864
+    /// (64 MiB).
+    public var firmwareMaxSize: Int64 = 64 << 20
     /// PEM certificate chain for HTTPS; default: a server certificate issued by the hub CA.
     public var tlsCertificateFile: String?
     /// PEM private key for `tlsCertificateFile`.

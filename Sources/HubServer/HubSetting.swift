@@ -33,6 +33,9 @@ public struct HubSetting: Sendable {
             guard let scheme = FirmwareURLScheme(rawValue: $1) else { throw HubConfigurationError("firmware-url-scheme must be auto, http or https") }
             $0.firmwareURLScheme = scheme
         },
+        HubSetting("firmware-max-size", "IOTHUB_FIRMWARE_MAX_SIZE", "firmwareMaxSize", "Largest firmware file in bytes (API upload or web console). Default 67108864") {
+            $0.firmwareMaxSize = Int64(try positive($1))
+        },
         HubSetting("tls-cert-file", "IOTHUB_TLS_CERT_FILE", "tlsCertFile", "PEM certificate chain for HTTPS. Default: issued by the hub CA") {
             $0.tlsCertificateFile = $1
         },

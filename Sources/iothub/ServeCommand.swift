@@ -81,6 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("device-log-max-bytes"), help: help("device-log-max-bytes")) var deviceLogMaxBytes: String?
     @Option(name: .customLong("device-log-max-total-bytes"), help: help("device-log-max-total-bytes")) var deviceLogMaxTotalBytes: String?
     @Option(name: .customLong("device-log-max-age-days"), help: help("device-log-max-age-days")) var deviceLogMaxAgeDays: String?
+    @Option(name: .customLong("firmware-max-size"), help: help("firmware-max-size")) var firmwareMaxSize: String?
     @Option(name: .customLong("resource-max-size"), help: help("resource-max-size")) var resourceMaxSize: String?
     @Option(name: .customLong("resource-device-quota"), help: help("resource-device-quota")) var resourceDeviceQuota: String?
     @Option(name: .customLong("resource-total-quota"), help: help("resource-total-quota")) var resourceTotalQuota: String?
@@ -107,7 +108,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     var flags: [String: String] {
         let pairs: [(String, String?)] = [
-            ("data-dir", dataDir), ("http-host", httpHost), ("http-port", httpPort), ("https-port", httpsPort), ("firmware-url-scheme", firmwareURLScheme),
+            ("data-dir", dataDir), ("http-host", httpHost), ("http-port", httpPort), ("https-port", httpsPort), ("firmware-url-scheme", firmwareURLScheme), ("firmware-max-size", firmwareMaxSize),
             ("tls-cert-file", tlsCertFile), ("tls-key-file", tlsKeyFile), ("api-host", apiHost), ("api-port", apiPort),
             ("public-host", publicHost), ("sqlite-synchronous", sqliteSynchronous), ("broker-persistence", brokerPersistence), ("shutdown-grace", shutdownGrace),
             ("max-body-size", maxBodySize),

@@ -31,7 +31,8 @@ final class ConsoleBrowserTests: XCTestCase {
         let deviceTool = try HubProcess.executable().deletingLastPathComponent().appendingPathComponent("iothub-device").path
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: deviceTool), "\(deviceTool) was not built")
 
-        let hub = try await TestHub.start()
+        // A firmware limit the script can exceed quickly (its upload of a larger file must be refused on the page).
+        let hub = try await TestHub.start { $0.firmwareMaxSize = 1 << 20 }
         // The first operators, as `iothub console user add` makes them (ConsoleTests does the same).
         let accounts = OperatorAccounts(store: hub.hub.operatorStore)
         try await accounts.add(name: "alice", role: .admin, password: Self.password)

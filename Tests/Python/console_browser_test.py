@@ -9,7 +9,9 @@ reveal; a device added by hand comes with a device_info.json that downloads with
 signed in elsewhere cannot change anything; an HTML payload in a description renders as text; a change
 without the CSRF token is refused; the overview's registrations chart carries the scenario's registrations
 (two accepted, one refused for the limit, one colour each); an application created in the console shows its
-AppSecret once. (Firmware/OTA pages do not exist in the console yet.)
+AppSecret once. Firmware: a file over the hub's limit is refused on the page; a file uploaded through the
+Firmware page's file input gets the MD5 the hub computed; an update task for a device added by hand is applied
+by the real `iothub-device run`, and the task page shows it reach success by itself, without a reload.
 
 Environment (set by Tests/IntegrationTests/ConsoleBrowserTests.swift):
   HUB_CONSOLE_URL   http://127.0.0.1:PORT/console
@@ -24,6 +26,7 @@ exits non-zero on failure.
 """
 
 import base64
+import hashlib
 import json
 import os
 import shutil
@@ -38,7 +41,7 @@ from selenium.common.exceptions import NoAlertPresentException, StaleElementRefe
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 CONSOLE = os.environ.get("HUB_CONSOLE_URL", "").rstrip("/")
 ORIGIN = CONSOLE[: -len("/console")] if CONSOLE.endswith("/console") else CONSOLE
@@ -491,6 +494,105 @@ class ConsoleBrowserTests(unittest.TestCase):
         listed = b.text()
         self.assertNotIn("browser_forged", listed)
         self.assertIn("browser_tokened", listed)
+
+    def test_firmware_upload_and_an_update_task_that_refreshes_itself(self):
+        b = self.admin
+        product_id = self.create_product("browser_ota")
+        b.follow(b.find("a[href$='/devices']"))
+        form = b.find("form[action$='/devices']")
+        form.find_element(By.NAME, "name").send_keys("ota-1")
+        b.submit(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        psk = b.find("#device-psk").text
+
+        # The Firmware page, from the product page.
+        b.open("/console/products/" + product_id)
+        b.follow(b.find("a.firmware"))
+        self.assertEqual(b.title(), "Firmware of browser_ota")
+        work = tempfile.mkdtemp(prefix="iothub-ota-")
+        device = None
+        try:
+            # Over the hub's limit (1 MiB in this test): the page says so, and nothing is stored.
+            too_large = os.path.join(work, "too-large.bin")
+            with open(too_large, "wb") as file:
+                file.write(os.urandom(3 << 20))
+            upload = b.find("form#upload-firmware")
+            self.assertIn("Up to 1.0 MiB.", upload.text)
+            upload.find_element(By.NAME, "version").send_keys("2.0.0")
+            upload.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(too_large)
+            b.submit(upload.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+            self.assertEqual(b.driver.execute_script("return performance.getEntriesByType('navigation')[0].responseStatus"), 413)
+            self.assertIn("The file is larger than this hub accepts (1.0 MiB, 1048576 bytes).", b.find("p.error").text)
+            self.assertEqual([c.text for c in b.all("td.firmware-version")], [])
+
+            firmware = os.urandom(150_000)
+            path = os.path.join(work, "browser-2.0.0.bin")
+            with open(path, "wb") as file:
+                file.write(firmware)
+            upload = b.find("form#upload-firmware")
+            upload.find_element(By.NAME, "version").clear()
+            upload.find_element(By.NAME, "version").send_keys("2.0.0")
+            upload.find_element(By.NAME, "name").send_keys("browser build")
+            upload.find_element(By.NAME, "description").send_keys("uploaded by the browser test")
+            upload.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(path)
+            b.submit(upload.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+            self.assertIn("Firmware version 2.0.0 uploaded.", b.text())
+            self.assertEqual([c.text for c in b.all("td.firmware-version")], ["2.0.0"])
+            self.assertEqual(b.find("code.firmware-md5").text, hashlib.md5(firmware).hexdigest(), "the MD5 the hub computed")
+            self.assertEqual(b.find("td.firmware-size").get_attribute("title"), "150000 bytes")
+            b.screenshot("firmware")
+
+            # A task for the device (offline for now), through the task form.
+            task = b.find("form#create-task")
+            self.assertEqual(Select(task.find_element(By.NAME, "version")).first_selected_option.text, "2.0.0")
+            task.find_element(By.CSS_SELECTOR, "input[name=mode][value=names]").click()
+            task.find_element(By.NAME, "devices").send_keys("ota-1")
+            b.submit(task.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+            self.assertRegex(b.title(), r"^Update task \d+$")
+            self.assertIn("Update task created.", b.text())
+            self.assertEqual(b.find("td.device-state").text, "waiting (device offline)")
+            self.assertEqual(b.find("#task-progress").get_attribute("data-finished"), "false")
+            page = b.find("html")
+            b.driver.execute_script("window.iothubMarker = 'no reload'")
+
+            # The device comes online with 1.0.0, gets the update, downloads, burns, reports 2.0.0.
+            tool = os.environ.get("IOTHUB_DEVICE", "")
+            written = os.path.join(work, "device-firmware.bin")
+            device = subprocess.Popen(
+                [
+                    tool, "run", "--product-id", product_id, "--device-name", "ota-1", "--psk", psk, "--firmware-version", "1.0.0",
+                    "--firmware-file", written, "--interval", "3600", "--http", os.environ["HUB_HTTP_URL"], "--mqtt", os.environ["HUB_MQTT"],
+                ],
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            )
+            # Read in one script: the section may be replaced between finding a cell and reading it.
+            state = "var cell = document.querySelector('#task-progress td.device-state'); return cell && cell.textContent"
+            b.wait(lambda d: d.execute_script(state) == "success")
+            self.assertEqual(b.driver.execute_script("return window.iothubMarker"), "no reload", "the page updated itself")
+            self.assertFalse(EC.staleness_of(page)(b.driver), "the same document, not a new page")
+            self.assertEqual(b.find(".task-status").text, "finished")
+            self.assertEqual(b.find("#task-progress").get_attribute("data-finished"), "true")
+            self.assertEqual(b.find("#task-progress .count-success").text, "1")
+            b.screenshot("ota-task")
+            with open(written, "rb") as file:
+                self.assertEqual(hashlib.md5(file.read()).hexdigest(), hashlib.md5(firmware).hexdigest(), "the device got the file")
+        finally:
+            if device:
+                device.terminate()
+                try:
+                    output, _ = device.communicate(timeout=30)
+                except subprocess.TimeoutExpired:
+                    device.kill()
+                    output, _ = device.communicate()
+                print("iothub-device run:\n" + output)
+            shutil.rmtree(work, ignore_errors=True)
+
+        # The device list shows the new version; both changes are in the operator audit.
+        b.open("/console/products/%s/devices" % product_id)
+        self.assertIn("2.0.0", b.find("main tbody tr").text)
+        b.open("/console/audit")
+        actions = [cell.text for cell in b.all("td.audit-action")]
+        self.assertIn("UploadFirmware", actions)
+        self.assertIn("BatchUpdateFirmware", actions)
 
 
 def main():

@@ -135,6 +135,13 @@ public struct ManagementAPI: Sendable {
         return APIResponse.success(fields, requestId: requestId)
     }
 
+    /// Runs `body` with `host` (a `Host` header value) as the host the operator reached the hub by, which URLs
+    /// handed to devices use when no public host is configured: what an API request's own `Host` header does.
+    /// For in-process callers of ``perform(_:_:)`` (the web console).
+    public static func withOperatorHost<T: Sendable>(_ host: String?, _ body: () async -> T) async -> T {
+        await ManagementActions.$requestHost.withValue(host) { await body() }
+    }
+
     /// Runs one action in process, without a signature: what the web console calls, so that a page and an
     /// API request go through the same handler and the same rules. `parameters` is a JSON object under the
     /// internal (2021-04-08) names; the answer is the action's fields as an object, or its error.

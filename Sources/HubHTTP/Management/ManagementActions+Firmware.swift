@@ -170,6 +170,22 @@ extension ManagementActions {
         return []
     }
 
+    /// DescribeFirmwareFiles (hub action): `MaxFileSize`, and `Files` with each version's `FileSize` and
+    /// `Md5sum`, newest first (all versions of the product, or the one `FirmwareVersion`).
+    func describeFirmwareFiles(_ p: ActionParameters, _ version: APIVersionTag) async throws -> Fields {
+        let files = try firmwareFiles()
+        let productId = try Self.require(p.string("ProductId"), "ProductId")
+        var all = try await call { try await registry.firmwares(productId: productId) }
+        if let only = p.string("FirmwareVersion"), !only.isEmpty {
+            all = all.filter { $0.version == only }
+            guard !all.isEmpty else { throw ManagementError(RegistryError(.firmwareNotFound, "firmware not exist")) }
+        }
+        let items = all.map { firmware -> ActionValue in
+            .object([("Version", .string(firmware.version)), ("FileSize", .int(firmware.size)), ("Md5sum", .string(firmware.md5))])
+        }
+        return [("MaxFileSize", .int(files.maxFileSize)), ("Files", .array(items))]
+    }
+
     // MARK: tasks
 
     /// BatchUpdateFirmware: by `DeviceNames` or `FirmwareOriVersion`; `TimeoutInterval` 60–3600 s

@@ -62,6 +62,7 @@ struct ManagementActions: Sendable {
         "ListFirmwares": { try await $0.listFirmwares($1, $2) },
         "GetAllVersion": { try await $0.getAllVersion($1, $2) },
         "EditFirmware": { try await $0.editFirmware($1, $2) },
+        "DescribeFirmwareFiles": { try await $0.describeFirmwareFiles($1, $2) },
         "BatchUpdateFirmware": { try await $0.batchUpdateFirmware($1, $2) },
         "DescribeFirmwareTask": { try await $0.describeFirmwareTask($1, $2) },
         "DescribeFirmwareTasks": { try await $0.describeFirmwareTasks($1, $2) },
