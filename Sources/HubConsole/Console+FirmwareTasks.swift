@@ -171,8 +171,7 @@ extension Console {
                 return Response(status: Self.status(of: failure), headers: ConsolePages.headers(contentType: "text/plain; charset=utf-8"),
                     body: ResponseBody(byteBuffer: ByteBuffer(string: failure.message)))
             case .success(let data):
-                let html = pages.fragment("firmware-task-progress", data)
-                return Response(status: .ok, headers: ConsolePages.headers(contentType: "text/html; charset=utf-8"), body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+                return pages.poll("firmware-task-progress", data: data)
             }
         }
     }

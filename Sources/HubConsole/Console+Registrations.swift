@@ -31,7 +31,7 @@ extension Console {
         guard await visit(request, context) != nil else { return Response(status: .forbidden) }
         var (data, parameters, error) = Self.registrationQuery(request, offset: 0)
         guard error == nil, case .success = await registrationRows(parameters, into: &data) else { return Response(status: .badRequest) }
-        return pages.live("registration-rows", data: data)
+        return pages.poll("registration-rows-poll", data: data)
     }
 
     /// The page's filter from the query string: what the template shows, the action's parameters, or the

@@ -50,11 +50,8 @@ enum ConsoleAssets {
 
         """
 
-    /// Copy buttons: `data-copy` names the element whose text goes to the clipboard. Sections that refresh
-    /// themselves: `data-poll` (a task's progress, below), and live parts: an element
-    /// with `data-live="URL"` has its content replaced by the HTML fragment at URL every `data-live-every`
-    /// seconds (default 3); the fragment's `X-Console-Live: done` header, or an answer other than 200 (the
-    /// session ended), stops the refresh.
+    /// Copy buttons: `data-copy` names the element whose text goes to the clipboard; sections that refresh
+    /// themselves (`data-poll`).
     static let javaScript = """
         document.addEventListener("click", function (event) {
           var button = event.target.closest("button[data-copy]");
@@ -63,25 +60,10 @@ enum ConsoleAssets {
           if (!source || !navigator.clipboard) return;
           navigator.clipboard.writeText(source.textContent).then(function () { button.textContent = "Copied"; });
         });
-        document.querySelectorAll("[data-live]").forEach(function (element) {
-          var every = Math.max(1, parseInt(element.getAttribute("data-live-every") || "3", 10)) * 1000;
-          function refresh() {
-            fetch(element.getAttribute("data-live"), { credentials: "same-origin", cache: "no-store" }).then(function (response) {
-              if (response.status !== 200) return;
-              var done = response.headers.get("X-Console-Live") === "done";
-              return response.text().then(function (html) {
-                element.innerHTML = html;
-                element.setAttribute("data-live-updated", String(Date.now()));
-                if (!done) setTimeout(refresh, every);
-              });
-            }).catch(function () { setTimeout(refresh, every); });
-          }
-          setTimeout(refresh, every);
-        });
 
-        // A section with `data-poll` (a task's progress) is replaced by a fresh copy from that URL 2 s after the
-        // previous answer (one request at a time, so answers arrive in order) until its `data-finished` is
-        // "true"; a failed or signed-out answer stops the polling.
+        // A section with `data-poll` (a task's progress, the newest registration attempts) is replaced by a fresh
+        // copy from that URL 2 s after the previous answer (one request at a time, so answers arrive in order)
+        // until its `data-finished` is "true"; a failed or signed-out answer stops the polling.
         (function () {
           var first = document.querySelector("[data-poll]");
           if (!first || first.getAttribute("data-finished") === "true" || !window.fetch || !window.DOMParser) return;

@@ -16,7 +16,7 @@ struct ConsolePages: Sendable {
             ("layout", ConsoleTemplates.layout), ("signin", ConsoleTemplates.signIn), ("products", ConsoleTemplates.products),
             ("product", ConsoleTemplates.product), ("devices", ConsoleTemplates.devices), ("device-created", ConsoleTemplates.deviceCreated),
             ("audit", ConsoleTemplates.audit), ("message", ConsoleTemplates.message), ("confirm", ConsoleTemplates.confirm), ("registrations", ConsoleTemplates.registrations),
-            ("registration-rows", ConsoleTemplates.registrationRows),
+            ("registration-rows", ConsoleTemplates.registrationRows), ("registration-rows-poll", ConsoleTemplates.registrationRowsPoll),
             ("firmware-overview", ConsoleTemplates.firmwareOverview), ("firmware", ConsoleTemplates.firmware), ("firmware-task", ConsoleTemplates.firmwareTask),
             ("firmware-task-progress", ConsoleTemplates.firmwareTaskProgress),
         ] + ConsoleTemplates.overviewTemplates {
@@ -71,12 +71,9 @@ struct ConsolePages: Sendable {
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }
 
-    /// An HTML fragment a live part of a page refreshes itself with (`data-live` in the console's script);
-    /// `done` tells the script to stop asking.
-    func live(_ template: String, data: [String: Any], done: Bool = false) -> Response {
-        var headers = Self.headers(contentType: "text/html; charset=utf-8")
-        if done { headers[HTTPField.Name("X-Console-Live")!] = "done" }
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: fragment(template, data))))
+    /// An HTML fragment a section of a page refreshes itself with (`data-poll` in the console's script).
+    func poll(_ template: String, data: [String: Any]) -> Response {
+        Response(status: .ok, headers: Self.headers(contentType: "text/html; charset=utf-8"), body: ResponseBody(byteBuffer: ByteBuffer(string: fragment(template, data))))
     }
 
     func message(status: HTTPResponse.Status, title: String, message: String, back: String?, visit: Console.Visit?) -> Response {

@@ -167,7 +167,7 @@ enum ConsoleTemplates {
         </form>
         <table>
         <thead><tr><th>Time (UTC)</th><th>ProductId</th><th>Device</th><th>Endpoint</th><th>Result</th><th>Reason</th><th>Source</th><th>Count</th></tr></thead>
-        <tbody id="attempts" {{#live}}data-live="/console/registrations/rows?{{query}}" data-live-every="3"{{/live}}>
+        <tbody id="attempts" {{#live}}data-poll="/console/registrations/rows?{{query}}"{{/live}}>
         {{> registration-rows}}
         </tbody>
         </table>
@@ -181,6 +181,15 @@ enum ConsoleTemplates {
         <tr class="{{result}}"><td>{{time}}</td><td><code>{{productId}}</code></td><td class="attempt-device">{{deviceName}}</td><td>{{endpoint}}</td><td>{{result}}</td><td class="attempt-reason">{{reason}}</td><td>{{source}}</td><td>{{count}}</td></tr>
         {{/attempts}}
         {{^attempts}}<tr><td colspan="8" class="empty">No registration attempts match.</td></tr>{{/attempts}}
+
+        """
+
+    /// What the newest page of the registration audit refreshes itself with: its table body (in a table, so
+    /// that an HTML parser keeps the body's element).
+    static let registrationRowsPoll = """
+        <table><tbody id="attempts" data-poll="/console/registrations/rows?{{query}}">
+        {{> registration-rows}}
+        </tbody></table>
 
         """
 

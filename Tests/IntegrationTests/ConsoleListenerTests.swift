@@ -121,10 +121,10 @@ final class ConsoleListenerTests: XCTestCase {
 
         let page = try await browser.get("/console/registrations?product=\(id)")
         XCTAssertEqual(page.status, 200)
-        XCTAssertTrue(page.body.contains(#"data-live="/console/registrations/rows?product=\#(id)&amp;"#), page.body)
+        XCTAssertTrue(page.body.contains(#"data-poll="/console/registrations/rows?product=\#(id)&amp;"#), page.body)
         XCTAssertFalse(page.body.contains("LIVE-1"))
         let older = try await browser.get("/console/registrations?product=\(id)&offset=50")
-        XCTAssertFalse(older.body.contains("data-live="), "an older page stays as it is")
+        XCTAssertFalse(older.body.contains("data-poll="), "an older page stays as it is")
 
         let body = RegistrationWire.legacyRequestBody(productId: id, deviceName: "LIVE-1", nonce: 7, timestamp: Int64(Date().timeIntervalSince1970), productSecret: secret)
         _ = try await RawHTTP.exchange(
@@ -135,6 +135,7 @@ final class ConsoleListenerTests: XCTestCase {
         XCTAssertEqual(rows.status, 200)
         XCTAssertTrue(rows.body.contains(#"<td class="attempt-device">LIVE-1</td>"#), rows.body)
         XCTAssertFalse(rows.body.contains("<html"), "a fragment, not a page")
+        XCTAssertTrue(rows.body.contains(#"<tbody id="attempts" data-poll="/console/registrations/rows?product=\#(id)&amp;"#), "the fragment asks to be refreshed again")
         let filtered = try await browser.get("/console/registrations/rows?product=\(id)&result=failure")
         XCTAssertFalse(filtered.body.contains("LIVE-1"), "the fragment keeps the page's filter")
 
