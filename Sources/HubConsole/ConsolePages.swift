@@ -16,6 +16,7 @@ struct ConsolePages: Sendable {
             ("layout", ConsoleTemplates.layout), ("signin", ConsoleTemplates.signIn), ("products", ConsoleTemplates.products),
             ("product", ConsoleTemplates.product), ("devices", ConsoleTemplates.devices), ("device-created", ConsoleTemplates.deviceCreated),
             ("audit", ConsoleTemplates.audit), ("message", ConsoleTemplates.message), ("confirm", ConsoleTemplates.confirm), ("registrations", ConsoleTemplates.registrations),
+            ("device", ConsoleTemplates.device), ("device-confirm", ConsoleTemplates.deviceConfirm), ("devices-imported", ConsoleTemplates.devicesImported),
         ] {
             try library.register(text, named: name)
         }

@@ -2,21 +2,6 @@ import Logging
 import DeviceAuth
 import Foundation
 
-/// Filters of DescribeDevices.
-public struct DeviceFilter: Sendable {
-    /// Exact firmware version; `"None-FirmwareVersion"` selects devices without one.
-    public var firmwareVersion: String?
-    /// Substring of the device name.
-    public var deviceName: String?
-    public var enabled: Bool?
-
-    public init(firmwareVersion: String? = nil, deviceName: String? = nil, enabled: Bool? = nil) {
-        self.firmwareVersion = firmwareVersion
-        self.deviceName = deviceName
-        self.enabled = enabled
-    }
-}
-
 /// Per-device result of ResetDeviceState.
 public struct DeviceResetResult: Sendable, Hashable {
     public var deviceName: String
@@ -34,11 +19,8 @@ extension RegistryEngine {
         try requireAvailable()
         let product = try product(productId)
         guard !product.forbidden else { throw RegistryError(.productForbidden, "product is forbidden") }
-        guard DeviceIdentifiers.isValidDeviceName(name) else {
-            throw RegistryError(.invalidParameter, "DeviceName must match [a-zA-Z0-9:_-]{1,48}")
-        }
+        if let refusal = newDeviceRefusal(productId: productId, name: name) { throw refusal }
         let key = DeviceKey(productId: productId, name: name)
-        guard devices[key] == nil else { throw RegistryError(.deviceAlreadyExists, "device already exists") }
         let credential: DeviceCredential
         if let definedPSK {
             guard product.encryptionType == .psk else {
@@ -71,24 +53,30 @@ extension RegistryEngine {
         return device
     }
 
-    /// Devices of a product in creation order, filtered.
+    /// Devices of a product in creation order, filtered: one pass over the product's devices in the actor
+    /// that counts the matches and keeps only the page (nothing else is copied); without a filter, only the
+    /// page is looked up.
     public func devices(productId: String, filter: DeviceFilter = DeviceFilter(), offset: Int, limit: Int) throws -> (total: Int, devices: [Device]) {
         _ = try product(productId)
-        let all = deviceOrder[productId, default: []].lazy.compactMap { self.devices[DeviceKey(productId: productId, name: $0)] }
-        let matching = all.filter { device in
-            if let version = filter.firmwareVersion {
-                if version == "None-FirmwareVersion" {
-                    if !device.firmwareVersion.isEmpty { return false }
-                } else if device.firmwareVersion != version {
-                    return false
-                }
+        let names = deviceOrder[productId, default: []]
+        let offset = max(offset, 0)
+        let limit = max(limit, 0)
+        var page: [Device] = []
+        if filter.isEmpty {
+            for name in names.dropFirst(offset).prefix(limit) {
+                if let device = devices[DeviceKey(productId: productId, name: name)] { page.append(device) }
             }
-            if let name = filter.deviceName, !name.isEmpty, !device.name.contains(name) { return false }
-            if let enabled = filter.enabled, device.enabled != enabled { return false }
-            return true
+            return (names.count, page)
         }
-        let list = Array(matching)
-        return (list.count, Array(list.dropFirst(max(offset, 0)).prefix(max(limit, 0))))
+        var total = 0
+        for name in names {
+            // The name is known without a lookup: a name filter skips the others cheaply.
+            if let part = filter.deviceName, !part.isEmpty, !name.contains(part) { continue }
+            guard let device = devices[DeviceKey(productId: productId, name: name)], filter.matches(device) else { continue }
+            if total >= offset, page.count < limit { page.append(device) }
+            total += 1
+        }
+        return (total, page)
     }
 
     public func deleteDevice(productId: String, name: String) async throws {
