@@ -173,7 +173,7 @@ extension Console {
             if case .failure(let failure) = await perform("DescribeDevice", ["ProductId": .string(productId), "DeviceName": .string(name)]) {
                 return pages.message(status: Self.status(of: failure), title: "Device", message: failure.message, back: "/console/products", visit: visit)
             }
-            let operation = request.uri.queryParameters.get("do").map(String.init) ?? ""
+            let operation = request.uri.queryParameters.get("do") ?? ""
             let (question, consequence, verb): (String, String, String)
             switch operation {
             case "reset":

@@ -27,12 +27,12 @@ extension Console {
     /// blank lines skipped, a first line `DeviceName` taken as the header. Whether a name is valid is the
     /// action's to say.
     static func importLines(_ bytes: [UInt8]) -> [ImportLine] {
-        var text = String(decoding: bytes, as: UTF8.self)
-        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        // Split on the bytes: a Swift `Character` holds CR LF as one.
+        let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes.dropFirst(3) : bytes[...]
         var result: [ImportLine] = []
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var value = raw.hasSuffix("\r") ? String(raw.dropLast()) : String(raw)
-            value = value.trimmingCharacters(in: CharacterSet(charactersIn: " \t"))
+        for (index, raw) in body.split(separator: 10, omittingEmptySubsequences: false).enumerated() {
+            let line = raw.last == 13 ? raw.dropLast() : raw
+            var value = String(decoding: line, as: UTF8.self).trimmingCharacters(in: CharacterSet(charactersIn: " \t"))
             if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
                 value = String(value.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
             }

@@ -39,7 +39,7 @@ final class ActionCatalogTests: XCTestCase {
             "ResetDeviceRegistration", "DescribeRegistrationLogs", "UpdateProductRegistrationPolicy",
             "CreateApplication", "DescribeApplications", "DeleteApplication", "UpdateProductWebhook", "DescribeProductWebhook",
             "UpdateProductRemoteConfig", "DescribeProductRemoteConfig", "DescribeBans", "CreateBan", "DeleteBan",
-            "CreateProductResource", "DeleteProductResource", "PushProductResource", "DescribeResourceTaskDevices",
+            "CreateProductResource", "DeleteProductResource", "PushProductResource", "DescribeResourceTaskDevices", "CreateDevices",
         ]
         let only2021: Set<String> = [
             "UpdateDevicePSK", "DeleteDeviceShadow", "UpdateDeviceLogLevel", "ListFirmwares", "GetAllVersion", "UpdateOtaTaskStatus",

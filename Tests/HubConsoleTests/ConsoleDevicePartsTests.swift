@@ -18,7 +18,7 @@ final class ConsoleDevicePartsTests: XCTestCase {
             (
                 "--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\ntoken-1\r\n"
                     + "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"units; \\\"a\\\".csv\"\r\nContent-Type: text/csv\r\n\r\n"
-                    + "DeviceName\r\nunit-1\r\n\r\nunit-2\r\n"
+                    + "DeviceName\r\nunit-1\r\n\r\nunit-2\r\n\r\n"
                     + "--\(boundary)--\r\n"
             ).utf8
         )
