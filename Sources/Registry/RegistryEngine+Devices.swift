@@ -53,30 +53,52 @@ extension RegistryEngine {
         return device
     }
 
-    /// Devices of a product in creation order, filtered: one pass over the product's devices in the actor
-    /// that counts the matches and keeps only the page (nothing else is copied); without a filter, only the
-    /// page is looked up.
+    /// Devices of a product in creation order, filtered. Presence and enabled are read from the product's
+    /// list of state bytes, names from the list too; only a firmware filter and the page itself look at device
+    /// records. Without a filter only the page is looked up.
     public func devices(productId: String, filter: DeviceFilter = DeviceFilter(), offset: Int, limit: Int) throws -> (total: Int, devices: [Device]) {
         _ = try product(productId)
-        let names = deviceOrder[productId, default: []]
+        let list = deviceOrder[productId] ?? []
         let offset = max(offset, 0)
         let limit = max(limit, 0)
-        var page: [Device] = []
+        let lookUp = { (name: String) in self.devices[DeviceKey(productId: productId, name: name)] }
         if filter.isEmpty {
-            for name in names.dropFirst(offset).prefix(limit) {
-                if let device = devices[DeviceKey(productId: productId, name: name)] { page.append(device) }
-            }
-            return (names.count, page)
+            return (list.count, list.window(offset: offset, limit: limit).compactMap(lookUp))
         }
+        let (mask, value) = ProductDeviceList.selector(filter)
+        let part = filter.deviceName.map { Array($0.utf8) } ?? []
         var total = 0
-        for name in names {
-            // The name is known without a lookup: a name filter skips the others cheaply.
-            if let part = filter.deviceName, !part.isEmpty, !name.contains(part) { continue }
-            guard let device = devices[DeviceKey(productId: productId, name: name)], filter.matches(device) else { continue }
-            if total >= offset, page.count < limit { page.append(device) }
-            total += 1
+        var page: [Device] = []
+        list.states.withUnsafeBufferPointer { states in
+            for position in states.indices where states[position] & mask == value {
+                if !part.isEmpty, !Self.contains(list.names[position], part) { continue }
+                if filter.firmwareVersion != nil {
+                    guard let device = lookUp(list.names[position]), filter.matches(device) else { continue }
+                }
+                if total >= offset, page.count < limit, let device = lookUp(list.names[position]) { page.append(device) }
+                total += 1
+            }
         }
         return (total, page)
+    }
+
+    /// Whether `name` contains the bytes of `part` (device names are ASCII; no `String` comparison per name).
+    static func contains(_ name: String, _ part: [UInt8]) -> Bool {
+        var name = name
+        return name.withUTF8 { bytes in
+            guard bytes.count >= part.count else { return false }
+            let first = part[0]
+            var start = 0
+            while start <= bytes.count - part.count {
+                if bytes[start] == first {
+                    var offset = 1
+                    while offset < part.count, bytes[start + offset] == part[offset] { offset += 1 }
+                    if offset == part.count { return true }
+                }
+                start += 1
+            }
+            return false
+        }
     }
 
     public func deleteDevice(productId: String, name: String) async throws {

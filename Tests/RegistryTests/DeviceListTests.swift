@@ -63,6 +63,34 @@ final class DeviceListTests: RegistryTestCase {
         await engine.shutdown()
     }
 
+    func testDeletedDevicesLeaveTheListAndANameCreatedAgainComesLast() async throws {
+        let engine = try await openEngine()
+        let product = try await product(engine)
+        let created = (0..<200).map { "n\($0)" }
+        guard case .created = try await engine.createDevices(productId: product.id, names: created) else { return XCTFail() }
+        try await engine.setDevicesEnabled(productId: product.id, names: ["n199"], enabled: false)
+        // 150 deletions: past half of the list, so the holes are squeezed out on the way.
+        for index in stride(from: 0, to: 150, by: 1) { try await engine.deleteDevice(productId: product.id, name: "n\(index)") }
+        _ = try await engine.createDevice(productId: product.id, name: "n3")
+        var result = try await names(engine, product.id, DeviceFilter(), offset: 0, limit: 100)
+        XCTAssertEqual(result.0, 51)
+        XCTAssertEqual(result.1, (150..<200).map { "n\($0)" } + ["n3"])
+        result = try await names(engine, product.id, DeviceFilter(), offset: 49, limit: 5)
+        XCTAssertEqual(result.1, ["n199", "n3"])
+        result = try await names(engine, product.id, DeviceFilter(enabled: false))
+        XCTAssertEqual(result.1, ["n199"])
+        result = try await names(engine, product.id, DeviceFilter(deviceName: "3"))
+        XCTAssertEqual(result.1, ["n153", "n163", "n173", "n183", "n193", "n3"])
+        // A product without devices can be deleted again.
+        for name in result.1 + (150..<200).map({ "n\($0)" }) where name.hasPrefix("n") {
+            try? await engine.deleteDevice(productId: product.id, name: name)
+        }
+        let left = try await engine.devices(productId: product.id, offset: 0, limit: 10).total
+        XCTAssertEqual(left, 0)
+        try await engine.deleteProduct(product.id)
+        await engine.shutdown()
+    }
+
     func testBatchCreatesAllOrNone() async throws {
         let engine = try await openEngine()
         let product = try await product(engine)
