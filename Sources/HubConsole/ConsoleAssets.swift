@@ -41,6 +41,9 @@ enum ConsoleAssets {
         form.filter { flex-wrap: wrap; }
         form.filter input, form.filter select { max-width: 200px; }
         tr.failure td { background: #fff6f5; }
+        #shadow textarea, #message textarea { max-width: none; font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }
+        div.actions { margin: 12px 0; }
+        form.filter select[name=status] { display: block; padding: 6px 8px; border: 1px solid #b8c2cf; border-radius: 4px; font: inherit; }
 
         """
 

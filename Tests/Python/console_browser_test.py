@@ -387,7 +387,10 @@ class ConsoleBrowserTests(unittest.TestCase):
         self.assertEqual(b.find(".shadow-version").text, "1")
         b.open("/console/products/%s/devices/unit-1" % product_id)
         self.assertIn('"mode": "eco"', b.find("textarea#shadow-desired").get_attribute("value"))
+        # The whole page up to the desired state's editor in one picture.
+        b.driver.set_window_size(1280, 1400)
         b.screenshot("device")
+        b.driver.set_window_size(1280, 800)
 
         # Disable it.
         b.submit(b.find("#device-toggle"))
