@@ -46,6 +46,8 @@ enum DeviceActionSchemas {
                     .optional("FirmwareVersion", .string),
                     .optional("DeviceName", .string),
                     .optional("EnableState", .integer),
+                    // Hub extension: 1 online, 0 offline (activated), 3 never activated (DeviceInfo's `Online`).
+                    .optional("Online", .integer),
                 ],
                 response: [
                     .optional("TotalCount", .integer),
@@ -85,6 +87,11 @@ enum DeviceActionSchemas {
                 response: [.optional("ClientKey", .string)]
             ),
         ]
+        // Hub action: all of the names or none (the response is hub-defined, passed through).
+        schemas.append(ActionSchema(
+            action: "CreateDevices", version: version,
+            request: [.required("ProductId", .string), .required("DeviceNames", .array(.string))]
+        ))
         if version == .v20210408 {
             schemas.append(ActionSchema(
                 action: "UpdateDevicePSK", version: version,

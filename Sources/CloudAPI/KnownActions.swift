@@ -6,7 +6,7 @@ public enum KnownActions {
     public static let hub: Set<String> = [
         "ResetDeviceRegistration", "DescribeRegistrationLogs", "UpdateProductRegistrationPolicy",
         "CreateApplication", "DescribeApplications", "DeleteApplication", "UpdateProductWebhook", "DescribeProductWebhook",
-        "UpdateProductRemoteConfig", "DescribeProductRemoteConfig", "UnbindAllSubDevices",
+        "UpdateProductRemoteConfig", "DescribeProductRemoteConfig", "UnbindAllSubDevices", "CreateDevices",
     ]
 
     /// iotcloud actions present in both 2018-06-14 and 2021-04-08.

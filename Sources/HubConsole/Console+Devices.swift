@@ -7,15 +7,27 @@ import Logging
 import Registry
 
 extension Console {
-    static func deviceView(_ device: JSONValue) -> [String: Any] {
+    /// The status filter of the devices page: its query value, label and the DescribeDevices parameter.
+    static let statusFilters: [(value: String, label: String, parameter: (String, JSONValue)?)] = [
+        ("", "all", nil), ("online", "online", ("Online", .int(1))), ("offline", "offline", ("Online", .int(0))),
+        ("never", "never activated", ("Online", .int(3))), ("disabled", "disabled", ("EnableState", .int(0))),
+    ]
+
+    /// The link of a device's page.
+    static func devicePath(productId: String, name: String) -> String {
+        "/console/products/\(FormBody.encode(productId))/devices/\(FormBody.encode(name))"
+    }
+
+    static func deviceView(_ device: JSONValue, productId: String) -> [String: Any] {
         let status: String
         switch device["Online"]?.intValue {
         case 1: status = "online"
         case 0: status = "offline"
         default: status = "never activated"
         }
+        let name = device["DeviceName"]?.stringValue ?? ""
         return [
-            "name": device["DeviceName"]?.stringValue ?? "", "status": status,
+            "name": name, "status": status, "path": devicePath(productId: productId, name: name),
             "state": device["EnableState"]?.intValue == 0 ? "disabled" : "enabled",
             "fetched": device["CertState"]?.intValue == 1 ? "yes" : "no",
             "lastLogin": ConsolePages.time(Int64(device["LoginTime"]?.intValue ?? 0)),
@@ -26,13 +38,14 @@ extension Console {
     func devicesPage(_ request: Request, _ context: HubRequestContext) async -> Response {
         await viewing(request, context) { visit in
             let id = context.parameters.get("product") ?? ""
-            return await devicesPage(visit, productId: id, offset: Self.offset(request), nameFilter: request.uri.queryParameters.get("name") ?? "")
+            let query = request.uri.queryParameters
+            return await devicesPage(visit, productId: id, offset: Self.offset(request), nameFilter: query.get("name") ?? "", statusFilter: query.get("status") ?? "")
         }
     }
 
     func devicesPage(
-        _ visit: Visit, productId: String, offset: Int, nameFilter: String = "", form: [String: Any] = [:], error: String? = nil,
-        status: HTTPResponse.Status = .ok
+        _ visit: Visit, productId: String, offset: Int, nameFilter: String = "", statusFilter: String = "", form: [String: Any] = [:],
+        extra: [String: Any] = [:], error: String? = nil, notice: String? = nil, status: HTTPResponse.Status = .ok
     ) async -> Response {
         let product: JSONValue
         switch await perform("DescribeProduct", ["ProductId": .string(productId)]) {
@@ -40,18 +53,26 @@ extension Console {
         case .failure(let failure):
             return pages.message(status: Self.status(of: failure), title: "Devices", message: failure.message, back: "/console/products", visit: visit)
         }
+        let filter = Self.statusFilters.first { $0.value == statusFilter } ?? Self.statusFilters[0]
         var parameters: [(String, JSONValue)] = [("ProductId", .string(productId)), ("Offset", .int(Int64(offset))), ("Limit", .int(Int64(Self.pageSize)))]
         if !nameFilter.isEmpty { parameters.append(("DeviceName", .string(nameFilter))) }
-        var data: [String: Any] = ["product": Self.productView(product), "form": form, "filterName": nameFilter, "filterQuery": FormBody.encode(nameFilter)]
+        if let parameter = filter.parameter { parameters.append(parameter) }
+        var data: [String: Any] = [
+            "product": Self.productView(product), "form": form, "filterName": nameFilter,
+            "filterQuery": "name=\(FormBody.encode(nameFilter))&status=\(FormBody.encode(filter.value))",
+            "statuses": Self.statusFilters.map { ["value": $0.value, "label": $0.label, "selected": $0.value == filter.value] as [String: Any] },
+            "maxNames": Self.maxImportNames, "maxKiB": Self.maxImportBytes / 1024,
+        ]
+        data.merge(extra) { $1 }
         switch await perform("DescribeDevices", JSONValue(parameters)) {
         case .success(let answer):
-            data["devices"] = (answer["Devices"]?.arrayValue ?? []).map(Self.deviceView)
+            data["devices"] = (answer["Devices"]?.arrayValue ?? []).map { Self.deviceView($0, productId: productId) }
             Self.paging(&data, offset: offset, total: answer["TotalCount"]?.intValue ?? 0)
         case .failure(let failure):
             return pages.message(status: Self.status(of: failure), title: "Devices", message: failure.message, back: "/console/products", visit: visit)
         }
         let title = "Devices of \(product["ProductName"]?.stringValue ?? productId)"
-        return pages.render("devices", title: title, data: data, visit: visit, status: status, error: error)
+        return pages.render("devices", title: title, data: data, visit: visit, status: status, error: error, notice: notice)
     }
 
     /// Adds one device and shows its credential once.

@@ -61,6 +61,7 @@ extension Console {
     func signOut(_ request: Request, _ context: HubRequestContext) async -> Response {
         await changing(request, context) { visit, _ in
             sessions.end(visit.session.id)
+            downloads.remove(session: visit.session.id)
             await record(visit.account.name, "SignOut", target: visit.account.name, result: "ok", detail: "", source: visit.source)
             var response = Response.redirect(to: "/console/signin")
             response.headers[.setCookie] = cookie(value: "", expire: true)

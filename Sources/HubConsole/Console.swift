@@ -26,6 +26,7 @@ public struct Console: Sendable {
     let pages: ConsolePages
     /// Where uploaded firmware is staged (the GetCOSURL slots); nil: the console takes no firmware uploads.
     let firmware: FirmwareRepository?
+    let downloads = ConsoleDownloads()
     let logger: Logger
 
     public init(
@@ -70,6 +71,16 @@ public struct Console: Sendable {
         router.post("/console/applications/:application/delete") { request, context in await self.deleteApplication(request, context) }
         router.post("/console/products/:product/remote-config") { request, context in await self.updateRemoteConfig(request, context) }
         router.post("/console/products/:product/webhook") { request, context in await self.updateWebhook(request, context) }
+        router.post("/console/products/:product/devices/import") { request, context in await self.importDevices(request, context) }
+        router.get("/console/products/:product/devices/:device") { request, context in await self.devicePage(request, context) }
+        router.get("/console/products/:product/devices/:device/confirm") { request, context in await self.deviceConfirmPage(request, context) }
+        router.post("/console/products/:product/devices/:device/enable") { request, context in await self.setDeviceEnabled(request, context, true) }
+        router.post("/console/products/:product/devices/:device/disable") { request, context in await self.setDeviceEnabled(request, context, false) }
+        router.post("/console/products/:product/devices/:device/reset") { request, context in await self.resetDeviceRegistration(request, context) }
+        router.post("/console/products/:product/devices/:device/delete") { request, context in await self.deleteDevice(request, context) }
+        router.post("/console/products/:product/devices/:device/shadow") { request, context in await self.updateDesired(request, context) }
+        router.post("/console/products/:product/devices/:device/message") { request, context in await self.sendMessage(request, context) }
+        router.get("/console/downloads/:token") { request, context in await self.download(request, context) }
         router.get("/console/registrations") { request, context in await self.registrationsPage(request, context) }
         router.get("/console/registrations/rows") { request, context in await self.registrationRowsFragment(request, context) }
         router.get("/console/audit") { request, context in await self.auditPage(request, context) }
@@ -126,10 +137,21 @@ public struct Console: Sendable {
 
     /// A state-changing request: signed in, the form's CSRF token matches the session's, the operator is
     /// an admin (a viewer may only sign out). Anything else is refused with 403 before the action runs.
-    func changing(_ request: Request, _ context: HubRequestContext, _ body: (Visit, FormBody) async -> Response) async -> Response {
+    /// `maxBytes` bounds the body (a form with a file may be given more than the default); `tooLarge` is what
+    /// the page says beyond it.
+    func changing(
+        _ request: Request, _ context: HubRequestContext, maxBytes: Int = maxFormBytes, tooLarge: String? = nil,
+        _ body: (Visit, FormBody) async -> Response
+    ) async -> Response {
         guard let visit = await visit(request, context) else { return signedOut() }
-        guard let form = await Self.form(request) else {
-            return pages.message(status: .contentTooLarge, title: "Too large", message: "The form is larger than the console accepts.", back: nil, visit: visit)
+        let form: FormBody
+        switch await Self.readForm(request, maxBytes: maxBytes) {
+        case .tooLarge:
+            let message = tooLarge ?? "The form is larger than the console accepts (at most \(maxBytes / 1024) KiB)."
+            return pages.message(status: .contentTooLarge, title: "Too large", message: message, back: nil, visit: visit)
+        case .malformed:
+            return pages.message(status: .badRequest, title: "Refused", message: "The form could not be read.", back: nil, visit: visit)
+        case .read(let fields): form = fields
         }
         if let refused = refusal(request, visit, csrfToken: form[Self.csrfField]) { return refused }
         return await body(visit, form)
@@ -153,10 +175,29 @@ public struct Console: Sendable {
         pages.message(status: .forbidden, title: "Signed out", message: "Your session has ended. Sign in again.", back: "/console/signin", visit: nil)
     }
 
-    static func form(_ request: Request) async -> FormBody? {
+    enum FormRead {
+        case read(FormBody)
+        case tooLarge
+        case malformed
+    }
+
+    /// The body as a form: URL-encoded, or multipart when the request says so (its fields, the CSRF token
+    /// among them, and its files).
+    static func readForm(_ request: Request, maxBytes: Int = maxFormBytes) async -> FormRead {
         var request = request
-        guard let buffer = try? await request.collectBody(upTo: maxFormBytes) else { return nil }
-        return FormBody(Array(buffer.readableBytesView))
+        guard let buffer = try? await request.collectBody(upTo: maxBytes) else { return .tooLarge }
+        let bytes = Array(buffer.readableBytesView)
+        guard let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/") else { return .read(FormBody(bytes)) }
+        guard let boundary = MultipartForm.boundary(contentType: type), let multipart = MultipartForm(bytes, boundary: boundary) else {
+            return .malformed
+        }
+        return .read(FormBody(multipart))
+    }
+
+    /// A form of at most `maxFormBytes`, nil when it cannot be read.
+    static func form(_ request: Request) async -> FormBody? {
+        guard case .read(let form) = await readForm(request) else { return nil }
+        return form
     }
 
     // MARK: calling the management actions

@@ -47,6 +47,9 @@ enum ConsoleAssets {
         select { padding: 5px 8px; border: 1px solid #b8c2cf; border-radius: 4px; font: inherit; }
         ul.links { padding-left: 20px; }
         .task-summary { margin: 16px 0 8px; }
+        #shadow textarea, #message textarea { max-width: none; font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }
+        div.actions { margin: 12px 0; }
+        form.filter select[name=status] { display: block; padding: 6px 8px; border: 1px solid #b8c2cf; border-radius: 4px; font: inherit; }
 
         """
 

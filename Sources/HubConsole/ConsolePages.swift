@@ -19,6 +19,7 @@ struct ConsolePages: Sendable {
             ("registration-rows", ConsoleTemplates.registrationRows), ("registration-rows-poll", ConsoleTemplates.registrationRowsPoll),
             ("firmware-overview", ConsoleTemplates.firmwareOverview), ("firmware", ConsoleTemplates.firmware), ("firmware-task", ConsoleTemplates.firmwareTask),
             ("firmware-task-progress", ConsoleTemplates.firmwareTaskProgress),
+            ("device", ConsoleTemplates.device), ("device-confirm", ConsoleTemplates.deviceConfirm), ("devices-imported", ConsoleTemplates.devicesImported),
         ] + ConsoleTemplates.overviewTemplates {
             try library.register(text, named: name)
         }

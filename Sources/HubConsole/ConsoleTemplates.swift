@@ -115,17 +115,31 @@ enum ConsoleTemplates {
 
     static let devices = """
         {{#product}}<p><a href="/console/products/{{idPath}}">Back to {{name}}</a></p>{{/product}}
-        <form method="get" class="filter"><label>Name <input name="name" value="{{filterName}}"></label> <button type="submit">Filter</button></form>
+        <form method="get" class="filter"><label>Name <input name="name" value="{{filterName}}"></label>
+        <label>Status <select name="status">{{#statuses}}<option value="{{value}}" {{#selected}}selected{{/selected}}>{{label}}</option>{{/statuses}}</select></label>
+        <button type="submit">Filter</button></form>
         <table>
         <thead><tr><th>Device</th><th>Status</th><th>State</th><th>Credential fetched</th><th>Last login</th><th>Firmware</th></tr></thead>
         <tbody>
         {{#devices}}
-        <tr><td class="device-name">{{name}}</td><td>{{status}}</td><td>{{state}}</td><td>{{fetched}}</td><td>{{lastLogin}}</td><td>{{version}}</td></tr>
+        <tr><td class="device-name"><a href="{{path}}">{{name}}</a></td><td class="device-status">{{status}}</td><td class="device-state">{{state}}</td><td>{{fetched}}</td><td>{{lastLogin}}</td><td>{{version}}</td></tr>
         {{/devices}}
         {{^devices}}<tr><td colspan="6" class="empty">No devices.</td></tr>{{/devices}}
         </tbody>
         </table>
-        <p class="pager">{{total}} device(s). {{#previous}}<a href="?offset={{previous}}&amp;name={{filterQuery}}">Previous</a>{{/previous}} {{#next}}<a href="?offset={{next}}&amp;name={{filterQuery}}">Next</a>{{/next}}</p>
+        <p class="pager">{{total}} device(s). {{#previous}}<a href="?offset={{previous}}&amp;{{filterQuery}}">Previous</a>{{/previous}} {{#next}}<a href="?offset={{next}}&amp;{{filterQuery}}">Next</a>{{/next}}</p>
+        {{#hasProblems}}
+        <section class="card" id="import-problems">
+        <h2>Nothing was created: {{problemCount}} line(s) of {{fileName}} cannot be used</h2>
+        <table>
+        <thead><tr><th>Line</th><th>Text</th><th>Reason</th></tr></thead>
+        <tbody>
+        {{#problems}}<tr><td class="problem-line">{{line}}</td><td><code>{{text}}</code></td><td class="problem-reason">{{reason}}</td></tr>{{/problems}}
+        </tbody>
+        </table>
+        {{#moreProblems}}<p class="hint">…and {{moreProblems}} more.</p>{{/moreProblems}}
+        </section>
+        {{/hasProblems}}
         {{#canChange}}
         {{#product}}
         <form method="post" action="/console/products/{{idPath}}/devices" class="card">
@@ -133,6 +147,14 @@ enum ConsoleTemplates {
         <input type="hidden" name="_csrf" value="{{csrf}}">
         <label>Device name <input name="name" required maxlength="48" value="{{form.name}}"></label>
         <button type="submit">Add device</button>
+        </form>
+        <form method="post" action="/console/products/{{idPath}}/devices/import" enctype="multipart/form-data" class="card" id="import">
+        <h2>Add devices from a file</h2>
+        <input type="hidden" name="_csrf" value="{{csrf}}">
+        <p class="hint">A CSV or text file with one device name per line (a first line <code>DeviceName</code> is a header),
+        at most {{maxNames}} names and {{maxKiB}} KiB. Every line is checked first: if any cannot be used, nothing is created.</p>
+        <label>File <input type="file" name="file" accept=".csv,.txt,text/csv,text/plain" required></label>
+        <button type="submit">Add devices</button>
         </form>
         {{/product}}
         {{/canChange}}

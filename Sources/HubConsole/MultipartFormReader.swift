@@ -31,17 +31,12 @@ struct MultipartFormReader {
     /// The reader for a `Content-Type` header, nil unless it is `multipart/form-data` with a boundary of
     /// 1 to 70 characters.
     init?(contentType: String) {
-        let parameters = contentType.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard let type = parameters.first, type.lowercased() == "multipart/form-data" else { return nil }
-        var boundary: String?
-        for parameter in parameters.dropFirst() {
-            guard let equals = parameter.firstIndex(of: "=") else { continue }
-            guard parameter[..<equals].trimmingCharacters(in: .whitespaces).lowercased() == "boundary" else { continue }
-            var value = parameter[parameter.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
-            boundary = value
-        }
-        guard let boundary, (1...70).contains(boundary.utf8.count) else { return nil }
+        guard let boundary = MultipartForm.boundary(contentType: contentType) else { return nil }
+        self.init(boundary: boundary)
+    }
+
+    init?(boundary: String) {
+        guard (1...70).contains(boundary.utf8.count) else { return nil }
         delimiter = Array("\r\n--\(boundary)".utf8)
     }
 

@@ -2,21 +2,6 @@ import Logging
 import DeviceAuth
 import Foundation
 
-/// Filters of DescribeDevices.
-public struct DeviceFilter: Sendable {
-    /// Exact firmware version; `"None-FirmwareVersion"` selects devices without one.
-    public var firmwareVersion: String?
-    /// Substring of the device name.
-    public var deviceName: String?
-    public var enabled: Bool?
-
-    public init(firmwareVersion: String? = nil, deviceName: String? = nil, enabled: Bool? = nil) {
-        self.firmwareVersion = firmwareVersion
-        self.deviceName = deviceName
-        self.enabled = enabled
-    }
-}
-
 /// Per-device result of ResetDeviceState.
 public struct DeviceResetResult: Sendable, Hashable {
     public var deviceName: String
@@ -34,11 +19,8 @@ extension RegistryEngine {
         try requireAvailable()
         let product = try product(productId)
         guard !product.forbidden else { throw RegistryError(.productForbidden, "product is forbidden") }
-        guard DeviceIdentifiers.isValidDeviceName(name) else {
-            throw RegistryError(.invalidParameter, "DeviceName must match [a-zA-Z0-9:_-]{1,48}")
-        }
+        if let refusal = newDeviceRefusal(productId: productId, name: name) { throw refusal }
         let key = DeviceKey(productId: productId, name: name)
-        guard devices[key] == nil else { throw RegistryError(.deviceAlreadyExists, "device already exists") }
         let credential: DeviceCredential
         if let definedPSK {
             guard product.encryptionType == .psk else {
@@ -71,24 +53,52 @@ extension RegistryEngine {
         return device
     }
 
-    /// Devices of a product in creation order, filtered.
+    /// Devices of a product in creation order, filtered. Presence and enabled are read from the product's
+    /// list of state bytes, names from the list too; only a firmware filter and the page itself look at device
+    /// records. Without a filter only the page is looked up.
     public func devices(productId: String, filter: DeviceFilter = DeviceFilter(), offset: Int, limit: Int) throws -> (total: Int, devices: [Device]) {
         _ = try product(productId)
-        let all = deviceOrder[productId, default: []].lazy.compactMap { self.devices[DeviceKey(productId: productId, name: $0)] }
-        let matching = all.filter { device in
-            if let version = filter.firmwareVersion {
-                if version == "None-FirmwareVersion" {
-                    if !device.firmwareVersion.isEmpty { return false }
-                } else if device.firmwareVersion != version {
-                    return false
-                }
-            }
-            if let name = filter.deviceName, !name.isEmpty, !device.name.contains(name) { return false }
-            if let enabled = filter.enabled, device.enabled != enabled { return false }
-            return true
+        let list = deviceOrder[productId] ?? []
+        let offset = max(offset, 0)
+        let limit = max(limit, 0)
+        let lookUp = { (name: String) in self.devices[DeviceKey(productId: productId, name: name)] }
+        if filter.isEmpty {
+            return (list.count, list.window(offset: offset, limit: limit).compactMap(lookUp))
         }
-        let list = Array(matching)
-        return (list.count, Array(list.dropFirst(max(offset, 0)).prefix(max(limit, 0))))
+        let (mask, value) = ProductDeviceList.selector(filter)
+        let part = filter.deviceName.map { Array($0.utf8) } ?? []
+        var total = 0
+        var page: [Device] = []
+        list.states.withUnsafeBufferPointer { states in
+            for position in states.indices where states[position] & mask == value {
+                if !part.isEmpty, !Self.contains(list.names[position], part) { continue }
+                if filter.firmwareVersion != nil {
+                    guard let device = lookUp(list.names[position]), filter.matches(device) else { continue }
+                }
+                if total >= offset, page.count < limit, let device = lookUp(list.names[position]) { page.append(device) }
+                total += 1
+            }
+        }
+        return (total, page)
+    }
+
+    /// Whether `name` contains the bytes of `part` (device names are ASCII; no `String` comparison per name).
+    static func contains(_ name: String, _ part: [UInt8]) -> Bool {
+        var name = name
+        return name.withUTF8 { bytes in
+            guard bytes.count >= part.count else { return false }
+            let first = part[0]
+            var start = 0
+            while start <= bytes.count - part.count {
+                if bytes[start] == first {
+                    var offset = 1
+                    while offset < part.count, bytes[start + offset] == part[offset] { offset += 1 }
+                    if offset == part.count { return true }
+                }
+                start += 1
+            }
+            return false
+        }
     }
 
     public func deleteDevice(productId: String, name: String) async throws {

@@ -21,7 +21,8 @@ public actor RegistryEngine {
     var productOrder: [String] = []
     var productIdByName: [String: String] = [:]
     var devices: ShardedDictionary<DeviceKey, Device> = [:]
-    var deviceOrder: [String: [String]] = [:]
+    /// Each product's devices in creation order, with their list states (`ProductDeviceList`).
+    var deviceOrder: [String: ProductDeviceList] = [:]
     var autoCreatedCount: [String: Int] = [:]
     var replayWindow = ReplayWindow()
     var applications: [String: Application] = [:]
@@ -151,12 +152,14 @@ public actor RegistryEngine {
     func insert(_ device: Device) {
         let key = device.key
         let secret = device.psk
+        let state = ProductDeviceList.state(of: device)
         let old = devices[key]
         if let old {
             if old.createdByRegistration { autoCreatedCount[key.productId, default: 0] -= 1 }
             if old.psk != secret { pskIndex.update(key, secret: secret) }
+            if ProductDeviceList.state(of: old) != state { deviceOrder[key.productId]?.setState(key.name, state) }
         } else {
-            deviceOrder[key.productId, default: []].append(key.name)
+            deviceOrder[key.productId, default: []].append(key.name, state: state)
             if secret != nil { pskIndex.update(key, secret: secret) }
         }
         if device.createdByRegistration { autoCreatedCount[key.productId, default: 0] += 1 }
@@ -181,7 +184,7 @@ public actor RegistryEngine {
             subDevicesByGateway[binding.gateway]?.remove(key)
             attachments.set(key, gateway: nil)
         }
-        deviceOrder[key.productId]?.removeAll { $0 == key.name }
+        deviceOrder[key.productId]?.remove(key.name)
         if old.createdByRegistration { autoCreatedCount[key.productId, default: 0] -= 1 }
         if old.online { countOnline(key.productId, -1) }
     }

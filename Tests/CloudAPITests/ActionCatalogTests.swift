@@ -41,7 +41,7 @@ final class ActionCatalogTests: XCTestCase {
             "UpdateProductRemoteConfig", "DescribeProductRemoteConfig", "DescribeBans", "CreateBan", "DeleteBan",
             "DescribeHubStatistics",
             "CreateProductResource", "DeleteProductResource", "PushProductResource", "DescribeResourceTaskDevices",
-            "DescribeFirmwareFiles",
+            "DescribeFirmwareFiles", "CreateDevices",
         ]
         let only2021: Set<String> = [
             "UpdateDevicePSK", "DeleteDeviceShadow", "UpdateDeviceLogLevel", "ListFirmwares", "GetAllVersion", "UpdateOtaTaskStatus",

@@ -450,7 +450,7 @@ final class ConsoleTests: XCTestCase {
             }
         }
         let list = try await browser.get("/console/products/\(id)/devices")
-        XCTAssertTrue(list.body.contains(#"<td class="device-name">bulb-1</td>"#), list.body)
+        XCTAssertTrue(list.body.contains(#"<td class="device-name"><a href="/console/products/\#(id)/devices/bulb-1">bulb-1</a></td>"#), list.body)
         XCTAssertFalse(list.body.contains(psk))
     }
 

@@ -5,7 +5,9 @@ driven by selenium, against a running hub.
 Scenario (issue #15): an admin signs in, creates a product, switches dynamic registration to auto-create with
 a limit of 2; three units register with the real `iothub-device fleet`; the device list shows two devices and
 the registration audit the third refused for the limit; the ProductSecret is in the page only after the
-reveal; a device added by hand comes with a device_info.json that downloads with its credential; a viewer
+reveal; a device added by hand comes with a device_info.json that downloads with its credential; a device's
+page opened from the status-filtered list shows what the unit did, its desired state is edited (invalid JSON
+refused) and it is disabled; a file of names with a bad line is reported by line and creates nothing; a viewer
 signed in elsewhere cannot change anything; an HTML payload in a description renders as text; a change
 without the CSRF token is refused; the overview's registrations chart carries the scenario's registrations
 (two accepted, one refused for the limit, one colour each); an application created in the console shows its
@@ -418,6 +420,89 @@ class ConsoleBrowserTests(unittest.TestCase):
         self.assertIn(app_id, [c.text for c in b.all("code.app-id")])
         self.assertNotIn(secret, b.driver.page_source)
         b.screenshot("applications")
+
+    def test_device_page_from_the_list_edit_desired_and_disable(self):
+        b = self.admin
+        product_id = self.create_product("browser_device")
+        # Registration on (auto-create), so that a real unit registers and connects once.
+        card = b.find("#dynamic-registration")
+        for name in ("enabled", "autocreate"):
+            card.find_element(By.CSS_SELECTOR, "input[name=%s]" % name).click()
+        limit = card.find_element(By.CSS_SELECTOR, "input[name=limit]")
+        limit.clear()
+        limit.send_keys("5")
+        b.submit(card.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        b.follow(b.find("a.reveal"))
+        secret = b.find("#product-secret").text
+        units = tempfile.mkdtemp(prefix="iothub-fleet-")
+        try:
+            status, summary, stderr = self.fleet(product_id, secret, units, 1)
+        finally:
+            shutil.rmtree(units, ignore_errors=True)
+        self.assertEqual((status, summary["registered"]), (0, 1), stderr)
+
+        # From the list (filtered by status) to the device's page.
+        b.open("/console/products/%s/devices" % product_id)
+        b.find("form.filter select[name=status] option[value=offline]").click()
+        b.submit(b.find("form.filter button[type=submit]"))
+        self.assertEqual([c.text for c in b.all("td.device-name")], ["unit-1"])
+        b.follow(b.find("td.device-name a"))
+        self.assertEqual(b.title(), "unit-1")
+        self.assertEqual(b.find(".device-state").text, "enabled")
+        self.assertEqual(b.find(".device-status").text, "offline")
+        self.assertEqual(b.find(".device-address").text, "127.0.0.1")
+        self.assertEqual(b.find(".device-fetched").text, "yes")
+        self.assertRegex(b.find(".device-activated").text, r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
+        self.assertEqual([r.text for r in b.all("#registrations .attempt-reason")], ["registered"])
+
+        # Edit desired: saved, and shown with the shadow's new version.
+        editor = b.find("textarea#shadow-desired")
+        editor.clear()
+        editor.send_keys('{"target_temperature": 21.5, "mode": "eco"}')
+        b.submit(b.find("form[action$='/shadow'] button[type=submit]"))
+        self.assertIn("Desired state saved.", b.text())
+        self.assertEqual(b.find(".shadow-version").text, "1")
+        self.assertIn('"mode": "eco"', b.find("textarea#shadow-desired").get_attribute("value"))
+        # Not JSON: a clear error, nothing changed.
+        editor = b.find("textarea#shadow-desired")
+        editor.clear()
+        editor.send_keys('{"mode": ')
+        b.submit(b.find("form[action$='/shadow'] button[type=submit]"))
+        self.assertIn("not valid JSON", b.find("p.error").text)
+        self.assertEqual(b.find(".shadow-version").text, "1")
+        b.open("/console/products/%s/devices/unit-1" % product_id)
+        self.assertIn('"mode": "eco"', b.find("textarea#shadow-desired").get_attribute("value"))
+        # The whole page up to the desired state's editor in one picture.
+        b.driver.set_window_size(1280, 1400)
+        b.screenshot("device")
+        b.driver.set_window_size(1280, 800)
+
+        # Disable it.
+        b.submit(b.find("#device-toggle"))
+        self.assertIn("Device disabled.", b.text())
+        self.assertEqual(b.find(".device-state").text, "disabled")
+        self.assertEqual(b.find("#device-toggle").text, "Enable device")
+        b.open("/console/products/%s/devices?status=disabled" % product_id)
+        self.assertEqual([c.text for c in b.all("td.device-name")], ["unit-1"])
+
+    def test_a_file_with_a_bad_line_is_reported_and_creates_nothing(self):
+        b = self.admin
+        product_id = self.create_product("browser_import")
+        b.open("/console/products/%s/devices" % product_id)
+        folder = tempfile.mkdtemp(prefix="iothub-import-")
+        try:
+            path = os.path.join(folder, "units.csv")
+            with open(path, "w", encoding="utf-8") as file:
+                file.write("DeviceName\nmeter-1\nmeter 2\nmeter-3\n")
+            form = b.find("form#import")
+            form.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(path)
+            b.submit(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        self.assertIn("Nothing was created", b.find("p.error").text)
+        self.assertEqual([c.text for c in b.all("#import-problems .problem-line")], ["3"])
+        self.assertIn("DeviceName must match", b.find("#import-problems .problem-reason").text)
+        self.assertEqual(b.all("td.device-name"), [])
 
     def test_a_viewer_signed_in_elsewhere_changes_nothing(self):
         product_id = self.create_product("browser_viewed")

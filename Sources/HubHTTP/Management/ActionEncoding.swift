@@ -63,7 +63,7 @@ enum ActionEncoding {
 
     /// DeviceInfo fields. `withSecret`: DescribeDevice shows the real PSK, DescribeDevices "".
     static func deviceInfoFields(_ d: Device, _ version: APIVersionTag, withSecret: Bool) -> [(String, ActionValue)] {
-        let online: Int = d.activated ? (d.online ? 1 : 0) : 3
+        let online = d.presence.rawValue
         var cert = ""
         if case .certificate(let pem, _, _) = d.credential { cert = pem }
         var fields: [(String, ActionValue)] = [

@@ -15,22 +15,47 @@ extension ManagementActions {
         let device = try await call {
             try await registry.createDevice(productId: productId, name: name, definedPSK: definedPSK, tags: tags)
         }
+        return Self.credentialFields(device) + [
+            ("LoraDevEui", .string("")),
+            ("LoraMoteType", .int(0)),
+            ("LoraAppKey", .string("")),
+            ("LoraNwkKey", .string("")),
+        ]
+    }
+
+    /// A new device's name and credential (the private key of a certificate device while the hub holds it).
+    static func credentialFields(_ device: Device) -> Fields {
         var cert = ""
         var key = ""
         if case .certificate(let pem, let privateKey, _) = device.credential {
             cert = pem
             key = privateKey ?? ""
         }
-        return [
-            ("DeviceName", .string(device.name)),
-            ("DevicePsk", .string(device.psk ?? "")),
-            ("DeviceCert", .string(cert)),
-            ("DevicePrivateKey", .string(key)),
-            ("LoraDevEui", .string("")),
-            ("LoraMoteType", .int(0)),
-            ("LoraAppKey", .string("")),
-            ("LoraNwkKey", .string("")),
-        ]
+        return [("DeviceName", .string(device.name)), ("DevicePsk", .string(device.psk ?? "")), ("DeviceCert", .string(cert)), ("DevicePrivateKey", .string(key))]
+    }
+
+    /// Hub action: creates every named device or, when any name cannot be created (invalid, already a device,
+    /// given twice), none; `InvalidDevices` then names each such name with its position and the reason.
+    func createDevices(_ p: ActionParameters, _ version: APIVersionTag) async throws -> Fields {
+        let productId = try Self.require(p.string("ProductId"), "ProductId")
+        guard let names = p.strings("DeviceNames"), !names.isEmpty else { throw ManagementError.missing("DeviceNames") }
+        switch try await call({ try await registry.createDevices(productId: productId, names: names) }) {
+        case .created(let devices):
+            return [
+                ("CreatedCount", .int(devices.count)), ("Devices", .array(devices.map { .object(Self.credentialFields($0)) })),
+                ("InvalidDevices", .array([])),
+            ]
+        case .refused(let problems):
+            let invalid: [ActionValue] = problems.map { problem in
+                let error = ManagementError(problem.error)
+                var fields: Fields = [
+                    ("Index", .int(problem.index)), ("DeviceName", .string(problem.name)), ("Code", .string(error.code)), ("Message", .string(error.message)),
+                ]
+                if let first = problem.duplicateOf { fields.append(("DuplicateOf", .int(first))) }
+                return .object(fields)
+            }
+            return [("CreatedCount", .int(0)), ("Devices", .array([])), ("InvalidDevices", .array(invalid))]
+        }
     }
 
     func describeDevice(_ p: ActionParameters, _ version: APIVersionTag) async throws -> Fields {
@@ -49,6 +74,11 @@ extension ManagementActions {
         if let state = p.int("EnableState") {
             guard state == 0 || state == 1 else { throw ManagementError.invalidValue("EnableState must be 0 or 1") }
             filter.enabled = state == 1
+        }
+        // Hub extension: the devices whose DeviceInfo `Online` has this value.
+        if let online = p.int("Online") {
+            guard let presence = DevicePresence(rawValue: online) else { throw ManagementError.invalidValue("Online must be 0, 1 or 3") }
+            filter.presence = presence
         }
         let page = try await call { try await registry.devices(productId: productId, filter: filter, offset: offset, limit: limit) }
         return [

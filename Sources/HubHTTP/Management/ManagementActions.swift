@@ -31,6 +31,7 @@ struct ManagementActions: Sendable {
         "SetProductsForbiddenStatus": { try await $0.setProductsForbiddenStatus($1, $2) },
         "UpdateProductRegistrationPolicy": { try await $0.updateProductRegistrationPolicy($1, $2) },
         "CreateDevice": { try await $0.createDevice($1, $2) },
+        "CreateDevices": { try await $0.createDevices($1, $2) },
         "DescribeDevice": { try await $0.describeDevice($1, $2) },
         "DescribeDevices": { try await $0.describeDevices($1, $2) },
         "DeleteDevice": { try await $0.deleteDevice($1, $2) },
