@@ -82,7 +82,7 @@ enum PostgresMigrations {
                 PRIMARY KEY (task_id, device_name))
             """,
         ],
-        // 2: web console operators (bcrypt password hashes) and the operator audit trail.
+        // 2: web console operators (bcrypt password hashes), the operator audit trail, the operator's source bans.
         [
             """
             CREATE TABLE console_operators (
@@ -95,6 +95,11 @@ enum PostgresMigrations {
                 action TEXT NOT NULL, target TEXT NOT NULL, result TEXT NOT NULL, detail TEXT NOT NULL, source TEXT NOT NULL)
             """,
             "CREATE INDEX operator_audit_time ON operator_audit (time_ms)",
+            """
+            CREATE TABLE source_bans (
+                address TEXT PRIMARY KEY, until_ms BIGINT, created_ms BIGINT NOT NULL, reason TEXT NOT NULL,
+                automatic BOOLEAN NOT NULL)
+            """,
         ],
     ]
 
@@ -103,7 +108,7 @@ enum PostgresMigrations {
     static func migrate(_ client: PostgresClient, logger: Logger) async throws -> [Int] {
         try await client.withTransaction(logger: logger) { connection in
             // Held until the transaction ends: a second node starting now waits here, then finds the schema current.
-            try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
+            try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresMigrations.lockKey))", logger: logger)
             try await connection.query(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
                 logger: logger
@@ -115,7 +120,7 @@ enum PostgresMigrations {
                 current = version
             }
             var applied: [Int] = []
-            for (index, step) in steps.enumerated() where index + 1 > current {
+            for (index, step) in PostgresMigrations.steps.enumerated() where index + 1 > current {
                 for sql in step {
                     try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
                 }
@@ -124,7 +129,7 @@ enum PostgresMigrations {
                 applied.append(version)
             }
             if !applied.isEmpty {
-                logger.info("registry schema migrated", metadata: ["hub.schema_version": "\(steps.count)"])
+                logger.info("registry schema migrated", metadata: ["hub.schema_version": "\(PostgresMigrations.steps.count)"])
             }
             return applied
         }

@@ -84,7 +84,7 @@ enum PostgresRecords {
             ]
         case .upsertApplication(let app):
             return [
-                """
+                try """
                 INSERT INTO applications (id, name, secret_salt, secret_hash, product_ids, created_at)
                 VALUES (\(app.id), \(app.name), \(Data(app.secretHash.salt)), \(Data(app.secretHash.hash)), \(app.productIds),
                     \(app.createdAt))

@@ -211,6 +211,33 @@ import Testing
         }
     }
 
+    // MARK: source bans
+
+    @Test(arguments: Backend.allCases)
+    func operatorBansSaveReplaceDeleteAndSurviveReopen(_ backend: Backend) async throws {
+        try await withLocation(backend) { location in
+            let store = try await location.open()
+            #expect(try await store.loadBans().isEmpty)
+            let forever = SourceBan(address: "2001:db8::1", until: nil, created: 1_000, reason: "operator \"quoted\"", automatic: false)
+            var timed = SourceBan(address: "127.0.0.9", until: 9_000, created: 2_000, reason: "", automatic: false)
+            try await store.saveBan(forever)
+            try await store.saveBan(timed)
+            #expect(try await store.loadBans() == [timed, forever])
+            timed.until = nil
+            timed.reason = "extended"
+            timed.automatic = true
+            try await store.saveBan(timed)
+            #expect(try await store.loadBans() == [timed, forever])
+            try await store.deleteBan(address: forever.address)
+            try await store.deleteBan(address: "127.0.0.250")
+            #expect(try await store.loadBans() == [timed])
+            try await store.close()
+            let reopened = try await location.open()
+            #expect(try await reopened.loadBans() == [timed])
+            try await reopened.close()
+        }
+    }
+
     // MARK: restarts and migrations
 
     @Test(arguments: Backend.allCases)

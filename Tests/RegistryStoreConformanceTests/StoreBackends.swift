@@ -6,8 +6,9 @@ import RegistryPostgres
 import RegistrySQLite
 import Testing
 
-/// What every registry store is: the registry's own store and the operator store (both backends implement both).
-typealias ConformingStore = RegistryStore & OperatorStore
+/// What every registry store is: the registry's own store, the operator store and the ban store (both backends
+/// implement all three).
+typealias ConformingStore = RegistryStore & OperatorStore & SourceBanStore
 
 /// The backends the conformance suite runs against.
 enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
@@ -64,7 +65,7 @@ struct StoreLocation: Sendable {
         case .postgres:
             let name = "iothub_t_\(suffix)"
             try await withAdminClient { client in
-                try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: testLogger)
+                _ = try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: testLogger)
             }
             return StoreLocation(backend: backend, name: name)
         }
@@ -87,7 +88,7 @@ struct StoreLocation: Sendable {
             try? FileManager.default.removeItem(at: URL(fileURLWithPath: name).deletingLastPathComponent())
         case .postgres:
             _ = try? await withAdminClient { client in
-                try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: testLogger)
+                _ = try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: testLogger)
             }
         }
     }
