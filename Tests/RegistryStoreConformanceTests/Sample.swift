@@ -97,11 +97,11 @@ struct Sample {
             result.append(.upsertDevice(device))
             result.append(.appendAudit(attempts[index]))
         }
-        result += attempts.dropFirst(devices.count).map { .appendAudit($0) }
-        result += applications.map { .upsertApplication($0) }
-        result += firmwares.map { .upsertFirmware($0) }
-        result += tasks.map { .upsertFirmwareTask($0) }
-        result += taskDevices.map { .upsertFirmwareTaskDevice($0) }
+        result += attempts.dropFirst(devices.count).map { RegistryMutation.appendAudit($0) }
+        result += applications.map { RegistryMutation.upsertApplication($0) }
+        result += firmwares.map { RegistryMutation.upsertFirmware($0) }
+        result += tasks.map { RegistryMutation.upsertFirmwareTask($0) }
+        result += taskDevices.map { RegistryMutation.upsertFirmwareTaskDevice($0) }
         return result
     }
 
