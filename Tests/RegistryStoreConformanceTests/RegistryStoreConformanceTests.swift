@@ -188,10 +188,16 @@ import Testing
             #expect(try await store.deleteOperator(named: "zed") == false)
             #expect(try await store.operators() == [viewer])
 
-            let entries = (0..<6).map { i in
-                OperatorAuditEntry(
-                    time: 10_000 + Int64(i), operatorName: i % 2 == 0 ? "amy" : "zed", action: "Action\(i)", target: "P/\(i)",
-                    result: i == 3 ? "InvalidParameter" : "ok", detail: "detail \(i) ünïcode", source: "127.0.0.1"
+            var entries: [OperatorAuditEntry] = []
+            for i in 0..<6 {
+                let name: String = i % 2 == 0 ? "amy" : "zed"
+                let result: String = i == 3 ? "InvalidParameter" : "ok"
+                let time: Int64 = 10_000 + Int64(i)
+                entries.append(
+                    OperatorAuditEntry(
+                        time: time, operatorName: name, action: "Action\(i)", target: "P/\(i)", result: result,
+                        detail: "detail \(i) ünïcode", source: "127.0.0.1"
+                    )
                 )
             }
             for entry in entries { try await store.appendOperatorAudit(entry) }

@@ -79,15 +79,25 @@ struct Sample {
 
     /// Ten audit rows, oldest first: two products, accepted and refused, nonces on some, one counted row.
     static func auditRows() -> [RegistrationAttempt] {
-        (0..<10).map { i in
-            RegistrationAttempt(
-                time: 1_000_000 + Int64(i), productId: i % 3 == 0 ? "PRODUCTBBB" : "PRODUCTAAA", deviceName: "dev-\(i % 4)",
-                sourceAddress: "127.0.0.\(i):4000", endpoint: i % 2 == 0 ? .v2 : .legacy, accepted: i % 4 == 1,
-                reason: i % 4 == 1 ? RegistrationAttempt.reasonRegistered : (i % 4 == 2 ? "rate_limited" : "bad_signature"),
-                detail: i == 5 ? "détail \"quoted\"" : "", nonce: i % 2 == 0 ? "nonce-\(i)" : "", timestamp: "\(1_700_000_000 + i)",
-                count: i == 6 ? 17 : 1
+        var rows: [RegistrationAttempt] = []
+        for i in 0..<10 {
+            let productId: String = i % 3 == 0 ? "PRODUCTBBB" : "PRODUCTAAA"
+            let endpoint: RegistrationEndpoint = i % 2 == 0 ? .v2 : .legacy
+            let accepted = i % 4 == 1
+            let refusal: String = i % 4 == 2 ? "rate_limited" : "bad_signature"
+            let reason: String = accepted ? RegistrationAttempt.reasonRegistered : refusal
+            let detail: String = i == 5 ? "détail \"quoted\"" : ""
+            let nonce: String = i % 2 == 0 ? "nonce-\(i)" : ""
+            let time: Int64 = 1_000_000 + Int64(i)
+            let count: Int = i == 6 ? 17 : 1
+            rows.append(
+                RegistrationAttempt(
+                    time: time, productId: productId, deviceName: "dev-\(i % 4)", sourceAddress: "127.0.0.\(i):4000", endpoint: endpoint,
+                    accepted: accepted, reason: reason, detail: detail, nonce: nonce, timestamp: "\(1_700_000_000 + i)", count: count
+                )
             )
         }
+        return rows
     }
 
     var mutations: [RegistryMutation] {
