@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
@@ -122,6 +123,16 @@ let package = Package(
             dependencies: [
                 "Registry", "DeviceAuth",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The registry's stores on PostgreSQL (issue 16): the cluster's shared registry, records as columns.
+        .target(
+            name: "RegistryPostgres",
+            dependencies: [
+                "Registry", "DeviceAuth",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -301,6 +312,17 @@ let package = Package(
         .testTarget(
             name: "RegistryTests",
             dependencies: ["Registry", "RegistrySQLite", "DeviceAuth", "HubStatistics", .product(name: "SQLiteNIO", package: "sqlite-nio")],
+            swiftSettings: swiftSettings
+        ),
+        // One suite over the store protocols, run for SQLite (a temporary file) and PostgreSQL (the throwaway server
+        // scripts/postgres-test-server starts; IOTHUB_TEST_POSTGRES_URL).
+        .testTarget(
+            name: "RegistryStoreConformanceTests",
+            dependencies: [
+                "Registry", "RegistrySQLite", "RegistryPostgres", "DeviceAuth",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

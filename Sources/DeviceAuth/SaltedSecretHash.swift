@@ -22,6 +22,14 @@ public struct SaltedSecretHash: Sendable, Hashable, Codable {
         self.hash = MAC.hmacSHA256(key: salt, message: Array(secret.utf8))
     }
 
+    /// A stored hash, as `salt` and `hash` give it back (a database store keeps both as columns); nil when `hash`
+    /// is not an HMAC-SHA256 (32 bytes).
+    public init?(salt: [UInt8], hash: [UInt8]) {
+        guard hash.count == 32 else { return nil }
+        self.salt = salt
+        self.hash = hash
+    }
+
     /// Whether `candidate` is the secret; the hashes are compared in constant time.
     public func matches(_ candidate: String) -> Bool {
         ConstantTime.equals(MAC.hmacSHA256(key: salt, message: Array(candidate.utf8)), hash)

@@ -1,0 +1,185 @@
+import Foundation
+public import Logging
+public import PostgresNIO
+public import Registry
+
+/// The registry's store on PostgreSQL: the shared registry of a cluster of hubs (issue 16).
+///
+/// Every record is a row with a column per field (see ``PostgresMigrations``). A `PostgresClient` (a connection
+/// pool) carries the queries; the store runs it in a task of its own from `open` until `close`. `apply` is one
+/// transaction; the schema is migrated when the store opens.
+public final class PostgresRegistryStore: RegistryStore {
+    let client: PostgresClient
+    let logger: Logger
+    private let runTask: Task<Void, Never>
+
+    private init(client: PostgresClient, runTask: Task<Void, Never>, logger: Logger) {
+        self.client = client
+        self.runTask = runTask
+        self.logger = logger
+    }
+
+    /// Connects (the pool opens connections as they are needed) and migrates the schema.
+    public static func open(configuration: PostgresClient.Configuration, logger: Logger) async throws -> PostgresRegistryStore {
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let runTask = Task { await client.run() }
+        let store = PostgresRegistryStore(client: client, runTask: runTask, logger: logger)
+        do {
+            try await PostgresMigrations.migrate(client, logger: logger)
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        return store
+    }
+
+    /// A connection URL `postgres://USER:PASSWORD@HOST:PORT/DATABASE` as a client configuration (plaintext:
+    /// TLS is not configurable here yet).
+    public static func configuration(url: String) throws -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: url),
+            components.scheme == "postgres" || components.scheme == "postgresql",
+            let host = components.host, !host.isEmpty,
+            let user = components.user, !user.isEmpty
+        else { throw PostgresStoreError.invalidURL }
+        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        return PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: user, password: components.password,
+            database: database.isEmpty ? nil : database, tls: .disable
+        )
+    }
+
+    /// The versions the schema migration applied now (none when current): what a repeated migration must leave alone.
+    public func migrate() async throws -> [Int] {
+        try await PostgresMigrations.migrate(client, logger: logger)
+    }
+
+    /// The schema version the database is at.
+    public func schemaVersion() async throws -> Int {
+        var version = 0
+        for try await value in try await client.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", logger: logger).decode(Int.self) {
+            version = value
+        }
+        return version
+    }
+
+    public func load(auditSince: Int64) async throws -> RegistrySnapshot {
+        var snapshot = RegistrySnapshot()
+        for try await row in try await client.query("SELECT * FROM products ORDER BY id", logger: logger) {
+            snapshot.products.append(try PostgresRecords.product(row.makeRandomAccess()))
+        }
+        var tags: [DeviceKey: [DeviceTag]] = [:]
+        for try await row in try await client.query("SELECT * FROM device_tags ORDER BY product_id, device_name, position", logger: logger) {
+            let (key, tag) = try PostgresRecords.tag(row.makeRandomAccess())
+            tags[key, default: []].append(tag)
+        }
+        for try await row in try await client.query("SELECT * FROM devices ORDER BY product_id, name", logger: logger) {
+            var device = try PostgresRecords.device(row.makeRandomAccess())
+            device.tags = tags[device.key] ?? []
+            snapshot.devices.append(device)
+        }
+        for try await row in try await client.query("SELECT * FROM applications ORDER BY id", logger: logger) {
+            snapshot.applications.append(try PostgresRecords.application(row.makeRandomAccess()))
+        }
+        for try await row in try await client.query("SELECT * FROM firmwares ORDER BY product_id, version", logger: logger) {
+            snapshot.firmwares.append(try PostgresRecords.firmware(row.makeRandomAccess()))
+        }
+        for try await row in try await client.query("SELECT * FROM firmware_tasks ORDER BY id", logger: logger) {
+            snapshot.firmwareTasks.append(try PostgresRecords.firmwareTask(row.makeRandomAccess()))
+        }
+        for try await row in try await client.query("SELECT * FROM firmware_task_devices ORDER BY task_id, seq", logger: logger) {
+            snapshot.firmwareTaskDevices.append(try PostgresRecords.firmwareTaskDevice(row.makeRandomAccess()))
+        }
+        let recent = try await client.query(
+            "SELECT * FROM registration_audit WHERE time_ms >= \(auditSince) AND nonce <> '' ORDER BY id",
+            logger: logger
+        )
+        for try await row in recent {
+            snapshot.recentAttempts.append(try PostgresRecords.attempt(row.makeRandomAccess()))
+        }
+        return snapshot
+    }
+
+    public func apply(_ mutations: [RegistryMutation]) async throws {
+        guard !mutations.isEmpty else { return }
+        let logger = self.logger
+        try await client.withTransaction(logger: logger) { connection in
+            for mutation in mutations {
+                for query in try PostgresRecords.queries(for: mutation) {
+                    try await connection.query(query, logger: logger)
+                }
+            }
+        }
+    }
+
+    public func queryAudit(_ query: AuditQuery) async throws -> (total: Int, attempts: [RegistrationAttempt]) {
+        var clauses: [String] = []
+        var binds = PostgresBindings()
+        func bind(_ clause: String, _ value: some PostgresDynamicTypeEncodable) {
+            binds.append(value)
+            clauses.append(clause.replacingOccurrences(of: "?", with: "$\(binds.count)"))
+        }
+        if let productId = query.productId { bind("product_id = ?", productId) }
+        if let deviceName = query.deviceName { bind("device_name = ?", deviceName) }
+        if let accepted = query.accepted { bind("accepted = ?", accepted) }
+        if let reason = query.reason { bind("reason = ?", reason) }
+        if let since = query.since { bind("time_ms >= ?", since) }
+        if let until = query.until { bind("time_ms < ?", until) }
+        let whereSQL = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
+        var total = 0
+        for try await count in try await client.query(PostgresQuery(unsafeSQL: "SELECT COUNT(*) FROM registration_audit" + whereSQL, binds: binds), logger: logger)
+            .decode(Int.self)
+        {
+            total = count
+        }
+        var pageBinds = binds
+        pageBinds.append(max(query.limit, 0))
+        pageBinds.append(max(query.offset, 0))
+        let page = PostgresQuery(
+            unsafeSQL: "SELECT * FROM registration_audit" + whereSQL + " ORDER BY id DESC LIMIT $\(binds.count + 1) OFFSET $\(binds.count + 2)",
+            binds: pageBinds
+        )
+        var attempts: [RegistrationAttempt] = []
+        for try await row in try await client.query(page, logger: logger) {
+            attempts.append(try PostgresRecords.attempt(row.makeRandomAccess()))
+        }
+        return (total, attempts)
+    }
+
+    public func pruneAudit(before: Int64?, maxRows: Int?) async throws -> Int {
+        var deleted = 0
+        if let before {
+            deleted += try await count(
+                "WITH gone AS (DELETE FROM registration_audit WHERE time_ms < \(before) RETURNING 1) SELECT COUNT(*) FROM gone"
+            )
+        }
+        if let maxRows {
+            deleted += try await count(
+                """
+                WITH gone AS (DELETE FROM registration_audit WHERE id <= (SELECT id FROM registration_audit ORDER BY id DESC \
+                LIMIT 1 OFFSET \(max(maxRows, 0))) RETURNING 1) SELECT COUNT(*) FROM gone
+                """
+            )
+        }
+        return deleted
+    }
+
+    /// Stops the connection pool. The store is unusable afterwards.
+    public func close() async throws {
+        runTask.cancel()
+        await runTask.value
+    }
+
+    /// Runs a query whose one row holds one count.
+    func count(_ query: PostgresQuery) async throws -> Int {
+        var result = 0
+        for try await value in try await client.query(query, logger: logger).decode(Int.self) { result = value }
+        return result
+    }
+}
+
+public enum PostgresStoreError: Error, Sendable, Equatable {
+    /// The connection URL is not `postgres://USER[:PASSWORD]@HOST[:PORT][/DATABASE]`.
+    case invalidURL
+    /// A stored value is not one the model knows (the named column).
+    case invalidValue(column: String)
+}
