@@ -14,10 +14,6 @@ enum RegistrationActionSchemas {
                 request: [.required("ProductId", .string), .optional("ReplayProtection", .boolean)]
             ),
             ActionSchema(
-                action: "UpdateProductRegistrationPolicy", version: version,
-                request: [.required("ProductId", .string), .optional("ReplayProtection", .boolean)]
-            ),
-            ActionSchema(
                 action: "DescribeRegistrationLogs", version: version,
                 request: [
                     .optional("ProductId", .string),
