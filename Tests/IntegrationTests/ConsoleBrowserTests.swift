@@ -34,9 +34,7 @@ final class ConsoleBrowserTests: XCTestCase {
         // A firmware limit the script can exceed quickly (its upload of a larger file must be refused on the page).
         let hub = try await TestHub.start { $0.firmwareMaxSize = 1 << 20 }
         // The first operators, as `iothub console user add` makes them (ConsoleTests does the same).
-        let accounts = OperatorAccounts(store: hub.hub.operatorStore)
-        try await accounts.add(name: "alice", role: .admin, password: Self.password)
-        try await accounts.add(name: "victor", role: .viewer, password: Self.password)
+        try await hub.addConsoleOperators(password: Self.password)
 
         var childEnvironment = environment
         childEnvironment["HUB_CONSOLE_URL"] = "http://127.0.0.1:\(hub.apiPort)/console"

@@ -21,9 +21,7 @@ final class ConsoleDeviceTests: XCTestCase {
 
     override func setUp() async throws {
         hub = try await TestHub.start()
-        let accounts = OperatorAccounts(store: hub.hub.operatorStore)
-        try await accounts.add(name: "alice", role: .admin, password: Self.password)
-        try await accounts.add(name: "victor", role: .viewer, password: Self.password)
+        try await hub.addConsoleOperators(password: Self.password)
     }
 
     override func tearDown() async throws {

@@ -25,15 +25,8 @@ final class ConsoleFirmwareTests: XCTestCase {
 
     override func setUp() async throws {
         hub = try await TestHub.start { $0.firmwareMaxSize = Int64(Self.maxSize) }
-        let accounts = OperatorAccounts(store: hub.hub.operatorStore)
-        try await accounts.add(name: "alice", role: .admin, password: Self.password)
-        try await accounts.add(name: "victor", role: .viewer, password: Self.password)
-        let created = try await hub.api.call("CreateProduct", [("ProductName", .string("meters")), ("ProductProperties", .object(["EncryptionType": .string("2")]))])
-        productId = try XCTUnwrap(created["ProductId"]?.stringValue)
-        for name in ["dev1", "dev2", "dev3"] {
-            let device = try await hub.api.call("CreateDevice", [("ProductId", .string(productId)), ("DeviceName", .string(name))])
-            psks[name] = try XCTUnwrap(device["DevicePsk"]?.stringValue)
-        }
+        try await hub.addConsoleOperators(password: Self.password)
+        (productId, psks) = try await hub.productWithThreeDevices("meters")
     }
 
     override func tearDown() async throws {

@@ -12,11 +12,6 @@ import XCTest
 final class ConsoleListenerTests: XCTestCase {
     static let password = "correct horse battery"
 
-    static func addOperators(_ hub: TestHub) async throws {
-        let accounts = OperatorAccounts(store: hub.hub.operatorStore)
-        try await accounts.add(name: "alice", role: .admin, password: password)
-    }
-
     /// A self-signed certificate for 127.0.0.1 made with openssl (a real one, as an operator would bring).
     static func certificate(in directory: String) async throws -> (certificate: String, key: String) {
         let openssl = try ExternalTools.executable("openssl")
@@ -49,7 +44,7 @@ final class ConsoleListenerTests: XCTestCase {
             $0.console.tlsKeyFile = tls.key
         }
         defer { Task { await hub.stopAndRemove() } }
-        try await Self.addOperators(hub)
+        try await hub.addConsoleOperators(password: Self.password)
         let port = await hub.port(.console)
         let base = "https://127.0.0.1:\(port)"
 
@@ -78,7 +73,7 @@ final class ConsoleListenerTests: XCTestCase {
     func testConsoleOnItsOwnPlainListener() async throws {
         let hub = try await TestHub.start { $0.console.port = 0 }
         defer { Task { await hub.stopAndRemove() } }
-        try await Self.addOperators(hub)
+        try await hub.addConsoleOperators(password: Self.password)
         var browser = ConsoleBrowser(port: await hub.port(.console))
         let answer = try await browser.signIn("alice", Self.password)
         XCTAssertEqual(answer.status, 303)
@@ -110,7 +105,7 @@ final class ConsoleListenerTests: XCTestCase {
     func testRegistrationAuditRefreshesItsRows() async throws {
         let hub = try await TestHub.start()
         defer { Task { await hub.stopAndRemove() } }
-        try await Self.addOperators(hub)
+        try await hub.addConsoleOperators(password: Self.password)
         var browser = ConsoleBrowser(port: hub.apiPort)
         try await browser.signIn("alice", Self.password)
         let created = try await hub.api.call(

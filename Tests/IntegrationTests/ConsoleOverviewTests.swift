@@ -16,9 +16,7 @@ final class ConsoleOverviewTests: XCTestCase {
 
     func startHub() async throws -> TestHub {
         let hub = try await TestHub.start()
-        let accounts = OperatorAccounts(store: hub.hub.operatorStore)
-        try await accounts.add(name: "alice", role: .admin, password: Self.password)
-        try await accounts.add(name: "victor", role: .viewer, password: Self.password)
+        try await hub.addConsoleOperators(password: Self.password)
         return hub
     }
 

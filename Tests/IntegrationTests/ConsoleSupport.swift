@@ -1,5 +1,9 @@
 import Foundation
+import HubConsole
+import HubServer
 import HubTesting
+import JSONCore
+import Registry
 
 /// A minimal browser for the console's HTTP tests: one cookie jar, form posts, raw responses.
 struct ConsoleBrowser {
@@ -71,4 +75,26 @@ struct ConsoleBrowser {
 
 struct ConsoleTestFailure: Error, CustomStringConvertible {
     var description: String
+}
+
+extension TestHub {
+    /// The console tests' operators: alice (admin) and victor (viewer), both with `password`.
+    func addConsoleOperators(password: String) async throws {
+        let accounts = OperatorAccounts(store: hub.operatorStore)
+        try await accounts.add(name: "alice", role: .admin, password: password)
+        try await accounts.add(name: "victor", role: .viewer, password: password)
+    }
+
+    /// A key (PSK) product named `product` with devices dev1…dev3: its ProductId and each device's PSK.
+    func productWithThreeDevices(_ product: String) async throws -> (productId: String, psks: [String: String]) {
+        let created = try await api.call("CreateProduct", [("ProductName", .string(product)), ("ProductProperties", .object(["EncryptionType": .string("2")]))])
+        guard let productId = created["ProductId"]?.stringValue else { throw ConsoleTestFailure(description: "CreateProduct answered no ProductId") }
+        var psks: [String: String] = [:]
+        for name in ["dev1", "dev2", "dev3"] {
+            let device = try await api.call("CreateDevice", [("ProductId", .string(productId)), ("DeviceName", .string(name))])
+            guard let psk = device["DevicePsk"]?.stringValue else { throw ConsoleTestFailure(description: "CreateDevice answered no DevicePsk") }
+            psks[name] = psk
+        }
+        return (productId, psks)
+    }
 }

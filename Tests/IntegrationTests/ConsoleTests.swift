@@ -15,9 +15,7 @@ final class ConsoleTests: XCTestCase {
 
     func startHub(configure: @escaping (inout HubConfiguration) -> Void = { _ in }) async throws -> TestHub {
         let hub = try await TestHub.start(configure: configure)
-        let accounts = OperatorAccounts(store: hub.hub.operatorStore)
-        try await accounts.add(name: "alice", role: .admin, password: Self.password)
-        try await accounts.add(name: "victor", role: .viewer, password: Self.password)
+        try await hub.addConsoleOperators(password: Self.password)
         return hub
     }
 

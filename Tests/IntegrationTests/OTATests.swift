@@ -26,14 +26,7 @@ final class OTATests: XCTestCase {
     /// A product "ota" with devices dev1…dev3 on `hub`.
     func prepare(_ hub: TestHub) async throws {
         self.hub = hub
-        let created = try await hub.api.call(
-            "CreateProduct", [("ProductName", .string("ota")), ("ProductProperties", .object(["EncryptionType": .string("2")]))]
-        )
-        productId = try XCTUnwrap(created["ProductId"]?.stringValue)
-        for name in ["dev1", "dev2", "dev3"] {
-            let device = try await hub.api.call("CreateDevice", [("ProductId", .string(productId)), ("DeviceName", .string(name))])
-            psks[name] = try XCTUnwrap(device["DevicePsk"]?.stringValue)
-        }
+        (productId, psks) = try await hub.productWithThreeDevices("ota")
     }
 
     override func tearDown() async throws {
