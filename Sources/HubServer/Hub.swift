@@ -13,6 +13,7 @@ import NIOCore
 import NIOSSL
 public import Prometheus
 public import Registry
+import RegistryPostgres
 import RegistrySQLite
 import BrokerSQLite
 import Synchronization
@@ -109,11 +110,24 @@ public final class Hub: Sendable {
         let (credentials, created) = try ManagementCredentials.loadOrCreate(dataDirectory: directory)
         if created { onCredentialsCreated(credentials, ManagementCredentials.path(dataDirectory: directory)) }
         let ca = try HubCA.loadOrCreate(directory: (directory as NSString).appendingPathComponent("ca"))
-        let store = try await SQLiteRegistryStore.open(
+        // Device logs and resource records stay in DATA/registry.sqlite on every node, whatever holds the registry.
+        let local = try await SQLiteRegistryStore.open(
             path: (directory as NSString).appendingPathComponent("registry.sqlite"),
             durability: configuration.sqliteSynchronous == "normal" ? .normal : .full,
             logger: logger
         )
+        let store: any RegistryStore & OperatorStore & SourceBanStore
+        if let url = configuration.database {
+            do {
+                store = try await PostgresRegistryStore.open(configuration: try PostgresRegistryStore.configuration(url: url), logger: logger)
+            } catch {
+                try? await local.close()
+                throw HubConfigurationError("database: cannot open the PostgreSQL registry at \(PostgresRegistryStore.redacted(url)): \(error)")
+            }
+            logger.info("registry on PostgreSQL", metadata: ["hub.database": "\(PostgresRegistryStore.redacted(url))"])
+        } else {
+            store = local
+        }
         let issuer = CredentialIssuer(issueCertificate: { device in
             let issued = try ca.issueDeviceCertificate(productId: device.productId, deviceName: device.name)
             return .certificate(certificatePEM: issued.certificatePEM, privateKeyPEM: issued.privateKeyPEM, serialNumber: issued.serialNumber)
@@ -147,7 +161,7 @@ public final class Hub: Sendable {
         }
         return Hub(
             configuration: configuration, registry: registry, ca: ca, credentials: credentials, metrics: metrics, webhooks: webhooks, abuse: abuse,
-            deviceLogs: store, resourceStore: store, operatorStore: store, brokerStore: brokerStore, brokerState: brokerState, logger: logger
+            deviceLogs: local, resourceStore: local, operatorStore: store, brokerStore: brokerStore, brokerState: brokerState, logger: logger
         )
     }
 

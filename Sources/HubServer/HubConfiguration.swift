@@ -31,6 +31,9 @@ public struct HubConfiguration: Sendable, Equatable {
     public var publicHosts: [String] = []
     /// SQLite durability: `full` (fsync every commit, default) or `normal` (survives kill -9, not power loss).
     public var sqliteSynchronous = "full"
+    /// A PostgreSQL URL: products, devices, the registration audit, OTA, applications, operators and bans are kept
+    /// there (shared by the nodes of a cluster); nil = DATA/registry.sqlite. The URL may hold a password: never logged.
+    public var database: String?
     /// Keep retained messages and persistent sessions in `DATA/broker.sqlite` (acknowledged once written);
     /// false: in memory only, lost at a restart.
     public var brokerPersistence = true

@@ -51,6 +51,19 @@ public struct HubSetting: Sendable {
         HubSetting("public-host", "IOTHUB_PUBLIC_HOSTS", "publicHosts", "Comma-separated host names devices use to reach the hub") {
             $0.publicHosts = $1.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         },
+        HubSetting(
+            "database", "IOTHUB_DATABASE", "database",
+            "Where the registry is stored: sqlite (DATA/registry.sqlite, default) or postgres://USER:PASSWORD@HOST:PORT/DATABASE, one database shared by every node of a cluster"
+        ) {
+            if $1 == "sqlite" {
+                $0.database = nil
+            } else {
+                guard $1.hasPrefix("postgres://") || $1.hasPrefix("postgresql://") else {
+                    throw HubConfigurationError("database must be sqlite or a postgres://USER:PASSWORD@HOST:PORT/DATABASE URL")
+                }
+                $0.database = $1
+            }
+        },
         HubSetting("sqlite-synchronous", "IOTHUB_SQLITE_SYNCHRONOUS", "sqliteSynchronous", "full (fsync each commit, default) or normal") {
             guard $1 == "full" || $1 == "normal" else { throw HubConfigurationError("sqlite-synchronous must be full or normal") }
             $0.sqliteSynchronous = $1

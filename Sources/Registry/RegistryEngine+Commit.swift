@@ -35,13 +35,21 @@ extension RegistryEngine {
     }
 
     /// After a failed write: memory may hold changes the store refused; make it equal to the store again.
+    /// While the store cannot be read (a database that is down), the reload is tried again, every 0.5 s at first
+    /// and every 5 s at most; changes are refused until it succeeds.
     private func recoverFromCommitFailure() async {
         available = false
-        do {
-            try await reload(keepingPresence: true)
-            available = true
-        } catch {
-            logger.critical("registry reload failed; refusing changes", metadata: ["error": "\(error)"])
+        var delay: Duration = .milliseconds(500)
+        while !closed {
+            do {
+                try await reload(keepingPresence: true)
+                available = true
+                return
+            } catch {
+                logger.critical("registry reload failed; refusing changes until it succeeds", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(5))
         }
     }
 }

@@ -41,7 +41,12 @@ extension RegistryEngine {
         }
     }
 
-    private func applyPresence(_ batch: [PresenceEntry]) {
+    /// `shared`: on a shared store, the batch's products and devices are read from it first (RegistryEngine+Shared).
+    func applyPresence(_ batch: [PresenceEntry], shared useShared: Bool = true) {
+        if useShared, shared != nil {
+            applyPresenceShared(batch)
+            return
+        }
         guard available else {
             // Reloading after a failed write (a full or failing disk): a device that was activated before
             // logs in as usual, decided from memory (its credential is on disk already), with nothing

@@ -47,34 +47,61 @@ extension RegistryEngine {
     /// An accepted registration returns only once the device and its credential are durable. The decision is
     /// taken in one turn of the actor; the wait for durability happens outside it (see ``GroupCommitter``).
     public nonisolated func register(_ request: RegistrationRequest) async -> Result<RegistrationGrant, RegistrationRefusal> {
-        switch await decideRegistration(request) {
-        case .finished(let outcome):
-            return outcome
-        case .committing(let ticket, let grant):
-            do {
-                try await ticket.wait()
-            } catch {
-                return .failure(.internalError)
-            }
-            registrationStatistics.accepted(reason: grant.created ? RegistrationAttempt.reasonRegistered : RegistrationAttempt.reasonReissued, at: now())
-            // Debug, not info: at thousands of registrations per second a line each is a cost of its own,
-            // and the audit log already records every accepted registration.
-            logger.debug(
-                grant.created ? "registration accepted (device created)" : "registration accepted (existing device)",
-                metadata: ["hub.product_id": "\(request.productId)", "hub.device_name": "\(request.deviceName)"]
-            )
-            return .success(grant)
+        // On a shared store the product and device are read from it first: another node may have changed them a
+        // moment ago (RegistryEngine+Shared).
+        if shared != nil {
+            await refreshFromSharedStore(productId: request.productId, deviceName: request.deviceName)
         }
+        var checkReplay = true
+        // A shared store's answer that the device exists already (created by a racing node) is taken into memory
+        // and the request decided again, as a reissue; twice at most (the second answer cannot be a creation
+        // unless the device was deleted meanwhile).
+        for _ in 0..<2 {
+            switch await decideRegistration(request, checkReplay: checkReplay) {
+            case .finished(let outcome):
+                return outcome
+            case .committing(let ticket, let grant):
+                do {
+                    try await ticket.wait()
+                } catch {
+                    return .failure(.internalError)
+                }
+                return .success(accepted(request, grant))
+            case .creatingShared(let device, let attempt, let grant):
+                switch await createShared(device, attempt: attempt) {
+                case .created:
+                    return .success(accepted(request, grant))
+                case .refused(let refusal):
+                    return .failure(refusal)
+                case .existing:
+                    checkReplay = false
+                }
+            }
+        }
+        return .failure(.internalError)
     }
 
-    /// What ``decideRegistration(_:)`` leaves to do.
-    private enum RegistrationStep: Sendable {
+    private nonisolated func accepted(_ request: RegistrationRequest, _ grant: RegistrationGrant) -> RegistrationGrant {
+        registrationStatistics.accepted(reason: grant.created ? RegistrationAttempt.reasonRegistered : RegistrationAttempt.reasonReissued, at: now())
+        // Debug, not info: at thousands of registrations per second a line each is a cost of its own,
+        // and the audit log already records every accepted registration.
+        logger.debug(
+            grant.created ? "registration accepted (device created)" : "registration accepted (existing device)",
+            metadata: ["hub.product_id": "\(request.productId)", "hub.device_name": "\(request.deviceName)"]
+        )
+        return grant
+    }
+
+    /// What ``decideRegistration(_:checkReplay:)`` leaves to do.
+    enum RegistrationStep: Sendable {
         case finished(Result<RegistrationGrant, RegistrationRefusal>)
         /// Accepted: answer with the grant once the ticket completes.
         case committing(CommitTicket, RegistrationGrant)
+        /// On a shared store: the store creates the device if its name is free and the limit allows.
+        case creatingShared(Device, RegistrationAttempt, RegistrationGrant)
     }
 
-    private func decideRegistration(_ request: RegistrationRequest) -> RegistrationStep {
+    func decideRegistration(_ request: RegistrationRequest, checkReplay: Bool = true) -> RegistrationStep {
         let time = now()
         // While the registry is unavailable (reloading after a failed write), a request is still decided
         // from memory: a refusal (wrong signature, unknown product, limit reached) is answered with its own
@@ -91,8 +118,9 @@ extension RegistryEngine {
         let facts = RegistrationFacts(
             product: product,
             device: devices[key],
-            autoCreatedCount: autoCreatedCount[request.productId, default: 0],
-            replayed: replayKey.map { replayWindow.contains($0, now: time) } ?? false
+            // On a shared store the count in memory may be behind the other nodes': the store counts (createShared).
+            autoCreatedCount: shared == nil ? autoCreatedCount[request.productId, default: 0] : 0,
+            replayed: checkReplay && (replayKey.map { replayWindow.contains($0, now: time) } ?? false)
         )
         let decision = RegistrationPolicy.decide(facts) { secret in
             signatureChecked = true
@@ -113,7 +141,7 @@ extension RegistryEngine {
             )
         }
         // A validly signed request's nonce is remembered whatever the outcome.
-        if let replayKey, signatureChecked, decision != .refuse(.signatureMismatch), decision != .refuse(.nonceReplayed) {
+        if checkReplay, let replayKey, signatureChecked, decision != .refuse(.signatureMismatch), decision != .refuse(.nonceReplayed) {
             replayWindow.record(replayKey, at: time)
         }
 
@@ -165,13 +193,17 @@ extension RegistryEngine {
                 createdAt: time / 1000,
                 credentialFetched: true
             )
+            let grant = RegistrationGrant(productSecret: product.productSecret, credential: credential, created: true)
+            if shared != nil {
+                return .creatingShared(device, attempt(accepted: true, reason: RegistrationAttempt.reasonRegistered), grant)
+            }
             insert(device)
             do {
                 let ticket = try enqueueCommit([
                     .upsertDevice(device),
                     .appendAudit(attempt(accepted: true, reason: RegistrationAttempt.reasonRegistered)),
                 ])
-                return .committing(ticket, RegistrationGrant(productSecret: product.productSecret, credential: credential, created: true))
+                return .committing(ticket, grant)
             } catch {
                 return .finished(.failure(.internalError))
             }

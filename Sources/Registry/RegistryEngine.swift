@@ -12,6 +12,9 @@ public actor RegistryEngine {
     public typealias Clock = @Sendable () -> Int64
 
     let store: any RegistryStore
+    /// The store when other hub processes share it (PostgreSQL): registrations of names not held here are decided
+    /// by it, and what is missing here is looked up in it (RegistryEngine+Shared).
+    let shared: (any SharedRegistryStore)?
     let logger: Logger
     /// Unix milliseconds.
     let now: Clock
@@ -35,6 +38,13 @@ public actor RegistryEngine {
     /// Devices online now, per product (only products with some), kept in step by `insert`/`removeDevice`.
     var onlineCounts: [String: Int] = [:]
 
+    /// On a shared store: the last batch of logins and logouts being read from it (RegistryEngine+Shared).
+    var presenceChain: Task<Void, Never>?
+    /// Memory was read from the store at least once.
+    var loaded = false
+    /// `shutdown` has begun: nothing is retried any more.
+    var closed = false
+
     // Group commit.
     let committer = GroupCommitter()
     var available = true
@@ -54,6 +64,7 @@ public actor RegistryEngine {
 
     init(store: any RegistryStore, issuer: CredentialIssuer, logger: Logger, now: @escaping Clock) {
         self.store = store
+        self.shared = store as? any SharedRegistryStore
         self.issuer = issuer
         self.logger = logger
         self.now = now
@@ -67,7 +78,17 @@ public actor RegistryEngine {
         now: @escaping Clock = { RegistryEngine.systemMillis() }
     ) async throws -> RegistryEngine {
         let engine = RegistryEngine(store: store, issuer: issuer, logger: logger, now: now)
-        try await engine.reload()
+        if engine.shared != nil {
+            // Listening for other nodes' changes first, then reading memory (the feed's first `.resync`), so that
+            // nothing committed in between is missed.
+            await withCheckedContinuation { (ready: CheckedContinuation<Void, Never>) in
+                let once = OnceFlag()
+                Task { await engine.followSharedChanges(listening: { if once.set() { ready.resume() } }) }
+            }
+            guard await engine.loaded else { throw RegistryError(.storageFailure, "the shared store could not be read") }
+        } else {
+            try await engine.reload()
+        }
         return engine
     }
 
@@ -108,6 +129,7 @@ public actor RegistryEngine {
         for attempt in snapshot.recentAttempts where products[attempt.productId]?.replayProtection == true {
             replayWindow.record(ReplayWindow.key(attempt), at: attempt.time)
         }
+        loaded = true
         logger.info(
             "registry loaded",
             metadata: ["hub.products": "\(products.count)", "hub.devices": "\(devices.count)"]
@@ -116,6 +138,7 @@ public actor RegistryEngine {
 
     /// Writes out everything queued and closes the store.
     public func shutdown() async {
+        closed = true
         takeRefusals()
         enqueue(auditAggregator.drain().map { .appendAudit($0) })
         do {

@@ -53,3 +53,50 @@ extension RegistryStore {
     /// Stores without an audit table of their own keep everything.
     public func pruneAudit(before: Int64?, maxRows: Int?) async throws -> Int { 0 }
 }
+
+/// What ``SharedRegistryStore/createRegisteredDevice(_:audit:)`` found.
+public enum SharedRegistration: Sendable {
+    /// The device was created with the credential it was given.
+    case created
+    /// A device of that name exists already (created by a racing registration or an operator, on any node).
+    case existing(Device)
+    /// The product has `RegisterLimit` devices created by registration already; nothing was written.
+    case limitReached(count: Int, limit: Int)
+    /// The product no longer exists.
+    case productNotFound
+}
+
+/// A store several hub processes share (PostgreSQL): the one place that can decide what must be exact across
+/// nodes, and the one a node reads the devices and products it decides about from.
+///
+/// A registry on a shared store reads the product and device of every validly signed registration and of every
+/// MQTT login from the store (so a change made on another node counts at once), and has the store create devices,
+/// so racing registrations on different nodes create exactly as many devices as the limit leaves and one device,
+/// with one credential, per name.
+public protocol SharedRegistryStore: RegistryStore {
+    /// Creates `device` (made by a dynamic registration) and appends `audit` in one transaction, unless a device of
+    /// that name exists or the product has its `RegisterLimit` of devices created by registration. The product's
+    /// row is locked while counting, so concurrent calls, from any process, are decided one after another.
+    func createRegisteredDevice(_ device: Device, audit: RegistrationAttempt) async throws -> SharedRegistration
+    /// The devices of `keys` that exist, as stored now.
+    func loadDevices(_ keys: [DeviceKey]) async throws -> [Device]
+    /// The products of `ids` that exist, as stored now.
+    func loadProducts(ids: [String]) async throws -> [Product]
+    /// The applications, firmware, update tasks and their device entries as stored now (the rest of the snapshot
+    /// empty).
+    func loadApplicationsAndOTA() async throws -> RegistrySnapshot
+    /// The records other processes change, as their transactions commit. Each (re)connection of the feed begins
+    /// with `.resync` once it is listening (what changed before is to be read again). Ends when the store closes.
+    func changes() -> AsyncStream<RegistryChange>
+}
+
+/// A record another process sharing the store changed (``SharedRegistryStore/changes()``).
+public enum RegistryChange: Sendable, Hashable {
+    case product(id: String)
+    case device(DeviceKey)
+    case application(id: String)
+    /// Firmware or update tasks of the product.
+    case ota(productId: String)
+    /// Changes may have been missed: read everything again.
+    case resync
+}

@@ -101,6 +101,11 @@ enum PostgresMigrations {
                 automatic BOOLEAN NOT NULL)
             """,
         ],
+        // 3: the count of a product's devices created by registration, taken under the product's lock at each
+        // creation (PostgresRegistryStore+Shared), reads this index instead of the product's devices.
+        [
+            "CREATE INDEX devices_created_by_registration ON devices (product_id) WHERE created_by_registration",
+        ],
     ]
 
     /// Brings the schema to the newest version; returns the versions it applied (none when it was current).

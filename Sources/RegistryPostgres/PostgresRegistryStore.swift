@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 public import Logging
 public import PostgresNIO
 public import Registry
@@ -11,21 +12,30 @@ public import Registry
 public final class PostgresRegistryStore: RegistryStore {
     let client: PostgresClient
     let logger: Logger
+    /// How long an operation may wait for the server.
+    let timeout: Duration
+    /// Tells this store's own change notifications from other processes' (PostgresRegistryStore+Changes).
+    let origin = UUID().uuidString
+    /// The listening tasks of `changes()`, cancelled by `close`.
+    let changeFeeds = Mutex<[Task<Void, Never>]>([])
     private let runTask: Task<Void, Never>
 
-    private init(client: PostgresClient, runTask: Task<Void, Never>, logger: Logger) {
+    private init(client: PostgresClient, runTask: Task<Void, Never>, timeout: Duration, logger: Logger) {
         self.client = client
+        self.timeout = timeout
         self.runTask = runTask
         self.logger = logger
     }
 
-    /// Connects (the pool opens connections as they are needed) and migrates the schema.
-    public static func open(configuration: PostgresClient.Configuration, logger: Logger) async throws -> PostgresRegistryStore {
+    /// Connects (the pool opens connections as they are needed) and migrates the schema. `timeout` bounds each
+    /// operation that waits for the server (the pool waits for a connection without end while the server is down):
+    /// beyond it the operation fails with ``PostgresStoreError/timedOut(_:)``, and the store stays usable.
+    public static func open(configuration: PostgresClient.Configuration, timeout: Duration = .seconds(10), logger: Logger) async throws -> PostgresRegistryStore {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let runTask = Task { await client.run() }
-        let store = PostgresRegistryStore(client: client, runTask: runTask, logger: logger)
+        let store = PostgresRegistryStore(client: client, runTask: runTask, timeout: timeout, logger: logger)
         do {
-            try await PostgresMigrations.migrate(client, logger: logger)
+            _ = try await store.withDeadline("schema migration") { try await PostgresMigrations.migrate(client, logger: logger) }
         } catch {
             try? await store.close()
             throw error
@@ -46,6 +56,13 @@ public final class PostgresRegistryStore: RegistryStore {
             host: host, port: components.port ?? 5432, username: user, password: components.password,
             database: database.isEmpty ? nil : database, tls: .disable
         )
+    }
+
+    /// The URL with its password replaced by `***`, for logs and errors.
+    public static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "***"
+        return components.string ?? "postgres://***"
     }
 
     /// The versions the schema migration applied now (none when current): what a repeated migration must leave alone.
@@ -77,6 +94,23 @@ public final class PostgresRegistryStore: RegistryStore {
             device.tags = tags[device.key] ?? []
             snapshot.devices.append(device)
         }
+        let small = try await loadApplicationsAndOTA()
+        snapshot.applications = small.applications
+        snapshot.firmwares = small.firmwares
+        snapshot.firmwareTasks = small.firmwareTasks
+        snapshot.firmwareTaskDevices = small.firmwareTaskDevices
+        let recent = try await client.query(
+            "SELECT * FROM registration_audit WHERE time_ms >= \(auditSince) AND nonce <> '' ORDER BY id",
+            logger: logger
+        )
+        for try await row in recent {
+            snapshot.recentAttempts.append(try PostgresRecords.attempt(row.makeRandomAccess()))
+        }
+        return snapshot
+    }
+
+    public func loadApplicationsAndOTA() async throws -> RegistrySnapshot {
+        var snapshot = RegistrySnapshot()
         for try await row in try await client.query("SELECT * FROM applications ORDER BY id", logger: logger) {
             snapshot.applications.append(try PostgresRecords.application(row.makeRandomAccess()))
         }
@@ -89,26 +123,20 @@ public final class PostgresRegistryStore: RegistryStore {
         for try await row in try await client.query("SELECT * FROM firmware_task_devices ORDER BY task_id, seq", logger: logger) {
             snapshot.firmwareTaskDevices.append(try PostgresRecords.firmwareTaskDevice(row.makeRandomAccess()))
         }
-        let recent = try await client.query(
-            "SELECT * FROM registration_audit WHERE time_ms >= \(auditSince) AND nonce <> '' ORDER BY id",
-            logger: logger
-        )
-        for try await row in recent {
-            snapshot.recentAttempts.append(try PostgresRecords.attempt(row.makeRandomAccess()))
-        }
         return snapshot
     }
 
     public func apply(_ mutations: [RegistryMutation]) async throws {
         guard !mutations.isEmpty else { return }
         let logger = self.logger
-        try await client.withTransaction(logger: logger) { connection in
+        try await withDeadline("write") { try await self.client.withTransaction(logger: logger) { connection in
             for mutation in mutations {
                 for query in try PostgresRecords.queries(for: mutation) {
                     try await connection.query(query, logger: logger)
                 }
             }
-        }
+            try await self.notify(mutations, on: connection)
+        } }
     }
 
     public func queryAudit(_ query: AuditQuery) async throws -> (total: Int, attempts: [RegistrationAttempt]) {
@@ -165,8 +193,27 @@ public final class PostgresRegistryStore: RegistryStore {
 
     /// Stops the connection pool. The store is unusable afterwards.
     public func close() async throws {
+        for feed in changeFeeds.withLock({ $0 }) {
+            feed.cancel()
+            await feed.value
+        }
         runTask.cancel()
         await runTask.value
+    }
+
+    /// Runs `body`, failing with ``PostgresStoreError/timedOut(_:)`` (and cancelling it) when it takes longer than
+    /// the store's timeout.
+    func withDeadline<T: Sendable>(_ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let timeout = self.timeout
+        return try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw PostgresStoreError.timedOut(what)
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
     }
 
     /// Runs a query whose one row holds one count.
@@ -182,4 +229,6 @@ public enum PostgresStoreError: Error, Sendable, Equatable {
     case invalidURL
     /// A stored value is not one the model knows (the named column).
     case invalidValue(column: String)
+    /// The server did not answer within the store's timeout (it is down or unreachable): the named operation.
+    case timedOut(String)
 }

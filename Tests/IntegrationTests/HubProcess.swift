@@ -19,8 +19,9 @@ final class HubProcess {
         throw HubProcessFailure(description: "the iothub executable was not built next to the tests (\(directory.path)); run scripts/test")
     }
 
-    /// `arguments` are added to `serve`'s; `descriptorLimit` runs the hub under `prlimit --nofile`.
-    init(dataDirectory: String, arguments: [String] = [], descriptorLimit: Int? = nil) throws {
+    /// `arguments` are added to `serve`'s; `descriptorLimit` runs the hub under `prlimit --nofile`; `mergingStandardError`
+    /// reads standard error with the output (a start that fails is then reported with its message).
+    init(dataDirectory: String, arguments: [String] = [], descriptorLimit: Int? = nil, mergingStandardError: Bool = false) throws {
         let hub = try Self.executable()
         let serve = [
             "serve", "--data-dir", dataDirectory, "--http-host", "127.0.0.1", "--http-port", "0", "--api-port", "0", "--mqtt-host", "127.0.0.1",
@@ -34,7 +35,7 @@ final class HubProcess {
             process.arguments = serve
         }
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        process.standardError = mergingStandardError ? output : FileHandle.nullDevice
     }
 
     /// Starts the hub and waits for its "ready" line, which names the bound ports.

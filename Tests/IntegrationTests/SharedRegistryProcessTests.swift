@@ -1,0 +1,194 @@
+import CloudAPI
+import DeviceAuth
+import Foundation
+import HubTesting
+import JSONCore
+import MQTTCore
+import XCTest
+
+/// Three `iothub serve --database postgres://…` processes on one PostgreSQL database (the throwaway server of
+/// scripts/postgres-test-server): registrations are exact whichever node they reach, a device registered on one
+/// node logs in on another, a change made on one node reaches the sessions another holds, and a node killed with
+/// `kill -9` loses no registration it acknowledged.
+final class SharedRegistryProcessTests: XCTestCase {
+    struct Node {
+        let hub: HubProcess
+        let directory: String
+        let api: TestAPIClient
+    }
+
+    var nodes: [Node] = []
+    var database = ""
+
+    override func tearDown() async throws {
+        for node in nodes where node.hub.process.isRunning { node.hub.kill9() }
+        for node in nodes { try? FileManager.default.removeItem(atPath: node.directory) }
+        if !database.isEmpty { _ = try? await Self.psql("DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
+    }
+
+    static func serverURL() throws -> String {
+        guard let url = ProcessInfo.processInfo.environment["IOTHUB_TEST_POSTGRES_URL"], !url.isEmpty else {
+            throw HubProcessFailure(description: "IOTHUB_TEST_POSTGRES_URL is not set: run scripts/test (it starts a throwaway PostgreSQL)")
+        }
+        return url
+    }
+
+    @discardableResult
+    static func psql(_ sql: String) async throws -> String {
+        let result = try await ExternalTools.run("/usr/bin/psql", [try serverURL(), "-v", "ON_ERROR_STOP=1", "-tAc", sql])
+        guard result.status == 0 else { throw HubProcessFailure(description: "psql failed: \(result.stderr)") }
+        return result.stdout
+    }
+
+    /// A fresh database and `count` nodes on it, each with a data directory of its own.
+    func startNodes(_ count: Int) async throws {
+        database = "iothub_c_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
+        try await Self.psql("CREATE DATABASE \(database)")
+        var url = URLComponents(string: try Self.serverURL())!
+        url.path = "/\(database)"
+        for i in 0..<count {
+            let directory = NSTemporaryDirectory() + "iothub-node\(i)-\(UUID().uuidString)"
+            let hub = try HubProcess(dataDirectory: directory, arguments: ["--database", url.string!])
+            try hub.start()
+            let credentials = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/credentials.json")))
+            nodes.append(Node(hub: hub, directory: directory, api: TestAPIClient(port: hub.apiPort, secretId: credentials["SecretId"]!, secretKey: credentials["SecretKey"]!)))
+        }
+    }
+
+    /// An auto-create PSK product made on node 0; returns its id and ProductSecret.
+    func autoCreateProduct(limit: Int) async throws -> (id: String, secret: String) {
+        let api = nodes[0].api
+        let created = try await api.call("CreateProduct", [("ProductName", .string("p\(UUID().uuidString.prefix(8))")), ("ProductProperties", .object(["EncryptionType": .string("2")]))])
+        let productId = try XCTUnwrap(created["ProductId"]?.stringValue)
+        let dynreg = try await api.call("UpdateProductDynamicRegister", [("ProductId", .string(productId)), ("RegisterType", .int(2)), ("RegisterLimit", .int(Int64(limit)))])
+        return (productId, try XCTUnwrap(dynreg["ProductSecret"]?.stringValue))
+    }
+
+    /// One v2 registration on a node's HTTP port: the PSK, or the refusal's code.
+    static func register(port: Int, productId: String, secret: String, name: String, nonce: Int) async throws -> Result<String, RegistrationServerError> {
+        let body = Array(RegistrationWire.v2RequestBody(productId: productId, deviceName: name).utf8)
+        let headers = V2RegistrationHeaders(
+            signing: body, host: "127.0.0.1", algorithm: .hmacSHA256, timestamp: "\(Int(Date().timeIntervalSince1970))", nonce: "\(nonce)", productSecret: secret
+        )
+        let request = RawHTTP.request(path: "/device/register", headers: [("Host", "127.0.0.1:\(port)")] + headers.fields.map { ($0.name, $0.value) }, body: body)
+        let raw = try await RawHTTP.exchange(port: port, request: request)
+        guard let response = RawHTTP.parse(raw) else { throw HubProcessFailure(description: "no HTTP response") }
+        switch try RegistrationWire.parseV2Response(response.body) {
+        case .success(let encrypted):
+            guard case .psk(let psk) = try encrypted.decrypt(productSecret: secret) else { throw HubProcessFailure(description: "not a PSK") }
+            return .success(psk)
+        case .failure(let error):
+            return .failure(error)
+        }
+    }
+
+    func testRegistrationsAreExactAcrossNodesAndDevicesLogInAnywhere() async throws {
+        try await startNodes(3)
+        let product = try await autoCreateProduct(limit: 20)
+        let ports = nodes.map(\.hub.httpPort)
+
+        // 45 racers for 20 slots, spread over the three nodes.
+        let outcomes = try await withThrowingTaskGroup(of: (String, Result<String, RegistrationServerError>).self) { group in
+            for i in 0..<45 {
+                let name = "unit-\(i)"
+                group.addTask { (name, try await Self.register(port: ports[i % 3], productId: product.id, secret: product.secret, name: name, nonce: i + 1)) }
+            }
+            var all: [(String, Result<String, RegistrationServerError>)] = []
+            for try await outcome in group { all.append(outcome) }
+            return all
+        }
+        let accepted = outcomes.compactMap { if case .success(let psk) = $0.1 { ($0.0, psk) } else { nil } }
+        XCTAssertEqual(accepted.count, 20)
+        for case (_, .failure(let error)) in outcomes {
+            XCTAssertEqual(error.code, .v2("LimitExceeded.DeviceExceedLimit"), "\(error)")
+        }
+        // Every node's management API counts the same 20 devices.
+        for node in nodes {
+            let api = node.api
+            let devices = try await api.call("DescribeDevices", [("ProductId", .string(product.id)), ("Offset", .int(0)), ("Limit", .int(100))])
+            XCTAssertEqual(devices["TotalCount"], .int(20), "node on API port \(node.api.port)")
+        }
+
+        // One name raced on all three nodes: one device, one credential.
+        let other = try await autoCreateProduct(limit: 10)
+        let sameName = try await withThrowingTaskGroup(of: Result<String, RegistrationServerError>.self) { group in
+            for i in 0..<12 {
+                group.addTask { try await Self.register(port: ports[i % 3], productId: other.id, secret: other.secret, name: "same", nonce: 100 + i) }
+            }
+            var psks: [String] = []
+            for try await outcome in group { if case .success(let psk) = outcome { psks.append(psk) } }
+            return psks
+        }
+        XCTAssertEqual(sameName.count, 12)
+        XCTAssertEqual(Set(sameName).count, 1)
+
+        // Registered on node 0 (above), connected to node 1: accepted and activated.
+        let (device, psk) = try XCTUnwrap(accepted.first)
+        let (client, connack) = try await TestMQTTClient.device(port: nodes[1].hub.mqttPort, productId: product.id, deviceName: device, psk: psk)
+        XCTAssertEqual(connack?.returnCode, 0)
+        let api2 = nodes[2].api
+        let online = try await api2.call("DescribeDevice", [("ProductId", .string(product.id)), ("DeviceName", .string(device))])
+        XCTAssertNotEqual(online["FirstOnlineTime"], .int(0), "node 2 does not see the activation: \(online)")
+
+        // Disabled through node 2's API: node 1 closes the session it holds, within a second.
+        let started = Date()
+        _ = try await api2.call("UpdateDeviceAvailableState", [("ProductId", .string(product.id)), ("DeviceName", .string(device)), ("EnableState", .int(0))])
+        let closed = await client.waitForClose(timeout: 5)
+        XCTAssertTrue(closed, "node 1 kept the session of a device disabled on node 2")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+        // And node 0 refuses its login now.
+        let (_, refused) = try await TestMQTTClient.device(port: nodes[0].hub.mqttPort, productId: product.id, deviceName: device, psk: psk)
+        XCTAssertEqual(refused?.returnCode, 5)
+    }
+
+    func testANodeKilledWithKill9LosesNoAcknowledgedRegistration() async throws {
+        try await startNodes(2)
+        let product = try await autoCreateProduct(limit: 1000)
+        let port = nodes[0].hub.httpPort
+        let acknowledged = try await withThrowingTaskGroup(of: (String, String)?.self) { group in
+            for i in 0..<80 {
+                group.addTask {
+                    let name = "unit-\(i)"
+                    guard case .success(let psk) = try await Self.register(port: port, productId: product.id, secret: product.secret, name: name, nonce: i + 1) else { return nil }
+                    return (name, psk)
+                }
+            }
+            var all: [String: String] = [:]
+            for try await item in group { if let (name, psk) = item { all[name] = psk } }
+            return all
+        }
+        nodes[0].hub.kill9()
+        XCTAssertEqual(acknowledged.count, 80)
+        // The survivor holds every acknowledged device with its PSK: each logs in there.
+        let api = nodes[1].api
+        let devices = try await api.call("DescribeDevices", [("ProductId", .string(product.id)), ("Offset", .int(0)), ("Limit", .int(250))])
+        XCTAssertEqual(devices["TotalCount"], .int(80))
+        for (name, psk) in acknowledged.prefix(10) {
+            let (client, connack) = try await TestMQTTClient.device(port: nodes[1].hub.mqttPort, productId: product.id, deviceName: name, psk: psk)
+            XCTAssertEqual(connack?.returnCode, 0, name)
+            await client.close()
+        }
+        // A restarted node reads everything from the database, not from its data directory.
+        let restarted = try HubProcess(dataDirectory: nodes[0].directory, arguments: Array(nodes[0].hub.process.arguments!.suffix(2)))
+        try restarted.start()
+        defer { restarted.kill9() }
+        var api0 = nodes[0].api
+        api0.port = restarted.apiPort
+        let again = try await api0.call("DescribeDevices", [("ProductId", .string(product.id)), ("Offset", .int(0)), ("Limit", .int(250))])
+        XCTAssertEqual(again["TotalCount"], .int(80))
+    }
+
+    func testAnUnreachableDatabaseStopsTheStartWithAClearError() async throws {
+        let directory = NSTemporaryDirectory() + "iothub-nodb-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // A loopback port nothing listens on.
+        let hub = try HubProcess(dataDirectory: directory, arguments: ["--database", "postgres://iothub:s3cret@127.0.0.1:9/iothub"], mergingStandardError: true)
+        XCTAssertThrowsError(try hub.start(timeout: 60)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("cannot open the PostgreSQL registry at postgres://iothub:***@127.0.0.1:9/iothub"), text)
+            XCTAssertFalse(text.contains("s3cret"), text)
+        }
+        hub.process.waitUntilExit()
+        XCTAssertNotEqual(hub.process.terminationStatus, 0)
+    }
+}

@@ -1,0 +1,224 @@
+import DeviceAuth
+import Foundation
+import Registry
+import RegistryPostgres
+import Testing
+
+/// Two or more registries ("nodes"), each with its own connection pool, on one PostgreSQL database: what must be
+/// exact across nodes is decided by the store (``SharedRegistryStore``), and a node decides logins on what the
+/// store holds now, not on its copy.
+@Suite struct SharedRegistryTests {
+    static let issuer = CredentialIssuer(issueCertificate: { device in
+        .certificate(certificatePEM: "CERT-\(device.name)", privateKeyPEM: "KEY-\(device.name)", serialNumber: UUID().uuidString)
+    })
+
+    static func request(_ product: Product, _ name: String, nonce: String = "1", secret: String? = nil) -> RegistrationRequest {
+        let expected = secret ?? product.productSecret
+        return RegistrationRequest(
+            productId: product.id, deviceName: name, endpoint: .v2, sourceAddress: "127.0.0.1:1", nonce: nonce, timestamp: "1609430400",
+            verifySignature: { ConstantTime.equals(Array($0.utf8), Array(expected.utf8)) }
+        )
+    }
+
+    /// Runs `body` with `count` registries on one fresh PostgreSQL database.
+    func withNodes(_ count: Int, _ body: ([RegistryEngine], StoreLocation) async throws -> Void) async throws {
+        try await withLocation(.postgres) { location in
+            var nodes: [RegistryEngine] = []
+            do {
+                for _ in 0..<count {
+                    nodes.append(try await RegistryEngine.open(store: try await location.open(), issuer: Self.issuer, logger: testLogger))
+                }
+                try await body(nodes, location)
+            } catch {
+                for node in nodes { await node.shutdown() }
+                throw error
+            }
+            for node in nodes { await node.shutdown() }
+        }
+    }
+
+    func autoCreateProduct(_ node: RegistryEngine, limit: Int) async throws -> Product {
+        var spec = NewProduct(name: "p\(UUID().uuidString.prefix(8))")
+        spec.encryptionType = .psk
+        let product = try await node.createProduct(spec)
+        return try await node.updateDynamicRegistration(productId: product.id, registerType: .autoCreate, registerLimit: limit)
+    }
+
+    func storedDevices(_ location: StoreLocation, productId: String) async throws -> [Device] {
+        let store = try await location.open()
+        defer { Task { try? await store.close() } }
+        return try await store.load(auditSince: 0).devices.filter { $0.productId == productId }
+    }
+
+    // MARK: the store alone
+
+    @Test func racingCreationsInTheStoreCreateExactlyTheSlotsLeft() async throws {
+        try await withLocation(.postgres) { location in
+            let stores = [try await location.open(), try await location.open(), try await location.open()].compactMap { $0 as? PostgresRegistryStore }
+            #expect(stores.count == 3)
+            let product = Product(id: "RACE000001", name: "race", registerType: .autoCreate, registerLimit: 10, productSecret: "secret", createdAt: 1)
+            try await stores[0].apply([.upsertProduct(product)])
+            let outcomes = await withTaskGroup(of: SharedRegistration?.self) { group in
+                for i in 0..<40 {
+                    let store = stores[i % 3]
+                    let device = Device(productId: product.id, name: "d\(i)", credential: .psk("k\(i)"), createdByRegistration: true, createdAt: 1)
+                    let attempt = RegistrationAttempt(
+                        time: 1, productId: product.id, deviceName: device.name, sourceAddress: "127.0.0.1:1", endpoint: .v2, accepted: true,
+                        reason: RegistrationAttempt.reasonRegistered
+                    )
+                    group.addTask { try? await store.createRegisteredDevice(device, audit: attempt) }
+                }
+                var all: [SharedRegistration?] = []
+                for await outcome in group { all.append(outcome) }
+                return all
+            }
+            let created = outcomes.filter { if case .created = $0 { true } else { false } }.count
+            let refused = outcomes.filter { if case .limitReached(_, 10) = $0 { true } else { false } }.count
+            #expect(created == 10)
+            #expect(refused == 30)
+            #expect(try await storedDevices(location, productId: product.id).count == 10)
+            // Each created device has its audit row, written in the same transaction.
+            #expect(try await stores[1].queryAudit(AuditQuery(productId: product.id)).total == 10)
+            for store in stores { try await store.close() }
+        }
+    }
+
+    @Test func racingCreationsOfOneNameInTheStoreCreateOneDevice() async throws {
+        try await withLocation(.postgres) { location in
+            let stores = [try await location.open(), try await location.open()].compactMap { $0 as? PostgresRegistryStore }
+            let product = Product(id: "RACE000002", name: "race2", registerType: .autoCreate, registerLimit: 100, productSecret: "secret", createdAt: 1)
+            try await stores[0].apply([.upsertProduct(product)])
+            let outcomes = await withTaskGroup(of: SharedRegistration?.self) { group in
+                for i in 0..<20 {
+                    let store = stores[i % 2]
+                    let device = Device(productId: product.id, name: "same", credential: .psk("key-\(i)"), createdByRegistration: true, createdAt: 1)
+                    let attempt = RegistrationAttempt(
+                        time: 1, productId: product.id, deviceName: "same", sourceAddress: "127.0.0.1:1", endpoint: .v2, accepted: true,
+                        reason: RegistrationAttempt.reasonRegistered
+                    )
+                    group.addTask { try? await store.createRegisteredDevice(device, audit: attempt) }
+                }
+                var all: [SharedRegistration?] = []
+                for await outcome in group { all.append(outcome) }
+                return all
+            }
+            #expect(outcomes.filter { if case .created = $0 { true } else { false } }.count == 1)
+            let existing = outcomes.compactMap { if case .existing(let device) = $0 { device.psk } else { nil } }
+            #expect(existing.count == 19)
+            let stored = try await storedDevices(location, productId: product.id)
+            #expect(stored.count == 1)
+            // Every loser was shown the winner's credential.
+            #expect(Set(existing) == [stored[0].psk])
+            for store in stores { try await store.close() }
+        }
+    }
+
+    // MARK: registries on the store
+
+    @Test func racingRegistrationsSpreadOverThreeNodesCreateExactlyTheSlotsLeft() async throws {
+        try await withNodes(3) { nodes, location in
+            let product = try await autoCreateProduct(nodes[0], limit: 25)
+            // 7 slots used through node 1 first.
+            for i in 0..<7 { _ = try await nodes[1].register(Self.request(product, "pre-\(i)")).get() }
+            let outcomes = await withTaskGroup(of: Result<RegistrationGrant, RegistrationRefusal>.self) { group in
+                for i in 0..<60 {
+                    let node = nodes[i % 3]
+                    group.addTask { await node.register(Self.request(product, "new-\(i)")) }
+                }
+                var all: [Result<RegistrationGrant, RegistrationRefusal>] = []
+                for await outcome in group { all.append(outcome) }
+                return all
+            }
+            let accepted = outcomes.filter { if case .success = $0 { true } else { false } }.count
+            #expect(accepted == 18)
+            #expect(outcomes.filter { $0 == .failure(.registerLimitReached) }.count == 42)
+            #expect(try await storedDevices(location, productId: product.id).count == 25)
+            // The refusals are audited with the count that decided them.
+            // (A flood of refusals from one source is counted into rows per node, written when the node's window
+            // closes or its audit is read: each node's is read first; then the counts add up.)
+            for node in nodes { _ = try await node.auditLog(AuditQuery(productId: product.id, limit: 1)) }
+            let refusals = try await nodes[2].auditLog(AuditQuery(productId: product.id, accepted: false, limit: 100))
+            #expect(refusals.attempts.reduce(0) { $0 + $1.count } == 42)
+            #expect(refusals.attempts.allSatisfy { $0.reason == RegistrationRefusal.registerLimitReached.reasonCode })
+            #expect(refusals.attempts.contains { $0.detail == "25 of 25 devices created by registration" })
+        }
+    }
+
+    @Test func racingRegistrationsOfOneNameOnTwoNodesGetOneDeviceAndOneCredential() async throws {
+        try await withNodes(2) { nodes, location in
+            let product = try await autoCreateProduct(nodes[0], limit: 10)
+            let grants = await withTaskGroup(of: Result<RegistrationGrant, RegistrationRefusal>.self) { group in
+                for i in 0..<30 {
+                    let node = nodes[i % 2]
+                    group.addTask { await node.register(Self.request(product, "same", nonce: "\(i)")) }
+                }
+                var all: [RegistrationGrant] = []
+                for await outcome in group {
+                    switch outcome {
+                    case .success(let grant): all.append(grant)
+                    case .failure(let refusal): Issue.record("refused: \(refusal)")
+                    }
+                }
+                return all
+            }
+            #expect(grants.count == 30)
+            #expect(Set(grants.map(\.credential)).count == 1)
+            #expect(grants.filter(\.created).count == 1)
+            let stored = try await storedDevices(location, productId: product.id)
+            #expect(stored.count == 1)
+            #expect(stored.first?.credential == grants.first?.credential)
+        }
+    }
+
+    @Test func aDeviceRegisteredOnOneNodeLogsInOnAnotherAndIsActivatedInTheStore() async throws {
+        try await withNodes(2) { nodes, location in
+            let product = try await autoCreateProduct(nodes[0], limit: 10)
+            let grant = try await nodes[0].register(Self.request(product, "unit-1")).get()
+            guard case .accepted(activated: true) = await nodes[1].login(DeviceKey(productId: product.id, name: "unit-1")) else {
+                Issue.record("the other node does not know the device")
+                return
+            }
+            let stored = try await storedDevices(location, productId: product.id)
+            #expect(stored.first?.firstOnlineTime != nil)
+            #expect(stored.first?.credential == grant.credential)
+            // Node 1 still holds the device as never logged in; a second registration there must see the activation.
+            #expect(await nodes[0].register(Self.request(product, "unit-1", nonce: "2")) == .failure(.deviceAlreadyActivated))
+            // An unknown device is refused on every node.
+            guard case .refused = await nodes[1].login(DeviceKey(productId: product.id, name: "nobody")) else {
+                Issue.record("an unknown device logged in")
+                return
+            }
+        }
+    }
+
+    @Test func aDeviceDisabledOnOneNodeCannotLogInOnAnother() async throws {
+        try await withNodes(2) { nodes, _ in
+            let product = try await autoCreateProduct(nodes[0], limit: 10)
+            _ = try await nodes[0].register(Self.request(product, "unit-2")).get()
+            guard case .accepted = await nodes[1].login(DeviceKey(productId: product.id, name: "unit-2")) else {
+                Issue.record("login refused")
+                return
+            }
+            try await nodes[0].setDevicesEnabled(productId: product.id, names: ["unit-2"], enabled: false)
+            let outcome = await nodes[1].login(DeviceKey(productId: product.id, name: "unit-2")) { _, device in
+                device.enabled ? nil : DeviceLoginRefusal(returnCode: 5, reason: "device disabled")
+            }
+            guard case .refused(let refusal) = outcome else {
+                Issue.record("a disabled device logged in on the other node: \(outcome)")
+                return
+            }
+            #expect(refusal.returnCode == 5)
+        }
+    }
+
+    @Test func aProductCreatedOnOneNodeTakesRegistrationsOnAnother() async throws {
+        try await withNodes(2) { nodes, _ in
+            // Node 2 opened before the product existed.
+            let product = try await autoCreateProduct(nodes[0], limit: 10)
+            let grant = try await nodes[1].register(Self.request(product, "unit-3")).get()
+            #expect(grant.created)
+            // A wrong signature is still refused as such.
+            #expect(await nodes[1].register(Self.request(product, "unit-4", secret: "wrong")) == .failure(.signatureMismatch))
+        }
+    }
+}
