@@ -189,7 +189,7 @@ let package = Package(
         .target(
             name: "HubServer",
             dependencies: [
-                "HubHTTP", "HubConsole", "Registry", "RegistrySQLite", "RegistryPostgres", "BrokerSQLite", "HubCA", "CloudAPI", "JSONCore", "MQTTServer", "BrokerCore", "DeviceAuth", "MQTTCore", "DeviceServices", "HubStatistics",
+                "HubHTTP", "HubConsole", "Registry", "RegistrySQLite", "RegistryPostgres", "NATSClient", "NATSCore", "BrokerSQLite", "HubCA", "CloudAPI", "JSONCore", "MQTTServer", "BrokerCore", "DeviceAuth", "MQTTCore", "DeviceServices", "HubStatistics",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -298,7 +298,7 @@ let package = Package(
         .testTarget(
             name: "NATSIntegrationTests",
             dependencies: [
-                "NATSClient", "NATSCore",
+                "NATSClient", "NATSCore", "HubTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

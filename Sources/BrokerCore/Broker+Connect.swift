@@ -36,6 +36,8 @@ extension Broker {
             return refuse(connection, returnCode: version == .v5 ? 0x97 : 0x03)
         }
 
+        // The other nodes close this client's connection there (`Broker.takenOverElsewhere`).
+        if configuration.clustered { actions.append(.clusterConnected(clientId: clientId)) }
         var sessionPresent = false
         let session: Session
         if let existing = sessions[clientId] {

@@ -10,8 +10,37 @@ extension Broker {
         return actions
     }
 
-    /// Stores a retained message if asked, then hands a copy to every matching session.
-    func route(_ publish: MQTTPublish, into actions: inout [BrokerAction]) {
+    /// Routes a message another node of the cluster received (its `.toCluster`): to this node's subscribers and
+    /// retained store, and not back to the cluster.
+    public func publishFromCluster(_ message: MQTTPublish) -> [BrokerAction] {
+        var actions: [BrokerAction] = []
+        route(message, into: &actions, toCluster: false)
+        return actions
+    }
+
+    /// Closes the live connection of `clientId`, which connected to another node of the cluster (a takeover there).
+    /// As for a takeover here (MQTT-3.1.4-2), the old connection ends without DISCONNECT: its will is published,
+    /// and a clean session ends with it.
+    public func takenOverElsewhere(clientId: String) -> [BrokerAction] {
+        guard let session = sessions[clientId], let connection = session.connection else { return [] }
+        var actions: [BrokerAction] = []
+        connections[connection] = nil
+        session.connection = nil
+        actions.append(.close(connection, .takenOver))
+        publishWill(of: session, into: &actions)
+        if session.cleanSession { discard(session) }
+        return actions
+    }
+
+    /// Stores a retained message if asked, then hands a copy to every matching session, and to the other nodes
+    /// of a cluster.
+    func route(_ publish: MQTTPublish, into actions: inout [BrokerAction], toCluster: Bool = true) {
+        if toCluster, configuration.clustered {
+            var copy = publish
+            copy.dup = false
+            copy.packetId = nil
+            actions.append(.toCluster(copy))
+        }
         if publish.retain {
             switch retained.store(publish) {
             case .refusedFull: observer.messageDropped(reason: "retained_store_full")

@@ -8,6 +8,11 @@ public enum BrokerAction: Sendable, Equatable {
     case close(ConnectionID, BrokerCloseReason)
     /// Hand a client's message to the hub's own services (its topic matched a hub filter).
     case toHub(MQTTPublish, from: ClientIdentity)
+    /// Hand a message routed here to the other nodes of the cluster (``BrokerConfiguration/clustered``), which
+    /// route it to their own subscribers with ``Broker/publishFromCluster(_:)``.
+    case toCluster(MQTTPublish)
+    /// Tell the other nodes of the cluster that this client connected here: they close its connection there.
+    case clusterConnected(clientId: String)
 }
 
 /// Why the broker closes a connection.

@@ -1,6 +1,9 @@
 /// Limits of the broker engine. Every field documents its default.
 public struct BrokerConfiguration: Sendable, Equatable {
     /// Outbound QoS 1/2 messages in flight per session before further ones are queued. Default 20.
+    /// The broker is one node of a cluster: every message routed from a client or the hub is also handed to the
+    /// other nodes (`BrokerAction.toCluster`).
+    public var clustered = false
     public var maxInflightMessages = 20
     /// Messages queued per session (in-flight window full, or a persistent session offline); beyond it
     /// messages are dropped and counted. Default 1000.

@@ -17,14 +17,17 @@ struct BrokerMessaging: DeviceMessaging {
         return DeviceIdentifiers.clientId(productId: gateway.productId, deviceName: gateway.name)
     }
 
+    /// Connected to this node, or (in a cluster) to another: a message published here reaches it there.
     func isOnline(clientId: String) -> Bool {
         let connection = connectionClientId(clientId)
-        return host.inspect { $0.isConnected(clientId: connection) }
+        return host.inspect { $0.isConnected(clientId: connection) } || services.registry.clusterPresence.contains(clientId: connection)
     }
 
+    /// A device connected to another node of a cluster counts as subscribed: its node delivers the message if it is.
     func isSubscribed(clientId: String, topic: String) -> Bool {
         let connection = connectionClientId(clientId)
-        return host.inspect { $0.isSubscribed(clientId: connection, topic: topic) }
+        let (connected, subscribed) = host.inspect { ($0.isConnected(clientId: connection), $0.isSubscribed(clientId: connection, topic: topic)) }
+        return subscribed || (!connected && services.registry.clusterPresence.contains(clientId: connection))
     }
 
     func publish(topic: String, payload: [UInt8], qos: Int) {

@@ -227,6 +227,12 @@ public final class Hub: Sendable {
             // Before the MQTT server, so that it stops after it and writes what the broker recorded last.
             services.append(BrokerJournalService(store: brokerStore, journal: journal, host: mqtt.host, logger: logger))
         }
+        if !configuration.cluster.isEmpty {
+            // Before the MQTT server: it stops after it, and passes on what the broker routed last.
+            let bridge = try ClusterBridge(urls: configuration.cluster, host: mqtt.host, queueBytes: configuration.clusterQueueBytes, logger: logger)
+            mqtt.host.clusterSink = { [bridge] event in bridge.offer(event) }
+            services.append(bridge)
+        }
         services.append(mqtt)
         let activity = MessageActivityService(read: { [mqtt] in mqtt.publishesReceived })
         services.append(activity)
@@ -354,6 +360,7 @@ public final class Hub: Sendable {
         mqttConfiguration.tcpEngine = configuration.mqttTCPEngine
         mqttConfiguration.connectTimeoutSeconds = configuration.mqttConnectTimeout
         mqttConfiguration.maxPacketSize = configuration.mqttMaxPacketSize
+        mqttConfiguration.broker.clustered = !configuration.cluster.isEmpty
         mqttConfiguration.broker.maxInflightMessages = configuration.mqttMaxInflight
         mqttConfiguration.broker.maxQueuedMessages = configuration.mqttMaxQueued
         mqttConfiguration.broker.maxQueuedBytes = configuration.mqttMaxQueuedBytes

@@ -34,6 +34,10 @@ public struct HubConfiguration: Sendable, Equatable {
     /// A PostgreSQL URL: products, devices, the registration audit, OTA, applications, operators and bans are kept
     /// there (shared by the nodes of a cluster); nil = DATA/registry.sqlite. The URL may hold a password: never logged.
     public var database: String?
+    /// NATS URLs of the cluster this node joins; empty = a hub of its own.
+    public var cluster: [String] = []
+    /// Bytes of messages waiting to go to the other nodes (`ClusterBridge`).
+    public var clusterQueueBytes = 16 * 1024 * 1024
     /// Keep retained messages and persistent sessions in `DATA/broker.sqlite` (acknowledged once written);
     /// false: in memory only, lost at a restart.
     public var brokerPersistence = true

@@ -64,6 +64,18 @@ public struct HubSetting: Sendable {
                 $0.database = $1
             }
         },
+        HubSetting(
+            "cluster", "IOTHUB_CLUSTER", "cluster",
+            "Join a hub cluster: comma-separated nats://HOST:PORT URLs of its NATS servers (messages and takeovers cross nodes); off unless set"
+        ) {
+            $0.cluster = $1.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        },
+        HubSetting(
+            "cluster-queue-bytes", "IOTHUB_CLUSTER_QUEUE_BYTES", "clusterQueueBytes",
+            "Bytes of messages waiting to go to the other nodes; beyond, dropped and counted. Default 16777216"
+        ) {
+            $0.clusterQueueBytes = try positive($1)
+        },
         HubSetting("sqlite-synchronous", "IOTHUB_SQLITE_SYNCHRONOUS", "sqliteSynchronous", "full (fsync each commit, default) or normal") {
             guard $1 == "full" || $1 == "normal" else { throw HubConfigurationError("sqlite-synchronous must be full or normal") }
             $0.sqliteSynchronous = $1

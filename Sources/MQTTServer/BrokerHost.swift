@@ -13,6 +13,9 @@ public final class BrokerHost: @unchecked Sendable {
     /// `HubCompletion`, the publisher's acknowledgement waits until the hub calls it (the hub has made what
     /// the message reports durable).
     private let hubSink: HubSink
+    /// Where messages for the other nodes of a cluster go (`BrokerAction.toCluster`). Set once, before the server
+    /// starts; called under the broker lock, so it must only hand the message over.
+    public var clusterSink: (@Sendable (ClusterEvent) -> Void)? = nil
     /// Whether the publisher's acknowledgement of a QoS 1/2 message for the hub waits for the hub.
     private let hubAcknowledges: @Sendable (MQTTPublish) -> Bool
     /// Where the broker's durable changes go; nil: the broker keeps its state in memory only.
@@ -104,6 +107,10 @@ public final class BrokerHost: @unchecked Sendable {
                 }
                 handle.enqueue(packet)
             case .close(let id, let reason): handles[id]?.close(reason)
+            case .toCluster(let message):
+                clusterSink?(.publish(message))
+            case .clusterConnected(let clientId):
+                clusterSink?(.connected(clientId: clientId))
             case .toHub(let message, let identity):
                 if let hold, message.qos != .atMostOnce, hubAcknowledges(message) {
                     let (handle, holdId) = hold
@@ -137,6 +144,14 @@ public final class BrokerHost: @unchecked Sendable {
 }
 
 /// Receives client messages for the hub's services (see `BrokerHost`).
+/// What a node tells the other nodes of its cluster (``BrokerHost/clusterSink``).
+public enum ClusterEvent: Sendable {
+    /// A message routed on this node.
+    case publish(MQTTPublish)
+    /// A client connected to this node.
+    case connected(clientId: String)
+}
+
 public typealias HubSink = @Sendable (MQTTPublish, ClientIdentity, HubCompletion?) -> Void
 
 /// Called once by the hub when it is done with a message whose acknowledgement waits for it: `true` when

@@ -40,10 +40,23 @@ extension RegistryEngine {
             removeProduct(id)
         }
         for var device in storedDevices where products[device.productId] != nil {
+            clusterPresence.set(device.key, online: device.online)
             device.online = devices[device.key]?.online ?? false
             insert(device)
         }
-        for key in missingDevices { removeDevice(key) }
+        for key in missingDevices {
+            clusterPresence.set(key, online: false)
+            removeDevice(key)
+        }
+    }
+
+    /// The device as shown to operators: online when it is online on any node of a cluster (on one node, as it is).
+    /// Only for display: a node writes `online` for the connections it holds (the store keeps the others').
+    public nonisolated func shownWithClusterPresence(_ device: Device) -> Device {
+        guard shared != nil, !device.online, clusterPresence.contains(device.key) else { return device }
+        var shown = device
+        shown.online = true
+        return shown
     }
 
     /// Has the shared store create the device; audits a refusal it decides.

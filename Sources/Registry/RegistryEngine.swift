@@ -53,6 +53,8 @@ public actor RegistryEngine {
     public nonisolated let events = RegistryEventQueue()
     /// ClientId → PSK of the key devices, for the synchronous TLS-PSK handshake callback.
     public nonisolated let pskIndex = DevicePSKIndex()
+    /// On a shared store: the devices online on any node (RegistryEngine+Shared).
+    public nonisolated let clusterPresence = ClusterPresence()
     /// Sub-device → the gateway it is attached to, for the broker's topic rules.
     public nonisolated let attachments = GatewayAttachmentIndex()
     /// MQTT logins and logouts waiting for the actor (RegistryEngine+Presence).
@@ -118,6 +120,7 @@ public actor RegistryEngine {
         for product in snapshot.products.sorted(by: { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }) {
             insert(product)
         }
+        if shared != nil { clusterPresence.replaceAll(with: Set(snapshot.devices.filter(\.online).map(\.key))) }
         for var device in snapshot.devices.sorted(by: { ($0.createdAt, $0.name) < ($1.createdAt, $1.name) }) {
             // No device is connected to a registry that is just starting: one stored as online lost its
             // logout in a crash (logouts are written in the background). Corrected in memory; the stored
@@ -192,6 +195,9 @@ public actor RegistryEngine {
             attachments.set(key, gateway: device.binding?.attached == true ? device.binding?.gateway : nil)
         }
         if (old?.online ?? false) != device.online { countOnline(key.productId, device.online ? 1 : -1) }
+        // A connection this node holds (the store says so to the other nodes; this node's own offline writes are
+        // read back from the store, which knows whether another node holds the device now).
+        if shared != nil, device.online { clusterPresence.set(key, online: true) }
         devices[key] = device
     }
 

@@ -106,6 +106,14 @@ enum PostgresMigrations {
         [
             "CREATE INDEX devices_created_by_registration ON devices (product_id) WHERE created_by_registration",
         ],
+        // 4: presence across nodes. A device's `online` is set by the node that holds its connection
+        // (`presence_node`), which alone may clear it; the nodes alive (`hub_nodes`, a heartbeat each) clear the
+        // presence of those that stopped beating (PostgresRegistryStore+Presence).
+        [
+            "ALTER TABLE devices ADD COLUMN presence_node TEXT",
+            "CREATE INDEX devices_presence_node ON devices (presence_node) WHERE presence_node IS NOT NULL",
+            "CREATE TABLE hub_nodes (id TEXT PRIMARY KEY, heartbeat_ms BIGINT NOT NULL, started_ms BIGINT NOT NULL)",
+        ],
     ]
 
     /// Brings the schema to the newest version; returns the versions it applied (none when it was current).

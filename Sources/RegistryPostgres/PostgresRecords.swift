@@ -6,7 +6,9 @@ import Registry
 /// The registry's records as rows: the statements a mutation becomes, and the records rows decode to. Field by
 /// field, with the column names of ``PostgresMigrations``.
 enum PostgresRecords {
-    static func queries(for mutation: RegistryMutation) throws -> [PostgresQuery] {
+    /// `node`: the store's node id; a device written online is marked as held by it, and a device written offline
+    /// is only marked offline where this node held it (another node's later login stays).
+    static func queries(for mutation: RegistryMutation, node: String) throws -> [PostgresQuery] {
         switch mutation {
         case .upsertProduct(let p):
             return [
@@ -44,17 +46,22 @@ enum PostgresRecords {
                 INSERT INTO devices (product_id, name, psk, certificate_pem, private_key_pem, certificate_serial, enabled,
                     created_by_registration, created_at, credential_fetched, client_key_fetched, first_online_time, login_time,
                     last_offline_time, online, client_ip, firmware_version, log_level, updated_at, shadow, gateway_product_id,
-                    gateway_name, bound_at, attached)
+                    gateway_name, bound_at, attached, presence_node)
                 VALUES (\(d.productId), \(d.name), \(psk), \(certificatePEM), \(privateKeyPEM), \(serial), \(d.enabled),
                     \(d.createdByRegistration), \(d.createdAt), \(d.credentialFetched), \(d.clientKeyFetched), \(d.firstOnlineTime),
                     \(d.loginTime), \(d.lastOfflineTime), \(d.online), \(d.clientIP), \(d.firmwareVersion), \(d.logLevel),
-                    \(d.updatedAt), \(d.shadow), \(b?.gatewayProductId), \(b?.gatewayName), \(b?.boundAt), \(b?.attached))
+                    \(d.updatedAt), \(d.shadow), \(b?.gatewayProductId), \(b?.gatewayName), \(b?.boundAt), \(b?.attached),
+                    \(d.online ? node : nil))
                 ON CONFLICT (product_id, name) DO UPDATE SET psk = excluded.psk, certificate_pem = excluded.certificate_pem,
                     private_key_pem = excluded.private_key_pem, certificate_serial = excluded.certificate_serial,
                     enabled = excluded.enabled, created_by_registration = excluded.created_by_registration,
                     created_at = excluded.created_at, credential_fetched = excluded.credential_fetched,
                     client_key_fetched = excluded.client_key_fetched, first_online_time = excluded.first_online_time,
-                    login_time = excluded.login_time, last_offline_time = excluded.last_offline_time, online = excluded.online,
+                    login_time = excluded.login_time, last_offline_time = excluded.last_offline_time,
+                    online = CASE WHEN excluded.online OR devices.presence_node IS NULL OR devices.presence_node = \(node)
+                        THEN excluded.online ELSE devices.online END,
+                    presence_node = CASE WHEN excluded.online THEN excluded.presence_node
+                        WHEN devices.presence_node = \(node) THEN NULL ELSE devices.presence_node END,
                     client_ip = excluded.client_ip, firmware_version = excluded.firmware_version, log_level = excluded.log_level,
                     updated_at = excluded.updated_at, shadow = excluded.shadow, gateway_product_id = excluded.gateway_product_id,
                     gateway_name = excluded.gateway_name, bound_at = excluded.bound_at, attached = excluded.attached

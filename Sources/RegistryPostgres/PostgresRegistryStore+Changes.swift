@@ -15,10 +15,14 @@ extension PostgresRegistryStore {
     /// Sends one notification per record `mutations` change (PostgreSQL folds identical ones of a transaction).
     func notify(_ mutations: [RegistryMutation], on connection: PostgresConnection) async throws {
         var payloads: [String] = []
+        var everyone: [String] = []
         for mutation in mutations {
             switch mutation {
             case .upsertProduct(let product): payloads.append("p\t\(product.id)")
             case .deleteProduct(let id): payloads.append("p\t\(id)")
+            // Written offline: this node may not have cleared a presence another node holds, so it reads the row
+            // again too (origin `*`).
+            case .upsertDevice(let device) where !device.online: everyone.append("d\t\(device.productId)\t\(device.name)")
             case .upsertDevice(let device): payloads.append("d\t\(device.productId)\t\(device.name)")
             case .deleteDevice(let key): payloads.append("d\t\(key.productId)\t\(key.name)")
             case .upsertApplication(let application): payloads.append("a\t\(application.id)")
@@ -29,9 +33,9 @@ extension PostgresRegistryStore {
             case .appendAudit: break
             }
         }
-        guard !payloads.isEmpty else { return }
+        guard !payloads.isEmpty || !everyone.isEmpty else { return }
         let origin = self.origin
-        let tagged = Array(Set(payloads)).map { "\(origin)\t\($0)" }
+        let tagged = Array(Set(payloads)).map { "\(origin)\t\($0)" } + Array(Set(everyone)).map { "*\t\($0)" }
         try await connection.query("SELECT pg_notify(\(Self.changeChannel), p) FROM unnest(\(tagged)::text[]) AS p", logger: logger)
     }
 

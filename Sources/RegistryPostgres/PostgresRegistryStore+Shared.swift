@@ -28,7 +28,7 @@ extension PostgresRegistryStore: SharedRegistryStore {
                 count = value
             }
             guard count < limit else { return .limitReached(count: count, limit: limit) }
-            for query in try PostgresRecords.queries(for: .upsertDevice(device)) + PostgresRecords.queries(for: .appendAudit(audit)) {
+            for query in try PostgresRecords.queries(for: .upsertDevice(device), node: self.origin) + PostgresRecords.queries(for: .appendAudit(audit), node: self.origin) {
                 try await connection.query(query, logger: logger)
             }
             try await self.notify([.upsertDevice(device)], on: connection)

@@ -36,6 +36,10 @@ public final class PostgresRegistryStore: RegistryStore {
         let store = PostgresRegistryStore(client: client, runTask: runTask, timeout: timeout, logger: logger)
         do {
             _ = try await store.withDeadline("schema migration") { try await PostgresMigrations.migrate(client, logger: logger) }
+            // This node's first heartbeat before anything it writes can mark a device as held by it.
+            try await store.withDeadline("heartbeat") { try await store.beatAndSweep() }
+            let presence = Task { await store.runPresence() }
+            store.changeFeeds.withLock { $0.append(presence) }
         } catch {
             try? await store.close()
             throw error
@@ -131,7 +135,7 @@ public final class PostgresRegistryStore: RegistryStore {
         let logger = self.logger
         try await withDeadline("write") { try await self.client.withTransaction(logger: logger) { connection in
             for mutation in mutations {
-                for query in try PostgresRecords.queries(for: mutation) {
+                for query in try PostgresRecords.queries(for: mutation, node: self.origin) {
                     try await connection.query(query, logger: logger)
                 }
             }

@@ -32,6 +32,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("public-host"), help: help("public-host")) var publicHost: String?
     @Option(name: .customLong("sqlite-synchronous"), help: help("sqlite-synchronous")) var sqliteSynchronous: String?
     @Option(name: .customLong("database"), help: help("database")) var database: String?
+    @Option(name: .customLong("cluster"), help: help("cluster")) var cluster: String?
+    @Option(name: .customLong("cluster-queue-bytes"), help: help("cluster-queue-bytes")) var clusterQueueBytes: String?
     @Option(name: .customLong("broker-persistence"), help: help("broker-persistence")) var brokerPersistence: String?
     @Option(name: .customLong("shutdown-grace"), help: help("shutdown-grace")) var shutdownGrace: String?
     @Option(name: .customLong("max-body-size"), help: help("max-body-size")) var maxBodySize: String?
@@ -111,7 +113,7 @@ struct ServeCommand: AsyncParsableCommand {
         let pairs: [(String, String?)] = [
             ("data-dir", dataDir), ("http-host", httpHost), ("http-port", httpPort), ("https-port", httpsPort), ("firmware-url-scheme", firmwareURLScheme), ("firmware-max-size", firmwareMaxSize),
             ("tls-cert-file", tlsCertFile), ("tls-key-file", tlsKeyFile), ("api-host", apiHost), ("api-port", apiPort),
-            ("public-host", publicHost), ("sqlite-synchronous", sqliteSynchronous), ("database", database), ("broker-persistence", brokerPersistence), ("shutdown-grace", shutdownGrace),
+            ("public-host", publicHost), ("sqlite-synchronous", sqliteSynchronous), ("database", database), ("cluster", cluster), ("cluster-queue-bytes", clusterQueueBytes), ("broker-persistence", brokerPersistence), ("shutdown-grace", shutdownGrace),
             ("max-body-size", maxBodySize),
             ("api-replay-cache-entries", apiReplayCacheEntries), ("api-replay-strict", apiReplayStrict), ("api-replay-grace", apiReplayGrace),
             ("http-header-timeout", httpHeaderTimeout), ("http-body-timeout", httpBodyTimeout), ("http-idle-timeout", httpIdleTimeout),

@@ -4,6 +4,7 @@ import Foundation
 import HubTesting
 import JSONCore
 import MQTTCore
+import NIOCore
 import XCTest
 
 /// Three `iothub serve --database postgres://…` processes on one PostgreSQL database (the throwaway server of
@@ -19,11 +20,13 @@ final class SharedRegistryProcessTests: XCTestCase {
 
     var nodes: [Node] = []
     var database = ""
+    var nats: NATSServerProcess?
 
     override func tearDown() async throws {
         for node in nodes where node.hub.process.isRunning { node.hub.kill9() }
         for node in nodes { try? FileManager.default.removeItem(atPath: node.directory) }
         if !database.isEmpty { _ = try? await Self.psql("DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
+        nats?.stop()
     }
 
     static func serverURL() throws -> String {
@@ -40,15 +43,22 @@ final class SharedRegistryProcessTests: XCTestCase {
         return result.stdout
     }
 
-    /// A fresh database and `count` nodes on it, each with a data directory of its own.
-    func startNodes(_ count: Int) async throws {
+    /// A fresh database and `count` nodes on it, each with a data directory of its own; with `cluster`, a
+    /// nats-server on loopback joins their brokers.
+    func startNodes(_ count: Int, cluster: Bool = false) async throws {
+        var clusterArguments: [String] = []
+        if cluster {
+            let server = try await NATSServerProcess.start()
+            nats = server
+            clusterArguments = ["--cluster", "nats://127.0.0.1:\(server.port)"]
+        }
         database = "iothub_c_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
         try await Self.psql("CREATE DATABASE \(database)")
         var url = URLComponents(string: try Self.serverURL())!
         url.path = "/\(database)"
         for i in 0..<count {
             let directory = NSTemporaryDirectory() + "iothub-node\(i)-\(UUID().uuidString)"
-            let hub = try HubProcess(dataDirectory: directory, arguments: ["--database", url.string!])
+            let hub = try HubProcess(dataDirectory: directory, arguments: ["--database", url.string!] + clusterArguments)
             try hub.start()
             let credentials = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/credentials.json")))
             nodes.append(Node(hub: hub, directory: directory, api: TestAPIClient(port: hub.apiPort, secretId: credentials["SecretId"]!, secretKey: credentials["SecretKey"]!)))
@@ -139,6 +149,90 @@ final class SharedRegistryProcessTests: XCTestCase {
         // And node 0 refuses its login now.
         let (_, refused) = try await TestMQTTClient.device(port: nodes[0].hub.mqttPort, productId: product.id, deviceName: device, psk: psk)
         XCTAssertEqual(refused?.returnCode, 5)
+    }
+
+    /// The seed flow across a cluster: a device registered on node 0 connects to node 1; an application connected
+    /// to node 2 receives its telemetry and sends it a command; the management API of node 0 sends it a message;
+    /// the device then connects to node 2 and node 1 closes its old connection (takeover across nodes).
+    func testMessagesAndTakeoversCrossTheNodesOfACluster() async throws {
+        try await startNodes(3, cluster: true)
+        let product = try await autoCreateProduct(limit: 10)
+        guard case .success(let psk) = try await Self.register(port: nodes[0].hub.httpPort, productId: product.id, secret: product.secret, name: "unit-1", nonce: 1) else {
+            return XCTFail("registration refused")
+        }
+        let app = try await nodes[2].api.call("CreateApplication", [("Name", .string("backend")), ("ProductIds", .array([.string(product.id)]))])
+        let appId = try XCTUnwrap(app["AppId"]?.stringValue)
+        let appSecret = try XCTUnwrap(app["AppSecret"]?.stringValue)
+
+        let (device, connack) = try await TestMQTTClient.device(port: nodes[1].hub.mqttPort, productId: product.id, deviceName: "unit-1", psk: psk)
+        XCTAssertEqual(connack?.returnCode, 0)
+        _ = try await device.subscribe("\(product.id)/unit-1/control", qos: .atLeastOnce)
+        let (backend, appAck) = try await TestMQTTClient.plain(port: nodes[2].hub.mqttPort, clientId: "backend-1", username: appId, password: appSecret)
+        XCTAssertEqual(appAck?.returnCode, 0)
+        _ = try await backend.subscribe("\(product.id)/+/event", qos: .atLeastOnce)
+        // Subscriptions are local to each node: they are in place once SUBACK came back; the routes between nodes
+        // exist from the start (every node receives every message).
+
+        // Device on node 1 → application on node 2, in order.
+        for i in 0..<20 { try await device.publish("\(product.id)/unit-1/event", "{\"n\":\(i)}", qos: .atLeastOnce, id: UInt16(i + 1)) }
+        var received: [String] = []
+        for _ in 0..<20 { received.append(String(buffer: try await backend.message(timeout: 10).payload)) }
+        XCTAssertEqual(received, (0..<20).map { "{\"n\":\($0)}" })
+
+        // Application on node 2 → device on node 1.
+        try await backend.publish("\(product.id)/unit-1/control", "{\"cmd\":\"reboot\"}", qos: .atLeastOnce, id: 100)
+        let command = try await device.message(timeout: 10)
+        XCTAssertEqual(command.topic, "\(product.id)/unit-1/control")
+        XCTAssertEqual(String(buffer: command.payload), "{\"cmd\":\"reboot\"}")
+
+        // Management API of node 0 → device on node 1.
+        _ = try await nodes[0].api.call(
+            "PublishMessage",
+            [("ProductId", .string(product.id)), ("DeviceName", .string("unit-1")), ("Topic", .string("\(product.id)/unit-1/control")),
+             ("Payload", .string("from-node-0")), ("Qos", .int(1))]
+        )
+        let managed = try await device.message(timeout: 10)
+        XCTAssertEqual(String(buffer: managed.payload), "from-node-0")
+
+        // The device reconnects to node 2 while node 1 still holds it: node 1 closes the old connection.
+        let (moved, movedAck) = try await TestMQTTClient.device(port: nodes[2].hub.mqttPort, productId: product.id, deviceName: "unit-1", psk: psk)
+        XCTAssertEqual(movedAck?.returnCode, 0)
+        let closed = await device.waitForClose(timeout: 5)
+        XCTAssertTrue(closed, "node 1 kept the connection of a device that connected to node 2")
+        // And the new connection is the one that receives.
+        _ = try await moved.subscribe("\(product.id)/unit-1/control", qos: .atLeastOnce)
+        try await backend.publish("\(product.id)/unit-1/control", "after-move", qos: .atLeastOnce, id: 101)
+        let afterMove = try await moved.message(timeout: 10)
+        XCTAssertEqual(String(buffer: afterMove.payload), "after-move")
+        // Node 1's logout of the old connection did not take the device offline: node 2 holds it.
+        try await Task.sleep(for: .milliseconds(500))
+        let stillOnline = try await onlineState(node: 0, product.id, "unit-1")
+        XCTAssertEqual(stillOnline, 1)
+
+        // Node 2 dies with the device connected: the survivors mark it offline (heartbeat timeout), and it connects
+        // to one of them.
+        nodes[2].hub.kill9()
+        _ = await moved.waitForClose(timeout: 5)
+        let deadline = Date().addingTimeInterval(40)
+        var state = try await onlineState(node: 0, product.id, "unit-1")
+        while state != 0, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(250))
+            state = try await onlineState(node: 0, product.id, "unit-1")
+        }
+        XCTAssertEqual(state, 0, "node 0 still shows the device of a dead node online")
+        let (back, backAck) = try await TestMQTTClient.device(port: nodes[0].hub.mqttPort, productId: product.id, deviceName: "unit-1", psk: psk)
+        XCTAssertEqual(backAck?.returnCode, 0)
+        try await Task.sleep(for: .milliseconds(500))
+        let onlineAgain = try await onlineState(node: 1, product.id, "unit-1")
+        XCTAssertEqual(onlineAgain, 1)
+        await back.close()
+        await backend.close()
+    }
+
+    /// DescribeDevice's `Online` on a node.
+    func onlineState(node: Int, _ productId: String, _ name: String) async throws -> Int? {
+        let device = try await nodes[node].api.call("DescribeDevice", [("ProductId", .string(productId)), ("DeviceName", .string(name))])
+        return device["Online"]?.intValue
     }
 
     func testANodeKilledWithKill9LosesNoAcknowledgedRegistration() async throws {

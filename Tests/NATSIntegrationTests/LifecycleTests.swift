@@ -1,3 +1,4 @@
+import HubTesting
 import Logging
 import NATSClient
 import NATSCore

@@ -1,3 +1,4 @@
+import HubTesting
 import NATSClient
 import NATSCore
 import NIOCore

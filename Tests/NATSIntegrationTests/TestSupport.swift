@@ -1,3 +1,4 @@
+import HubTesting
 import Foundation
 import Logging
 import NATSClient

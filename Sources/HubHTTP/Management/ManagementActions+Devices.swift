@@ -61,7 +61,7 @@ extension ManagementActions {
     func describeDevice(_ p: ActionParameters, _ version: APIVersionTag) async throws -> Fields {
         let (productId, name) = try deviceKey(p)
         let device = try await call { try await registry.device(productId: productId, name: name) }
-        return ActionEncoding.deviceInfoFields(device, version, withSecret: true)
+        return ActionEncoding.deviceInfoFields(registry.shownWithClusterPresence(device), version, withSecret: true)
     }
 
     func describeDevices(_ p: ActionParameters, _ version: APIVersionTag) async throws -> Fields {
@@ -83,7 +83,7 @@ extension ManagementActions {
         let page = try await call { try await registry.devices(productId: productId, filter: filter, offset: offset, limit: limit) }
         return [
             ("TotalCount", .int(page.total)),
-            ("Devices", .array(page.devices.map { .object(ActionEncoding.deviceInfoFields($0, version, withSecret: false)) })),
+            ("Devices", .array(page.devices.map { .object(ActionEncoding.deviceInfoFields(registry.shownWithClusterPresence($0), version, withSecret: false)) })),
         ]
     }
 

@@ -6,12 +6,12 @@ import NIOPosix
 ///
 /// The first start lets the server pick a free port (`-p -1`) and reads it from the ports file, so there is no
 /// window in which another process could take a port we chose; a restart reuses that port.
-final class NATSServerProcess: @unchecked Sendable {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+public final class NATSServerProcess: @unchecked Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    let port: Int
+    public let port: Int
     let configText: String?
     let extraArguments: [String]
     private let directory: URL
@@ -19,7 +19,7 @@ final class NATSServerProcess: @unchecked Sendable {
 
     /// Starts a server; `config` is the text of a nats-server configuration file (for options without flags,
     /// such as `max_payload` or `ping_interval`).
-    static func start(config: String? = nil, arguments: [String] = []) async throws -> NATSServerProcess {
+    public static func start(config: String? = nil, arguments: [String] = []) async throws -> NATSServerProcess {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("nats-test-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -53,7 +53,7 @@ final class NATSServerProcess: @unchecked Sendable {
     }
 
     /// The absolute path of `nats-server`; a missing binary fails the test.
-    static func executable() throws -> String {
+    public static func executable() throws -> String {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
         let candidates = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/bin", "/usr/local/bin"]
         for directory in candidates {
@@ -99,7 +99,7 @@ final class NATSServerProcess: @unchecked Sendable {
     }
 
     /// Waits until a TCP connection to the port succeeds.
-    func waitUntilAccepting() async throws {
+    public func waitUntilAccepting() async throws {
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
             let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -114,14 +114,14 @@ final class NATSServerProcess: @unchecked Sendable {
     }
 
     /// Stops the server (SIGTERM) and waits for it to exit.
-    func stop() {
+    public func stop() {
         guard self.process.isRunning else { return }
         self.process.terminate()
         self.process.waitUntilExit()
     }
 
     /// Starts the server again on the same port, with the same options.
-    func restart() async throws {
+    public func restart() async throws {
         self.stop()
         self.process = try Self.launch(
             port: self.port,
@@ -133,6 +133,6 @@ final class NATSServerProcess: @unchecked Sendable {
     }
 
     /// Freezes (SIGSTOP) or thaws (SIGCONT) the server: it keeps its sockets but stops answering.
-    func suspend() { kill(self.process.processIdentifier, SIGSTOP) }
-    func resume() { kill(self.process.processIdentifier, SIGCONT) }
+    public func suspend() { kill(self.process.processIdentifier, SIGSTOP) }
+    public func resume() { kill(self.process.processIdentifier, SIGCONT) }
 }

@@ -1,0 +1,153 @@
+import BrokerCore
+import Foundation
+import Logging
+import Metrics
+import MQTTCore
+import MQTTServer
+import NATSClient
+import NATSCore
+import NIOCore
+import ServiceLifecycle
+
+/// Joins this node's broker to the other nodes of a cluster over NATS (`--cluster`).
+///
+/// Every message routed on this node (from its clients, its services and the management API) is published on
+/// subject `iothub.cluster.publish`, and every node routes what arrives there to its own subscribers and
+/// retained store; a client that connects here is announced on `iothub.cluster.connected`, and the node that
+/// held its connection closes it (the takeover of MQTT-3.1.4-2, across nodes). The connection is made with
+/// `echo` off, so a node never receives its own messages back.
+///
+/// The broker hands messages over under its lock: they go into a queue bounded in bytes (`queueBytes`), and what
+/// does not fit is dropped and counted (`iothub_cluster_dropped_total`), so a slow or absent NATS never stalls
+/// the broker. One connection carries a node's messages in the order the broker routed them, and NATS keeps that
+/// order to every subscriber: messages of one publisher arrive at the other nodes in the order they were sent.
+final class ClusterBridge: Service, Sendable {
+    static let publishSubject = "iothub.cluster.publish"
+    static let connectedSubject = "iothub.cluster.connected"
+
+    enum Outbound: Sendable {
+        case publish(ByteBuffer)
+        case connected(String)
+    }
+
+    let connection: NATSConnection
+    let host: BrokerHost
+    let outbound: ByteBudgetQueue<Outbound>
+    let logger: Logger
+    /// The NATS servers, for logs and errors.
+    let servers: String
+    private let dropCounter = Counter(label: "iothub_cluster_dropped_total")
+    private let sentCounter = Counter(label: "iothub_cluster_messages_total", dimensions: [("direction", "out")])
+    private let receivedCounter = Counter(label: "iothub_cluster_messages_total", dimensions: [("direction", "in")])
+
+    init(urls: [String], host: BrokerHost, queueBytes: Int, logger: Logger) throws {
+        var servers: [NATSConfiguration.Server] = []
+        for url in urls {
+            guard let components = URLComponents(string: url), components.scheme == "nats", let hostName = components.host, !hostName.isEmpty else {
+                throw HubConfigurationError("cluster: \(url) is not a nats://HOST[:PORT] URL")
+            }
+            servers.append(NATSConfiguration.Server(host: hostName, port: components.port ?? 4222))
+        }
+        guard !servers.isEmpty else { throw HubConfigurationError("cluster: no NATS server given") }
+        var configuration = NATSConfiguration(servers: servers)
+        configuration.connectOptions.echo = false
+        configuration.connectOptions.name = "iothub"
+        // Reconnect for ever: a node outlives a NATS restart (what is published meanwhile waits in the client's
+        // reconnect buffer, then is dropped and counted by it).
+        configuration.reconnect.maxAttempts = nil
+        self.connection = NATSConnection(configuration: configuration, logger: logger)
+        self.host = host
+        self.outbound = ByteBudgetQueue(budget: queueBytes)
+        self.logger = logger
+        self.servers = servers.map(\.description).joined(separator: ",")
+    }
+
+    /// Called by the broker, under its lock: encodes and queues, never waits.
+    func offer(_ event: ClusterEvent) {
+        switch event {
+        case .publish(let message):
+            let encoded = ClusterMessageCodec.encode(message)
+            if !outbound.offer(.publish(encoded), size: encoded.readableBytes) { dropCounter.increment() }
+        case .connected(let clientId):
+            if !outbound.offer(.connected(clientId), size: clientId.utf8.count) { dropCounter.increment() }
+        }
+    }
+
+    func run() async throws {
+        do {
+            try await connection.connect()
+        } catch {
+            throw HubConfigurationError("cluster: cannot connect to NATS (\(servers)): \(error)")
+        }
+        let publishes = try await connection.subscribe(Self.publishSubject)
+        let connects = try await connection.subscribe(Self.connectedSubject)
+        try await connection.flush()
+        logger.info("joined the cluster", metadata: ["hub.cluster": "\(servers)"])
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { [connection] in try? await connection.run() }
+                group.addTask { [host, receivedCounter, logger] in
+                    do { for try await message in publishes {
+                        guard let publish = ClusterMessageCodec.decode(message.payload) else {
+                            logger.warning("cluster message not understood", metadata: ["hub.bytes": "\(message.payload.readableBytes)"])
+                            continue
+                        }
+                        receivedCounter.increment()
+                        _ = host.perform { broker, _ in broker.publishFromCluster(publish) }
+                    } } catch { logger.warning("cluster subscription ended", metadata: ["error": "\(error)"]) }
+                }
+                group.addTask { [host, logger] in
+                    do {
+                        for try await message in connects {
+                            let clientId = String(buffer: message.payload)
+                            _ = host.perform { broker, _ in broker.takenOverElsewhere(clientId: clientId) }
+                        }
+                    } catch { logger.warning("cluster subscription ended", metadata: ["error": "\(error)"]) }
+                }
+                group.addTask { [outbound, connection, sentCounter, logger] in
+                    while let item = await outbound.next() {
+                        do {
+                            switch item {
+                            case .publish(let bytes):
+                                try await connection.publish(Self.publishSubject, payload: bytes)
+                                sentCounter.increment()
+                            case .connected(let clientId):
+                                try await connection.publish(Self.connectedSubject, payload: Array(clientId.utf8))
+                            }
+                        } catch {
+                            logger.warning("cluster publish failed", metadata: ["error": "\(error)"])
+                        }
+                    }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: { [outbound, connection] in
+            outbound.finish()
+            Task { await connection.close() }
+        }
+    }
+}
+
+/// A message between nodes: version 1, flags (QoS in bits 0–1, RETAIN in bit 2), the topic's length (2 bytes,
+/// big-endian), the topic, the payload. MQTT 5 properties do not cross nodes.
+enum ClusterMessageCodec {
+    static func encode(_ message: MQTTPublish) -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: 4 + message.topic.utf8.count + message.payload.readableBytes)
+        buffer.writeInteger(UInt8(1))
+        buffer.writeInteger(UInt8(message.qos.rawValue) | (message.retain ? 0x04 : 0))
+        buffer.writeInteger(UInt16(message.topic.utf8.count))
+        buffer.writeString(message.topic)
+        buffer.writeImmutableBuffer(message.payload)
+        return buffer
+    }
+
+    static func decode(_ buffer: ByteBuffer) -> MQTTPublish? {
+        var buffer = buffer
+        guard let version = buffer.readInteger(as: UInt8.self), version == 1, let flags = buffer.readInteger(as: UInt8.self),
+            let qos = MQTTQoS(rawValue: flags & 0x03), let length = buffer.readInteger(as: UInt16.self),
+            let topic = buffer.readString(length: Int(length)), !topic.isEmpty
+        else { return nil }
+        return MQTTPublish(topic: topic, payload: buffer, qos: qos, retain: flags & 0x04 != 0)
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Presence across nodes: each store (one per hub process) is a node with a heartbeat row in `hub_nodes`; a device
+/// is online where a node holds it (`devices.presence_node`). Every node sweeps: the rows of nodes whose heartbeat
+/// is older than `deadAfter` are removed, and the devices they held are marked offline, with a change notification
+/// each (origin `*`: every node reads them again), so a node's death takes its devices offline cluster-wide within
+/// `deadAfter` plus one beat.
+extension PostgresRegistryStore {
+    static let heartbeatInterval: Duration = .seconds(2)
+    static let deadAfterMillis: Int64 = 10_000
+
+    /// Beats and sweeps until cancelled (by `close`).
+    func runPresence() async {
+        while !Task.isCancelled {
+            do {
+                try await withDeadline("heartbeat") { try await self.beatAndSweep() }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("cluster heartbeat failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            try? await Task.sleep(for: Self.heartbeatInterval)
+        }
+    }
+
+    func beatAndSweep() async throws {
+        let now = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+        let cutoff = now - Self.deadAfterMillis
+        let origin = self.origin
+        let logger = self.logger
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query(
+                """
+                INSERT INTO hub_nodes (id, heartbeat_ms, started_ms) VALUES (\(origin), \(now), \(now))
+                ON CONFLICT (id) DO UPDATE SET heartbeat_ms = excluded.heartbeat_ms
+                """,
+                logger: logger
+            )
+            try await connection.query("DELETE FROM hub_nodes WHERE heartbeat_ms < \(cutoff)", logger: logger)
+            let seconds = now / 1000
+            var swept = 0
+            for try await _ in try await connection.query(
+                """
+                WITH gone AS (
+                    UPDATE devices SET online = false, presence_node = NULL, last_offline_time = \(seconds), updated_at = \(seconds)
+                    WHERE presence_node IS NOT NULL AND presence_node NOT IN (SELECT id FROM hub_nodes)
+                    RETURNING product_id, name)
+                SELECT pg_notify(\(Self.changeChannel), '*' || chr(9) || 'd' || chr(9) || product_id || chr(9) || name) FROM gone
+                """,
+                logger: logger
+            ) {
+                swept += 1
+            }
+            if swept > 0 {
+                logger.notice("devices of a stopped hub node marked offline", metadata: ["hub.devices": "\(swept)"])
+            }
+        }
+    }
+}
