@@ -24,6 +24,8 @@ import ServiceLifecycle
 final class ClusterBridge: Service, Sendable {
     static let publishSubject = "iothub.cluster.publish"
     static let connectedSubject = "iothub.cluster.connected"
+    /// How long a node waits at start for its first connection to NATS.
+    static let startTimeout: Duration = .seconds(10)
 
     enum Outbound: Sendable {
         case publish(ByteBuffer)
@@ -34,13 +36,21 @@ final class ClusterBridge: Service, Sendable {
     let host: BrokerHost
     let outbound: ByteBudgetQueue<Outbound>
     let logger: Logger
-    /// The NATS servers, for logs and errors.
-    let servers: String
     private let dropCounter = Counter(label: "iothub_cluster_dropped_total")
     private let sentCounter = Counter(label: "iothub_cluster_messages_total", dimensions: [("direction", "out")])
     private let receivedCounter = Counter(label: "iothub_cluster_messages_total", dimensions: [("direction", "in")])
 
-    init(urls: [String], host: BrokerHost, queueBytes: Int, logger: Logger) throws {
+    init(connection: NATSConnection, host: BrokerHost, queueBytes: Int, logger: Logger) {
+        self.connection = connection
+        self.host = host
+        self.outbound = ByteBudgetQueue(budget: queueBytes)
+        self.logger = logger
+    }
+
+    /// Connects to the cluster's NATS servers. The client reconnects for ever afterwards (a node outlives a NATS
+    /// restart; what is published meanwhile waits in the client's reconnect buffer, then is dropped and counted by
+    /// it), so the first connection is bounded here: a node that cannot reach NATS at start stops with an error.
+    static func connect(urls: [String], logger: Logger) async throws -> NATSConnection {
         var servers: [NATSConfiguration.Server] = []
         for url in urls {
             guard let components = URLComponents(string: url), components.scheme == "nats", let hostName = components.host, !hostName.isEmpty else {
@@ -52,14 +62,24 @@ final class ClusterBridge: Service, Sendable {
         var configuration = NATSConfiguration(servers: servers)
         configuration.connectOptions.echo = false
         configuration.connectOptions.name = "iothub"
-        // Reconnect for ever: a node outlives a NATS restart (what is published meanwhile waits in the client's
-        // reconnect buffer, then is dropped and counted by it).
         configuration.reconnect.maxAttempts = nil
-        self.connection = NATSConnection(configuration: configuration, logger: logger)
-        self.host = host
-        self.outbound = ByteBudgetQueue(budget: queueBytes)
-        self.logger = logger
-        self.servers = servers.map(\.description).joined(separator: ",")
+        let connection = NATSConnection(configuration: configuration, logger: logger)
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await connection.connect() }
+                group.addTask {
+                    try await Task.sleep(for: Self.startTimeout)
+                    throw NATSClientError(.connectionFailed, "no NATS server answered within \(Self.startTimeout)")
+                }
+                defer { group.cancelAll() }
+                try await group.next()
+            }
+        } catch {
+            await connection.close()
+            throw HubConfigurationError("cluster: cannot connect to NATS (\(servers.map(\.description).joined(separator: ","))): \(error)")
+        }
+        logger.info("connected to the cluster", metadata: ["hub.cluster": "\(servers.map(\.description).joined(separator: ","))"])
+        return connection
     }
 
     /// Called by the broker, under its lock: encodes and queues, never waits.
@@ -74,15 +94,9 @@ final class ClusterBridge: Service, Sendable {
     }
 
     func run() async throws {
-        do {
-            try await connection.connect()
-        } catch {
-            throw HubConfigurationError("cluster: cannot connect to NATS (\(servers)): \(error)")
-        }
         let publishes = try await connection.subscribe(Self.publishSubject)
         let connects = try await connection.subscribe(Self.connectedSubject)
         try await connection.flush()
-        logger.info("joined the cluster", metadata: ["hub.cluster": "\(servers)"])
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { [connection] in try? await connection.run() }

@@ -11,6 +11,7 @@ import HummingbirdTLS
 public import Logging
 import NIOCore
 import NIOSSL
+import NATSClient
 public import Prometheus
 public import Registry
 import RegistryPostgres
@@ -47,6 +48,11 @@ public final class Hub: Sendable {
     /// Console operators and the operator audit trail (the registry file's console tables).
     public let operatorStore: any OperatorStore
     private let brokerState: Mutex<BrokerState?>
+    /// The connection to the cluster's NATS (`--cluster`), made at bootstrap.
+    let clusterConnection: NATSConnection?
+    /// With the registry in PostgreSQL: DATA/registry.sqlite, which keeps device logs and resource records only
+    /// (closed after the registry at shutdown).
+    let localStore: SQLiteRegistryStore?
 
     struct BrokerState: Sendable {
         var retained: [MQTTPublish]
@@ -56,9 +62,11 @@ public final class Hub: Sendable {
     private init(
         configuration: HubConfiguration, registry: RegistryEngine, ca: HubCA, credentials: ManagementCredentials, metrics: PrometheusCollectorRegistry?,
         webhooks: WebhookService, abuse: AbuseGuard, deviceLogs: any DeviceLogStore, resourceStore: any ResourceStore, operatorStore: any OperatorStore, brokerStore: SQLiteBrokerStore?, brokerState: BrokerState?,
-        logger: Logger
+        clusterConnection: NATSConnection?, localStore: SQLiteRegistryStore?, logger: Logger
     ) {
         self.brokerStore = brokerStore
+        self.clusterConnection = clusterConnection
+        self.localStore = localStore
         self.deviceLogs = deviceLogs
         self.resourceStore = resourceStore
         self.operatorStore = operatorStore
@@ -103,6 +111,8 @@ public final class Hub: Sendable {
         onCredentialsCreated: (ManagementCredentials, String) -> Void = { _, _ in }
     ) async throws -> Hub {
         try configuration.validate()
+        // First, before any store is opened: a node that cannot reach its cluster stops here.
+        let clusterConnection = configuration.cluster.isEmpty ? nil : try await ClusterBridge.connect(urls: configuration.cluster, logger: logger)
         let directory = configuration.dataDirectory
         // Everything created from here on is private to the hub's user; what exists is tightened (with a warning).
         DataDirectoryPermissions.restrictUmask()
@@ -161,13 +171,14 @@ public final class Hub: Sendable {
         }
         return Hub(
             configuration: configuration, registry: registry, ca: ca, credentials: credentials, metrics: metrics, webhooks: webhooks, abuse: abuse,
-            deviceLogs: local, resourceStore: local, operatorStore: store, brokerStore: brokerStore, brokerState: brokerState, logger: logger
+            deviceLogs: local, resourceStore: local, operatorStore: store, brokerStore: brokerStore, brokerState: brokerState,
+            clusterConnection: clusterConnection, localStore: configuration.database == nil ? nil : local, logger: logger
         )
     }
 
     /// The hub's services, in start order (they stop in reverse order: listeners first, the registry last).
     public func services() throws -> [any Service] {
-        var services: [any Service] = [RegistryService(registry: registry)]
+        var services: [any Service] = [RegistryService(registry: registry, localStore: localStore)]
         let gateway = DeviceGateway(
             registry: registry,
             configuration: .init(maxBodySize: configuration.maxBodySize, publicHostNames: configuration.publicHosts),
@@ -227,9 +238,9 @@ public final class Hub: Sendable {
             // Before the MQTT server, so that it stops after it and writes what the broker recorded last.
             services.append(BrokerJournalService(store: brokerStore, journal: journal, host: mqtt.host, logger: logger))
         }
-        if !configuration.cluster.isEmpty {
-            // Before the MQTT server: it stops after it, and passes on what the broker routed last.
-            let bridge = try ClusterBridge(urls: configuration.cluster, host: mqtt.host, queueBytes: configuration.clusterQueueBytes, logger: logger)
+        // Before the MQTT server: it stops after it, and passes on what the broker routed last.
+        if let clusterConnection {
+            let bridge = ClusterBridge(connection: clusterConnection, host: mqtt.host, queueBytes: configuration.clusterQueueBytes, logger: logger)
             mqtt.host.clusterSink = { [bridge] event in bridge.offer(event) }
             services.append(bridge)
         }
@@ -436,10 +447,13 @@ public final class Hub: Sendable {
 /// Keeps the registry open while the listeners run, and flushes and closes it last.
 struct RegistryService: Service {
     let registry: RegistryEngine
+    /// A store of its own for device logs and resources (the registry in PostgreSQL), closed after the registry.
+    var localStore: SQLiteRegistryStore? = nil
 
     func run() async throws {
         try? await gracefulShutdown()
         await registry.shutdown()
+        try? await localStore?.close()
     }
 }
 

@@ -265,11 +265,34 @@ final class SharedRegistryProcessTests: XCTestCase {
         // A restarted node reads everything from the database, not from its data directory.
         let restarted = try HubProcess(dataDirectory: nodes[0].directory, arguments: Array(nodes[0].hub.process.arguments!.suffix(2)))
         try restarted.start()
-        defer { restarted.kill9() }
         var api0 = nodes[0].api
         api0.port = restarted.apiPort
         let again = try await api0.call("DescribeDevices", [("ProductId", .string(product.id)), ("Offset", .int(0)), ("Limit", .int(250))])
         XCTAssertEqual(again["TotalCount"], .int(80))
+        // SIGTERM: a graceful stop, registry and the node's own SQLite file closed.
+        XCTAssertEqual(restarted.terminate(), 0)
+    }
+
+    /// deploy/cluster/haproxy.cfg, the README's load balancer for three nodes, is a configuration Debian's
+    /// haproxy accepts.
+    func testTheClusterLoadBalancerConfigurationIsValid() async throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("deploy/cluster/haproxy.cfg").path
+        let result = try await ExternalTools.run("/usr/sbin/haproxy", ["-c", "-f", file])
+        XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
+        XCTAssertTrue((result.stdout + result.stderr).contains("Configuration file is valid"), result.stdout + result.stderr)
+    }
+
+    func testAnUnreachableNATSStopsTheNodeWithAClearError() async throws {
+        let directory = NSTemporaryDirectory() + "iothub-nonats-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // A loopback port nothing listens on.
+        let hub = try HubProcess(dataDirectory: directory, arguments: ["--cluster", "nats://127.0.0.1:9"], mergingStandardError: true)
+        try hub.process.run()
+        hub.process.waitUntilExit()
+        let output = String(decoding: hub.output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertNotEqual(hub.process.terminationStatus, 0)
+        XCTAssertTrue(output.contains("cluster: cannot connect to NATS (127.0.0.1:9)"), output)
     }
 
     func testAnUnreachableDatabaseStopsTheStartWithAClearError() async throws {
