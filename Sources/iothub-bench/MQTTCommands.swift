@@ -226,6 +226,8 @@ extension BenchCommand {
         @Option(help: "Warm-up seconds at the same rate (not measured).") var warmup = 2.0
         @Option(help: "Measured seconds.") var duration = 10.0
         @Option(help: "Seconds the subscriber may take to receive the window's last messages.") var drain = 5.0
+        @Option(help: "MQTT port the subscriber connects to (another node of a hub cluster); default --mqtt-port.")
+        var subscriberMqttPort: Int?
 
         func run() async throws {
             ProcessResources.raiseFileLimit()
@@ -251,13 +253,16 @@ extension BenchCommand {
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
             let loop = group.next()
             let connector = mqtt.connector
+            var otherNode = connector
+            if let subscriberMqttPort { otherNode.port = subscriberMqttPort }
+            let subscriberConnector = otherNode
             let (rate, payloadSize) = (self.rate, self.payload)
             let (warmupTime, measured, drainTime) = (seconds(warmup), seconds(duration), seconds(drain))
             let cpuBefore = mqtt.serverPid.flatMap(ProcessCPU.seconds(pid:))
             let ownBefore = ProcessCPU.ownSeconds()
             let outcome = try await loop.flatSubmit {
                 MQTTFixedRate(
-                    loop: loop, connector: connector, qos: level, payloadSize: payloadSize, rate: rate, publishers: senders,
+                    loop: loop, connector: connector, subscriberConnector: subscriberConnector, qos: level, payloadSize: payloadSize, rate: rate, publishers: senders,
                     subscriber: subscriber, warmup: warmupTime, duration: measured, drain: drainTime
                 ).run()
             }.get()

@@ -38,6 +38,8 @@ final class MQTTFixedRate: MQTTBenchDelegate {
 
     let loop: any EventLoop
     let connector: MQTTBenchConnector
+    /// Where the subscriber connects: `connector`, or another node of a cluster.
+    let subscriberConnector: MQTTBenchConnector
     let perPublisherRate: Double
     let warmup: TimeAmount
     let duration: TimeAmount
@@ -58,12 +60,13 @@ final class MQTTFixedRate: MQTTBenchDelegate {
     private let done: EventLoopPromise<Outcome>
 
     init(
-        loop: any EventLoop, connector: MQTTBenchConnector, qos: MQTTQoS, payloadSize: Int, rate: Double,
+        loop: any EventLoop, connector: MQTTBenchConnector, subscriberConnector: MQTTBenchConnector? = nil, qos: MQTTQoS, payloadSize: Int, rate: Double,
         publishers: [(connect: ByteBuffer, topic: String)], subscriber: (connect: ByteBuffer, filter: String),
         warmup: TimeAmount, duration: TimeAmount, drain: TimeAmount
     ) {
         self.loop = loop
         self.connector = connector
+        self.subscriberConnector = subscriberConnector ?? connector
         self.qos = qos
         self.perPublisherRate = rate / Double(publishers.count)
         self.warmup = warmup
@@ -97,7 +100,7 @@ final class MQTTFixedRate: MQTTBenchDelegate {
     }
 
     private func connect(_ client: MQTTBenchClient) {
-        connector.connect(on: loop, index: client.index, client: client).assumeIsolated().whenFailure { error in
+        (client === subscriber ? subscriberConnector : connector).connect(on: loop, index: client.index, client: client).assumeIsolated().whenFailure { error in
             self.abort("connect: \(error)")
         }
     }
