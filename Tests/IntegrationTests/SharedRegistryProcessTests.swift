@@ -204,8 +204,11 @@ final class SharedRegistryProcessTests: XCTestCase {
         try await backend.publish("\(product.id)/unit-1/control", "after-move", qos: .atLeastOnce, id: 101)
         let afterMove = try await moved.message(timeout: 10)
         XCTAssertEqual(String(buffer: afterMove.payload), "after-move")
-        // Node 1's logout of the old connection did not take the device offline: node 2 holds it.
-        try await Task.sleep(for: .milliseconds(500))
+        // Node 1's logout of the old connection did not take the device offline: node 2 holds it (seen online on
+        // node 0, and still a second later, when node 1's logout has long been written).
+        let seenOnline = try await waitForOnlineState(1, node: 0, product.id, "unit-1")
+        XCTAssertEqual(seenOnline, 1)
+        try await Task.sleep(for: .seconds(1))
         let stillOnline = try await onlineState(node: 0, product.id, "unit-1")
         XCTAssertEqual(stillOnline, 1)
 
@@ -213,20 +216,25 @@ final class SharedRegistryProcessTests: XCTestCase {
         // to one of them.
         nodes[2].hub.kill9()
         _ = await moved.waitForClose(timeout: 5)
-        let deadline = Date().addingTimeInterval(40)
-        var state = try await onlineState(node: 0, product.id, "unit-1")
-        while state != 0, Date() < deadline {
-            try await Task.sleep(for: .milliseconds(250))
-            state = try await onlineState(node: 0, product.id, "unit-1")
-        }
+        let state = try await waitForOnlineState(0, node: 0, product.id, "unit-1", within: 40)
         XCTAssertEqual(state, 0, "node 0 still shows the device of a dead node online")
         let (back, backAck) = try await TestMQTTClient.device(port: nodes[0].hub.mqttPort, productId: product.id, deviceName: "unit-1", psk: psk)
         XCTAssertEqual(backAck?.returnCode, 0)
-        try await Task.sleep(for: .milliseconds(500))
-        let onlineAgain = try await onlineState(node: 1, product.id, "unit-1")
+        let onlineAgain = try await waitForOnlineState(1, node: 1, product.id, "unit-1")
         XCTAssertEqual(onlineAgain, 1)
         await back.close()
         await backend.close()
+    }
+
+    /// DescribeDevice's `Online` on a node once it is `expected`, or as it is after `within` seconds.
+    func waitForOnlineState(_ expected: Int, node: Int, _ productId: String, _ name: String, within seconds: Double = 10) async throws -> Int? {
+        let deadline = Date().addingTimeInterval(seconds)
+        var state = try await onlineState(node: node, productId, name)
+        while state != expected, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            state = try await onlineState(node: node, productId, name)
+        }
+        return state
     }
 
     /// DescribeDevice's `Online` on a node.
