@@ -5,35 +5,70 @@ public import Registry
 /// What makes the PostgreSQL store one several hub processes share: exact creation by registration, and reads of the
 /// current rows (``SharedRegistryStore``).
 extension PostgresRegistryStore: SharedRegistryStore {
+    /// Creations that arrive while a transaction runs wait and are decided together in the next one (the product rows'
+    /// locks are held until its commit, so one transaction per creation would allow one creation per commit).
     public func createRegisteredDevice(_ device: Device, audit: RegistrationAttempt) async throws -> SharedRegistration {
+        try await registrations.submit(SharedCreation(device: device, audit: audit)) { batch in
+            try await self.withDeadline("registration") { try await self.createRegisteredDevices(batch) }
+        }
+    }
+
+    /// Decides a batch of creations in one transaction, in their order: the products' rows are locked (`FOR UPDATE`,
+    /// in id order, so concurrent batches never deadlock), then names and counts are read once; under READ COMMITTED
+    /// each statement after the lock sees what the previous holder committed.
+    func createRegisteredDevices(_ batch: [SharedCreation]) async throws -> [SharedRegistration] {
         let logger = self.logger
-        return try await withDeadline("registration") { try await self.client.withTransaction(logger: logger) { connection in
-            // The product's row lock orders every creation in the product, from any node; under READ COMMITTED each
-            // statement after it sees what the previous holder committed.
-            var limit: Int?
-            for try await value in try await connection.query(
-                "SELECT register_limit FROM products WHERE id = \(device.productId) FOR UPDATE", logger: logger
-            ).decode(Int.self) {
-                limit = value
+        let origin = self.origin
+        return try await client.withTransaction(logger: logger) { connection in
+            let productIds = Array(Set(batch.map(\.device.productId))).sorted()
+            var limits: [String: Int] = [:]
+            for try await (id, limit) in try await connection.query(
+                "SELECT id, register_limit FROM products WHERE id = ANY(\(productIds)) ORDER BY id FOR UPDATE", logger: logger
+            ).decode((String, Int).self) {
+                limits[id] = limit
             }
-            guard let limit else { return .productNotFound }
-            let existing = try await Self.devices(
-                connection, keys: [device.key], logger: logger
-            )
-            if let stored = existing.first { return .existing(stored) }
-            var count = 0
-            for try await value in try await connection.query(
-                "SELECT COUNT(*) FROM devices WHERE product_id = \(device.productId) AND created_by_registration", logger: logger
-            ).decode(Int.self) {
-                count = value
+            var stored: [DeviceKey: Device] = [:]
+            for device in try await Self.devices(connection, keys: batch.map(\.device.key), logger: logger) { stored[device.key] = device }
+            var counts: [String: Int] = [:]
+            for try await (id, count) in try await connection.query(
+                """
+                SELECT product_id, COUNT(*) FROM devices WHERE product_id = ANY(\(productIds)) AND created_by_registration
+                GROUP BY product_id
+                """,
+                logger: logger
+            ).decode((String, Int).self) {
+                counts[id] = count
             }
-            guard count < limit else { return .limitReached(count: count, limit: limit) }
-            for query in try PostgresRecords.queries(for: .upsertDevice(device), node: self.origin) + PostgresRecords.queries(for: .appendAudit(audit), node: self.origin) {
-                try await connection.query(query, logger: logger)
+            var outcomes: [SharedRegistration] = []
+            var created: [RegistryMutation] = []
+            for creation in batch {
+                let device = creation.device
+                guard let limit = limits[device.productId] else {
+                    outcomes.append(.productNotFound)
+                    continue
+                }
+                if let existing = stored[device.key] {
+                    outcomes.append(.existing(existing))
+                    continue
+                }
+                let count = counts[device.productId, default: 0]
+                guard count < limit else {
+                    outcomes.append(.limitReached(count: count, limit: limit))
+                    continue
+                }
+                counts[device.productId] = count + 1
+                stored[device.key] = device
+                created += [.upsertDevice(device), .appendAudit(creation.audit)]
+                outcomes.append(.created)
             }
-            try await self.notify([.upsertDevice(device)], on: connection)
-            return .created
-        } }
+            for mutation in created {
+                for query in try PostgresRecords.queries(for: mutation, node: origin) {
+                    try await connection.query(query, logger: logger)
+                }
+            }
+            try await self.notify(created, on: connection)
+            return outcomes
+        }
     }
 
     public func loadDevices(_ keys: [DeviceKey]) async throws -> [Device] {
@@ -85,4 +120,10 @@ extension PostgresRegistryStore: SharedRegistryStore {
         }
         return devices
     }
+}
+
+/// A creation waiting for ``PostgresRegistryStore/createRegisteredDevice(_:audit:)``'s next transaction.
+struct SharedCreation: Sendable {
+    var device: Device
+    var audit: RegistrationAttempt
 }

@@ -16,6 +16,8 @@ public final class PostgresRegistryStore: RegistryStore {
     let timeout: Duration
     /// Tells this store's own change notifications from other processes' (PostgresRegistryStore+Changes).
     let origin = UUID().uuidString
+    /// Creations by registration, decided a batch per transaction (PostgresRegistryStore+Shared).
+    let registrations = CreationBatcher<SharedCreation, SharedRegistration>(maxBatch: 256)
     /// The listening tasks of `changes()`, cancelled by `close`.
     let changeFeeds = Mutex<[Task<Void, Never>]>([])
     private let runTask: Task<Void, Never>

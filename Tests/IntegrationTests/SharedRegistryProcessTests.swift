@@ -112,11 +112,10 @@ final class SharedRegistryProcessTests: XCTestCase {
         for case (_, .failure(let error)) in outcomes {
             XCTAssertEqual(error.code, .v2("LimitExceeded.DeviceExceedLimit"), "\(error)")
         }
-        // Every node's management API counts the same 20 devices.
-        for node in nodes {
-            let api = node.api
-            let devices = try await api.call("DescribeDevices", [("ProductId", .string(product.id)), ("Offset", .int(0)), ("Limit", .int(100))])
-            XCTAssertEqual(devices["TotalCount"], .int(20), "node on API port \(node.api.port)")
+        // Every node's management API counts the same 20 devices (once the change feed has brought them; never more).
+        for index in nodes.indices {
+            let count = try await waitForDeviceCount(20, node: index, product.id)
+            XCTAssertEqual(count, 20, "node \(index)")
         }
 
         // One name raced on all three nodes: one device, one credential.
@@ -226,6 +225,17 @@ final class SharedRegistryProcessTests: XCTestCase {
         await backend.close()
     }
 
+    /// DescribeDevices' `TotalCount` on a node once it is `expected`, or as it is after `within` seconds.
+    func waitForDeviceCount(_ expected: Int, node: Int, _ productId: String, within seconds: Double = 10) async throws -> Int? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            let devices = try await nodes[node].api.call("DescribeDevices", [("ProductId", .string(productId)), ("Offset", .int(0)), ("Limit", .int(1))])
+            let count = devices["TotalCount"]?.intValue
+            if count == expected || Date() >= deadline { return count }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
     /// DescribeDevice's `Online` on a node once it is `expected`, or as it is after `within` seconds.
     func waitForOnlineState(_ expected: Int, node: Int, _ productId: String, _ name: String, within seconds: Double = 10) async throws -> Int? {
         let deadline = Date().addingTimeInterval(seconds)
@@ -262,9 +272,8 @@ final class SharedRegistryProcessTests: XCTestCase {
         nodes[0].hub.kill9()
         XCTAssertEqual(acknowledged.count, 80)
         // The survivor holds every acknowledged device with its PSK: each logs in there.
-        let api = nodes[1].api
-        let devices = try await api.call("DescribeDevices", [("ProductId", .string(product.id)), ("Offset", .int(0)), ("Limit", .int(250))])
-        XCTAssertEqual(devices["TotalCount"], .int(80))
+        let survivorCount = try await waitForDeviceCount(80, node: 1, product.id)
+        XCTAssertEqual(survivorCount, 80)
         for (name, psk) in acknowledged.prefix(10) {
             let (client, connack) = try await TestMQTTClient.device(port: nodes[1].hub.mqttPort, productId: product.id, deviceName: name, psk: psk)
             XCTAssertEqual(connack?.returnCode, 0, name)
