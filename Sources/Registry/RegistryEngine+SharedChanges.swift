@@ -22,17 +22,40 @@ extension RegistryEngine {
     /// listening for the first time, after memory was read again.
     nonisolated func followSharedChanges(listening: @escaping @Sendable () -> Void) async {
         guard let shared else { return }
+        // Changes that arrive while a batch is being read are read together, in one query per kind: a burst of
+        // logins on another node costs this node one read, not one per device. At most `maxPendingChanges` wait;
+        // beyond, they are replaced by one `.resync`.
+        let pending = Mutex<[RegistryChange]>([])
+        let (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let reader = Task {
+            for await change in shared.changes() {
+                pending.withLock { changes in
+                    if changes.count >= Self.maxPendingChanges { changes = [.resync] } else { changes.append(change) }
+                }
+                wake.yield()
+            }
+            wake.finish()
+        }
         var first = true
-        for await change in shared.changes() {
-            await takeSharedChanges([change])
-            if first, change == .resync {
+        for await _ in wakeups {
+            let batch = pending.withLock { changes in
+                defer { changes.removeAll() }
+                return changes
+            }
+            guard !batch.isEmpty else { continue }
+            await takeSharedChanges(batch)
+            if first, batch.contains(.resync) {
                 first = false
                 listening()
             }
         }
+        reader.cancel()
         // The feed ended (the store closed) before it ever listened: whoever waits is not left waiting.
         listening()
     }
+
+    /// Changes from other nodes waiting to be read at most (RegistryEngine+SharedChanges).
+    static let maxPendingChanges = 10_000
 
     func takeSharedChanges(_ changes: [RegistryChange]) async {
         guard let shared else { return }
@@ -66,6 +89,8 @@ extension RegistryEngine {
             case .resync: break
             }
         }
+        deviceKeys = Array(Set(deviceKeys))
+        productIds = Array(Set(productIds))
         do {
             let storedProducts = try await shared.loadProducts(ids: productIds)
             let storedDevices = try await shared.loadDevices(deviceKeys)
