@@ -132,6 +132,7 @@ public final class Hub: Sendable {
                 store = try await PostgresRegistryStore.open(configuration: try PostgresRegistryStore.configuration(url: url), logger: logger)
             } catch {
                 try? await local.close()
+                await clusterConnection?.close()
                 throw HubConfigurationError("database: cannot open the PostgreSQL registry at \(PostgresRegistryStore.redacted(url)): \(error)")
             }
             logger.info("registry on PostgreSQL", metadata: ["hub.database": "\(PostgresRegistryStore.redacted(url))"])

@@ -19,8 +19,6 @@ public final class ClusterPresence: Sendable {
         return contains(DeviceKey(productId: productId, name: name))
     }
 
-    public var count: Int { online.withLock { $0.count } }
-
     func set(_ key: DeviceKey, online isOnline: Bool) {
         online.withLock { keys in
             if isOnline { keys.insert(key) } else { keys.remove(key) }

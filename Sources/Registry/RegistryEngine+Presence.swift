@@ -32,21 +32,17 @@ extension RegistryEngine {
         Task { await self.drainPresence() }
     }
 
-    /// Applies queued logins and logouts until none are left, a batch per turn of the loop.
-    private func drainPresence() {
+    /// Applies queued logins and logouts until none are left, a batch per turn of the loop. On a shared store each
+    /// batch's products and devices are read from it first (RegistryEngine+Shared).
+    private func drainPresence() async {
         while true {
             let batch = presence.take()
             if batch.isEmpty { return }
-            applyPresence(batch)
+            if shared != nil { await applyPresenceShared(batch) } else { applyPresence(batch) }
         }
     }
 
-    /// `shared`: on a shared store, the batch's products and devices are read from it first (RegistryEngine+Shared).
-    func applyPresence(_ batch: [PresenceEntry], shared useShared: Bool = true) {
-        if useShared, shared != nil {
-            applyPresenceShared(batch)
-            return
-        }
+    func applyPresence(_ batch: [PresenceEntry]) {
         guard available else {
             // Reloading after a failed write (a full or failing disk): a device that was activated before
             // logs in as usual, decided from memory (its credential is on disk already), with nothing

@@ -4,8 +4,7 @@ import Logging
 /// The registry on a store other hub processes share (PostgreSQL, ``SharedRegistryStore``).
 ///
 /// Memory stays the read path for listings and the management API, but what must not be decided on another node's
-/// stale copy is read from the store first: the product and device of each validly signed registration and of each
-/// MQTT login. Creations by registration are decided by the store in one transaction under a lock on the product,
+/// stale copy is read from the store first: the product and device of each registration and of each MQTT login. Creations by registration are decided by the store in one transaction under a lock on the product,
 /// so the RegisterLimit and one-device-per-name hold across nodes.
 extension RegistryEngine {
     /// Outcome of ``createShared(_:attempt:)``.
@@ -24,18 +23,19 @@ extension RegistryEngine {
         do {
             async let products = shared.loadProducts(ids: [productId])
             async let devices = shared.loadDevices([key])
-            let (product, device) = try await (products.first, devices.first)
-            await takeFromSharedStore(products: product.map { [$0] } ?? [], missingProducts: product == nil ? [productId] : [], devices: device.map { [$0] } ?? [], missingDevices: device == nil ? [key] : [])
+            let (stored, storedDevices) = try await (products, devices)
+            await takeFromSharedStore(askedProducts: [productId], products: stored, askedDevices: [key], devices: storedDevices)
         } catch {
             logger.error("shared store read failed", metadata: ["hub.product_id": "\(productId)", "hub.device_name": "\(deviceName)", "error": "\(error)"])
         }
     }
 
-    /// Puts what the store holds into memory and drops what it no longer holds. Presence is this node's own: a
-    /// device's `online` stays what this node's connections made it.
-    func takeFromSharedStore(products stored: [Product], missingProducts: [String], devices storedDevices: [Device], missingDevices: [DeviceKey]) {
+    /// Puts what the store answered for the products and devices asked into memory: the records it holds replace
+    /// memory's, and those asked that it no longer holds are dropped. Presence is this node's own: a device's
+    /// `online` stays what this node's connections made it (the store's goes to `clusterPresence`).
+    func takeFromSharedStore(askedProducts: Set<String>, products stored: [Product], askedDevices: Set<DeviceKey>, devices storedDevices: [Device]) {
         for product in stored { insert(product) }
-        for id in missingProducts where products[id] != nil {
+        for id in askedProducts.subtracting(stored.map(\.id)) where products[id] != nil {
             for name in Array(deviceOrder[id] ?? []) { removeDevice(DeviceKey(productId: id, name: name)) }
             removeProduct(id)
         }
@@ -44,7 +44,7 @@ extension RegistryEngine {
             device.online = devices[device.key]?.online ?? false
             insert(device)
         }
-        for key in missingDevices {
+        for key in askedDevices.subtracting(storedDevices.map(\.key)) {
             clusterPresence.set(key, online: false)
             removeDevice(key)
         }
@@ -70,7 +70,7 @@ extension RegistryEngine {
                 await takeCreated(device)
                 return .created
             case .existing(let stored):
-                await takeFromSharedStore(products: [], missingProducts: [], devices: [stored], missingDevices: [])
+                await takeFromSharedStore(askedProducts: [], products: [], askedDevices: [], devices: [stored])
                 return .existing
             case .limitReached(let count, let limit):
                 refused.reason = RegistrationRefusal.registerLimitReached.reasonCode
@@ -103,41 +103,24 @@ extension RegistryEngine {
         if devices[device.key] == nil { insert(device) }
     }
 
-    /// Reads the products and devices of a batch of logins from the shared store, then decides the batch. Batches
-    /// are decided in the order they arrived (`presenceChain`), so a logout never overtakes its login.
-    func applyPresenceShared(_ batch: [PresenceEntry]) {
+    /// Reads the products and devices of a batch of logins from the shared store, then decides the batch. The
+    /// presence drain awaits this before it takes the next batch, so batches are decided in the order they arrived
+    /// (a logout never overtakes its login) and logins that arrive meanwhile are read together.
+    func applyPresenceShared(_ batch: [PresenceEntry]) async {
         guard let shared else { return }
-        let previous = presenceChain
-        presenceChain = Task {
-            await previous?.value
-            var keys: [DeviceKey] = []
-            var productIds: Set<String> = []
-            for case .login(let login) in batch {
-                keys.append(login.key)
-                productIds.insert(login.key.productId)
-            }
-            var loaded: (products: [Product], devices: [Device])?
-            do {
-                loaded = (try await shared.loadProducts(ids: Array(productIds)), try await shared.loadDevices(keys))
-            } catch {
-                logger.error("shared store read for logins failed", metadata: ["hub.logins": "\(keys.count)", "error": "\(error)"])
-            }
-            self.finishPresenceShared(batch, loaded: loaded)
-        }
-    }
-
-    private func finishPresenceShared(_ batch: [PresenceEntry], loaded: (products: [Product], devices: [Device])?) {
-        guard let loaded else {
-            // The store cannot be read: a login is not decided on a copy that may be stale.
+        var keys: Set<DeviceKey> = []
+        for case .login(let login) in batch { keys.insert(login.key) }
+        let productIds = Set(keys.map(\.productId))
+        do {
+            let products = try await shared.loadProducts(ids: Array(productIds))
+            let devices = try await shared.loadDevices(Array(keys))
+            takeFromSharedStore(askedProducts: productIds, products: products, askedDevices: keys, devices: devices)
+            applyPresence(batch)
+        } catch {
+            logger.error("shared store read for logins failed", metadata: ["hub.logins": "\(keys.count)", "error": "\(error)"])
+            // A login is not decided on a copy that may be stale.
             for case .login(let login) in batch { login.completion(.unavailable) }
-            applyPresence(batch.filter { if case .logout = $0 { return true } else { return false } }, shared: false)
-            return
+            applyPresence(batch.filter { if case .logout = $0 { true } else { false } })
         }
-        var missingProducts = Set(batch.compactMap { if case .login(let login) = $0 { return login.key.productId } else { return nil } })
-        for product in loaded.products { missingProducts.remove(product.id) }
-        var missingDevices = Set(batch.compactMap { if case .login(let login) = $0 { return login.key } else { return nil } })
-        for device in loaded.devices { missingDevices.remove(device.key) }
-        takeFromSharedStore(products: loaded.products, missingProducts: Array(missingProducts), devices: loaded.devices, missingDevices: Array(missingDevices))
-        applyPresence(batch, shared: false)
     }
 }

@@ -76,35 +76,28 @@ extension RegistryEngine {
             for id in applicationsBefore.keys where applications[id] == nil { events.post(.applicationDeleted(id: id)) }
             return
         }
-        var deviceKeys: [DeviceKey] = []
-        var productIds: [String] = []
+        var deviceKeys: Set<DeviceKey> = []
+        var productIds: Set<String> = []
         var applicationIds: [String] = []
         var otaProducts = false
         for change in changes {
             switch change {
-            case .device(let key): deviceKeys.append(key)
-            case .product(let id): productIds.append(id)
+            case .device(let key): deviceKeys.insert(key)
+            case .product(let id): productIds.insert(id)
             case .application(let id): applicationIds.append(id)
             case .ota: otaProducts = true
             case .resync: break
             }
         }
-        deviceKeys = Array(Set(deviceKeys))
-        productIds = Array(Set(productIds))
         do {
-            let storedProducts = try await shared.loadProducts(ids: productIds)
-            let storedDevices = try await shared.loadDevices(deviceKeys)
-            let missingProducts = Set(productIds).subtracting(storedProducts.map(\.id))
-            let missingDevices = Set(deviceKeys).subtracting(storedDevices.map(\.key))
+            let storedProducts = try await shared.loadProducts(ids: Array(productIds))
+            let storedDevices = try await shared.loadDevices(Array(deviceKeys))
             for product in storedProducts where products[product.id]?.forbidden == false && product.forbidden {
                 events.post(.productDisabled(productId: product.id))
             }
-            for key in deviceKeys {
-                postRevocations(old: devices[key], new: storedDevices.first { $0.key == key })
-            }
-            takeFromSharedStore(
-                products: storedProducts, missingProducts: Array(missingProducts), devices: storedDevices, missingDevices: Array(missingDevices)
-            )
+            let storedByKey = Dictionary(storedDevices.map { ($0.key, $0) }, uniquingKeysWith: { $1 })
+            for key in deviceKeys { postRevocations(old: devices[key], new: storedByKey[key]) }
+            takeFromSharedStore(askedProducts: productIds, products: storedProducts, askedDevices: deviceKeys, devices: storedDevices)
             if !applicationIds.isEmpty || otaProducts {
                 // Applications and OTA records are few: read again as a whole.
                 let snapshot = try await shared.loadApplicationsAndOTA()

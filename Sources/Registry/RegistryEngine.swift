@@ -38,8 +38,6 @@ public actor RegistryEngine {
     /// Devices online now, per product (only products with some), kept in step by `insert`/`removeDevice`.
     var onlineCounts: [String: Int] = [:]
 
-    /// On a shared store: the last batch of logins and logouts being read from it (RegistryEngine+Shared).
-    var presenceChain: Task<Void, Never>?
     /// Memory was read from the store at least once.
     var loaded = false
     /// `shutdown` has begun: nothing is retried any more.

@@ -69,7 +69,7 @@ public enum SharedRegistration: Sendable {
 /// A store several hub processes share (PostgreSQL): the one place that can decide what must be exact across
 /// nodes, and the one a node reads the devices and products it decides about from.
 ///
-/// A registry on a shared store reads the product and device of every validly signed registration and of every
+/// A registry on a shared store reads the product and device of every registration and of every
 /// MQTT login from the store (so a change made on another node counts at once), and has the store create devices,
 /// so racing registrations on different nodes create exactly as many devices as the limit leaves and one device,
 /// with one credential, per name.

@@ -52,26 +52,35 @@ import Testing
 
     // MARK: the store alone
 
+    /// `count` creations at once, creation i through `stores[i % stores.count]` with the name and PSK `made(i)` gives;
+    /// their outcomes (nil for an error).
+    func race(
+        _ count: Int, over stores: [PostgresRegistryStore], _ product: Product, _ made: @escaping @Sendable (Int) -> (name: String, psk: String)
+    ) async -> [SharedRegistration?] {
+        await withTaskGroup(of: SharedRegistration?.self) { group in
+            for i in 0..<count {
+                let store = stores[i % stores.count]
+                let (name, psk) = made(i)
+                let device = Device(productId: product.id, name: name, credential: .psk(psk), createdByRegistration: true, createdAt: 1)
+                let attempt = RegistrationAttempt(
+                    time: 1, productId: product.id, deviceName: name, sourceAddress: "127.0.0.1:1", endpoint: .v2, accepted: true,
+                    reason: RegistrationAttempt.reasonRegistered
+                )
+                group.addTask { try? await store.createRegisteredDevice(device, audit: attempt) }
+            }
+            var all: [SharedRegistration?] = []
+            for await outcome in group { all.append(outcome) }
+            return all
+        }
+    }
+
     @Test func racingCreationsInTheStoreCreateExactlyTheSlotsLeft() async throws {
         try await withLocation(.postgres) { location in
             let stores = [try await location.open(), try await location.open(), try await location.open()].compactMap { $0 as? PostgresRegistryStore }
             #expect(stores.count == 3)
             let product = Product(id: "RACE000001", name: "race", registerType: .autoCreate, registerLimit: 10, productSecret: "secret", createdAt: 1)
             try await stores[0].apply([.upsertProduct(product)])
-            let outcomes = await withTaskGroup(of: SharedRegistration?.self) { group in
-                for i in 0..<40 {
-                    let store = stores[i % 3]
-                    let device = Device(productId: product.id, name: "d\(i)", credential: .psk("k\(i)"), createdByRegistration: true, createdAt: 1)
-                    let attempt = RegistrationAttempt(
-                        time: 1, productId: product.id, deviceName: device.name, sourceAddress: "127.0.0.1:1", endpoint: .v2, accepted: true,
-                        reason: RegistrationAttempt.reasonRegistered
-                    )
-                    group.addTask { try? await store.createRegisteredDevice(device, audit: attempt) }
-                }
-                var all: [SharedRegistration?] = []
-                for await outcome in group { all.append(outcome) }
-                return all
-            }
+            let outcomes = await race(40, over: stores, product) { i in (name: "d\(i)", psk: "k\(i)") }
             let created = outcomes.filter { if case .created = $0 { true } else { false } }.count
             let refused = outcomes.filter { if case .limitReached(_, 10) = $0 { true } else { false } }.count
             #expect(created == 10)
@@ -88,20 +97,7 @@ import Testing
             let stores = [try await location.open(), try await location.open()].compactMap { $0 as? PostgresRegistryStore }
             let product = Product(id: "RACE000002", name: "race2", registerType: .autoCreate, registerLimit: 100, productSecret: "secret", createdAt: 1)
             try await stores[0].apply([.upsertProduct(product)])
-            let outcomes = await withTaskGroup(of: SharedRegistration?.self) { group in
-                for i in 0..<20 {
-                    let store = stores[i % 2]
-                    let device = Device(productId: product.id, name: "same", credential: .psk("key-\(i)"), createdByRegistration: true, createdAt: 1)
-                    let attempt = RegistrationAttempt(
-                        time: 1, productId: product.id, deviceName: "same", sourceAddress: "127.0.0.1:1", endpoint: .v2, accepted: true,
-                        reason: RegistrationAttempt.reasonRegistered
-                    )
-                    group.addTask { try? await store.createRegisteredDevice(device, audit: attempt) }
-                }
-                var all: [SharedRegistration?] = []
-                for await outcome in group { all.append(outcome) }
-                return all
-            }
+            let outcomes = await race(20, over: stores, product) { i in (name: "same", psk: "key-\(i)") }
             #expect(outcomes.filter { if case .created = $0 { true } else { false } }.count == 1)
             let existing = outcomes.compactMap { if case .existing(let device) = $0 { device.psk } else { nil } }
             #expect(existing.count == 19)
