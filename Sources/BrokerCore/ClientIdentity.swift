@@ -21,6 +21,33 @@ public enum ClientIdentity: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    private static let separator: Character = "\u{1F}"
+
+    /// The identity as one line of text (kind, then its fields, separated by U+001F), as storage and the
+    /// session handover between nodes keep it.
+    public var storageText: String {
+        let s = String(Self.separator)
+        switch self {
+        case .device(let productId, let deviceName): return "device" + s + productId + s + deviceName
+        case .application(let id, let products): return "application" + s + id + s + products.sorted().joined(separator: ",")
+        case .anonymous: return "anonymous"
+        case .hub: return "hub"
+        }
+    }
+
+    /// Reads `storageText`; nil for anything else.
+    public init?(storageText text: String) {
+        let parts = text.split(separator: Self.separator, omittingEmptySubsequences: false).map(String.init)
+        switch parts.first {
+        case "device" where parts.count == 3: self = .device(productId: parts[1], deviceName: parts[2])
+        case "application" where parts.count == 3:
+            self = .application(id: parts[1], products: Set(parts[2].split(separator: ",").map(String.init)))
+        case "anonymous": self = .anonymous
+        case "hub": self = .hub
+        default: return nil
+        }
+    }
+
     public var description: String {
         switch self {
         case .device(let productId, let deviceName): "device \(productId)/\(deviceName)"

@@ -82,7 +82,7 @@ public final class SQLiteBrokerStore: Sendable {
         var order: [String] = []
         for row in try await db.query("SELECT client_id, identity, version, expiry_ms FROM sessions ORDER BY client_id", []) {
             guard let clientId = row.column("client_id")?.string, let identityText = row.column("identity")?.string,
-                let identity = Self.identity(decoding: identityText),
+                let identity = ClientIdentity(storageText: identityText),
                 let version = row.column("version")?.integer.flatMap({ MQTTProtocolVersion(rawValue: UInt8(clamping: $0)) }),
                 let expiry = row.column("expiry_ms")?.integer
             else {
@@ -155,7 +155,7 @@ public final class SQLiteBrokerStore: Sendable {
                 INSERT INTO sessions (client_id, identity, version, expiry_ms) VALUES (?, ?, ?, ?)
                 ON CONFLICT (client_id) DO UPDATE SET identity = excluded.identity, version = excluded.version, expiry_ms = excluded.expiry_ms
                 """,
-                [.text(session.clientId), .text(Self.encode(session.identity)), .integer(Int(session.version.rawValue)), .integer(Int(session.expiryMillis))]
+                [.text(session.clientId), .text(session.identity.storageText), .integer(Int(session.version.rawValue)), .integer(Int(session.expiryMillis))]
             )
         case .sessionEnded(let clientId):
             for table in ["sessions", "subscriptions", "messages", "inbound_qos2"] {
@@ -245,31 +245,5 @@ public final class SQLiteBrokerStore: Sendable {
         }
         guard !dropped.isEmpty else { return changes }
         return changes.enumerated().compactMap { dropped.contains($0.offset) ? nil : $0.element }
-    }
-
-    // MARK: identities
-
-    private static let separator: Character = "\u{1F}"
-
-    static func encode(_ identity: ClientIdentity) -> String {
-        let s = String(separator)
-        switch identity {
-        case .device(let productId, let deviceName): return "device" + s + productId + s + deviceName
-        case .application(let id, let products): return "application" + s + id + s + products.sorted().joined(separator: ",")
-        case .anonymous: return "anonymous"
-        case .hub: return "hub"
-        }
-    }
-
-    static func identity(decoding text: String) -> ClientIdentity? {
-        let parts = text.split(separator: separator, omittingEmptySubsequences: false).map(String.init)
-        switch parts.first {
-        case "device" where parts.count == 3: return .device(productId: parts[1], deviceName: parts[2])
-        case "application" where parts.count == 3:
-            return .application(id: parts[1], products: Set(parts[2].split(separator: ",").map(String.init)))
-        case "anonymous": return .anonymous
-        case "hub": return .hub
-        default: return nil
-        }
     }
 }

@@ -41,9 +41,12 @@ struct BrokerMessaging: DeviceMessaging {
                 return false
             }.map(\.clientId)
         }
+        // Devices connected to the other nodes of a cluster: a message published here reaches them there.
+        let elsewhere = services.registry.clusterPresence.deviceNames(productId: productId).map { DeviceIdentifiers.clientId(productId: productId, deviceName: $0) }
         // Sub-devices attached to a connected gateway are online too.
         let proxied = services.registry.attachments.attached(productId: productId).filter { isOnline(clientId: DeviceIdentifiers.clientId(productId: $0.gateway.productId, deviceName: $0.gateway.name)) }
-        return direct + proxied.map { DeviceIdentifiers.clientId(productId: $0.subDevice.productId, deviceName: $0.subDevice.name) }
+        var seen = Set<String>()
+        return (direct + elsewhere + proxied.map { DeviceIdentifiers.clientId(productId: $0.subDevice.productId, deviceName: $0.subDevice.name) }).filter { seen.insert($0).inserted }
     }
 
     func rrpc(productId: String, deviceName: String, payload: [UInt8], timeout: Duration) async -> (messageId: Int64, reply: [UInt8]?) {

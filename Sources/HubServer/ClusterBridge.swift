@@ -34,15 +34,18 @@ final class ClusterBridge: Service, Sendable {
 
     let connection: NATSConnection
     let host: BrokerHost
+    /// The hub's services, for the RRPC replies of devices connected to other nodes.
+    let services: HubServices
     let outbound: ByteBudgetQueue<Outbound>
     let logger: Logger
     private let dropCounter = Counter(label: "iothub_cluster_dropped_total")
     private let sentCounter = Counter(label: "iothub_cluster_messages_total", dimensions: [("direction", "out")])
     private let receivedCounter = Counter(label: "iothub_cluster_messages_total", dimensions: [("direction", "in")])
 
-    init(connection: NATSConnection, host: BrokerHost, queueBytes: Int, logger: Logger) {
+    init(connection: NATSConnection, host: BrokerHost, services: HubServices, queueBytes: Int, logger: Logger) {
         self.connection = connection
         self.host = host
+        self.services = services
         self.outbound = ByteBudgetQueue(budget: queueBytes)
         self.logger = logger
     }
@@ -100,7 +103,7 @@ final class ClusterBridge: Service, Sendable {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { [connection] in try? await connection.run() }
-                group.addTask { [host, receivedCounter, logger] in
+                group.addTask { [host, services, receivedCounter, logger] in
                     do { for try await message in publishes {
                         guard let publish = ClusterMessageCodec.decode(message.payload) else {
                             logger.warning("cluster message not understood", metadata: ["hub.bytes": "\(message.payload.readableBytes)"])
@@ -108,6 +111,7 @@ final class ClusterBridge: Service, Sendable {
                         }
                         receivedCounter.increment()
                         _ = host.perform { broker, _ in broker.publishFromCluster(publish) }
+                        if publish.topic.utf8.first == UInt8(ascii: "$") { await services.fromCluster(publish) }
                     } } catch { logger.warning("cluster subscription ended", metadata: ["error": "\(error)"]) }
                 }
                 group.addTask { [host, logger] in

@@ -233,17 +233,20 @@ public final class Hub: Sendable {
         services.append(webhooks)
         let deviceServices = HubServices(registry: registry, webhooks: webhooks, resources: resources, logger: logger, queueBytes: configuration.servicesQueueBytes)
         let journal = brokerStore == nil ? nil : BrokerJournalQueue()
-        let mqtt = try mqttServer(services: deviceServices, journal: journal)
+        let clusterSessions = clusterConnection.map { ClusterSessions(connection: $0, logger: logger) }
+        let mqtt = try mqttServer(services: deviceServices, journal: journal, clusterSessions: clusterSessions)
         deviceServices.host = mqtt.host
+        clusterSessions?.host = mqtt.host
         if let brokerStore, let journal {
             // Before the MQTT server, so that it stops after it and writes what the broker recorded last.
             services.append(BrokerJournalService(store: brokerStore, journal: journal, host: mqtt.host, logger: logger))
         }
         // Before the MQTT server: it stops after it, and passes on what the broker routed last.
         if let clusterConnection {
-            let bridge = ClusterBridge(connection: clusterConnection, host: mqtt.host, queueBytes: configuration.clusterQueueBytes, logger: logger)
+            let bridge = ClusterBridge(connection: clusterConnection, host: mqtt.host, services: deviceServices, queueBytes: configuration.clusterQueueBytes, logger: logger)
             mqtt.host.clusterSink = { [bridge] event in bridge.offer(event) }
             services.append(bridge)
+            if let clusterSessions { services.append(clusterSessions) }
         }
         services.append(mqtt)
         let activity = MessageActivityService(read: { [mqtt] in mqtt.publishesReceived })
@@ -335,7 +338,7 @@ public final class Hub: Sendable {
     }
 
     /// The MQTT listeners around the broker engine, authenticating against the registry.
-    func mqttServer(services: HubServices, journal: BrokerJournalQueue?) throws -> MQTTServer {
+    func mqttServer(services: HubServices, journal: BrokerJournalQueue?, clusterSessions: ClusterSessions? = nil) throws -> MQTTServer {
         var listeners: [MQTTServerConfiguration.Listener] = []
         var kinds: [BoundPorts.Listener] = []
         if let port = configuration.mqttPort {
@@ -390,9 +393,10 @@ public final class Hub: Sendable {
         if journal != nil, let state = brokerState.withLock({ state in defer { state = nil }; return state }) {
             broker.restore(retained: state.retained, sessions: state.sessions, now: BrokerHost.now())
         }
-        let authenticator = HubMQTTAuthenticator(
+        let hubAuthenticator = HubMQTTAuthenticator(
             registry: registry, ca: ca, allowAnonymous: configuration.allowAnonymous, webhooks: webhooks, abuse: abuse, logger: logger
         )
+        let authenticator: any MQTTAuthenticator = clusterSessions.map { ClusterSessionAuthenticator(inner: hubAuthenticator, sessions: $0) } ?? hubAuthenticator
         return MQTTServer(
             configuration: mqttConfiguration,
             broker: broker,

@@ -160,6 +160,15 @@ final class HubServices: Service, @unchecked Sendable {
         }
     }
 
+    /// A message another node of the cluster routed. The services run on the node the device is connected to;
+    /// only an RRPC reply is taken here too, as the request it answers may have been made on this node's API.
+    func fromCluster(_ message: MQTTPublish) async {
+        guard message.topic.hasPrefix("$rrpc/txd/") else { return }
+        let levels = message.topic.split(separator: "/", omittingEmptySubsequences: false)
+        guard levels.count == 5 else { return }
+        await rrpc.reply(key: DeviceKey(productId: String(levels[2]), name: String(levels[3])), processId: String(levels[4]), payload: Array(message.payload.readableBytesView))
+    }
+
     /// Publishes a hub message to a device topic.
     func publish(_ topic: String, _ value: JSONValue, qos: MQTTQoS = .atMostOnce) {
         publish(topic, value.serialized(), qos: qos)
@@ -174,7 +183,9 @@ final class HubServices: Service, @unchecked Sendable {
 /// PublishRRPCMessage calls waiting for the device's reply on `$rrpc/txd/{pid}/{dn}/{processId}`.
 actor RRPCWaiters {
     private var waiting: [String: CheckedContinuation<[UInt8]?, Never>] = [:]
-    private var nextId: Int64 = Int64(Date().timeIntervalSince1970) % 1_000_000
+    /// Random start: the nodes of a cluster number their requests apart, so a reply (which reaches every node)
+    /// answers only the request it was meant for.
+    private var nextId = Int64.random(in: 1..<1_000_000_000)
 
     func newMessageId() -> Int64 {
         nextId += 1

@@ -19,6 +19,11 @@ public final class ClusterPresence: Sendable {
         return contains(DeviceKey(productId: productId, name: name))
     }
 
+    /// The names of the devices of a product online on some node.
+    public func deviceNames(productId: String) -> [String] {
+        online.withLock { keys in keys.compactMap { $0.productId == productId ? $0.name : nil } }
+    }
+
     func set(_ key: DeviceKey, online isOnline: Bool) {
         online.withLock { keys in
             if isOnline { keys.insert(key) } else { keys.remove(key) }

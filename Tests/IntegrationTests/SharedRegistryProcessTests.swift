@@ -225,6 +225,121 @@ final class SharedRegistryProcessTests: XCTestCase {
         await backend.close()
     }
 
+    /// The management API of one node reaches a device connected to another: a broadcast, a shadow delta, and an
+    /// RRPC whose reply (published on the device's node) answers the call made on the other.
+    func testManagementActionsOfOneNodeReachADeviceOnAnother() async throws {
+        try await startNodes(2, cluster: true)
+        let product = try await autoCreateProduct(limit: 10)
+        guard case .success(let psk) = try await Self.register(port: nodes[0].hub.httpPort, productId: product.id, secret: product.secret, name: "unit-1", nonce: 1) else {
+            return XCTFail("registration refused")
+        }
+        let base = "\(product.id)/unit-1"
+        let (device, connack) = try await TestMQTTClient.device(port: nodes[1].hub.mqttPort, productId: product.id, deviceName: "unit-1", psk: psk)
+        XCTAssertEqual(connack?.returnCode, 0)
+        for topic in ["$broadcast/rxd/\(base)", "$shadow/operation/result/\(base)", "$rrpc/rxd/\(base)/+"] {
+            let codes = try await device.subscribe(topic)
+            XCTAssertEqual(codes, [0], topic)
+        }
+        // Node 0 learns of the connection on node 1 through the database.
+        let seen = try await waitForOnlineState(1, node: 0, product.id, "unit-1")
+        XCTAssertEqual(seen, 1)
+
+        // A broadcast from node 0 goes to the devices online on every node.
+        _ = try await nodes[0].api.call("PublishBroadcastMessage", [("ProductId", .string(product.id)), ("Payload", .string("maintenance")), ("Qos", .int(0))])
+        let notice = try await device.message(timeout: 10)
+        XCTAssertEqual(notice.topic, "$broadcast/rxd/\(base)")
+        XCTAssertEqual(String(buffer: notice.payload), "maintenance")
+
+        // A desired state set on node 0: the device on node 1 gets the delta.
+        _ = try await nodes[0].api.call(
+            "UpdateDeviceShadow", [("ProductId", .string(product.id)), ("DeviceName", .string("unit-1")), ("State", .string(#"{"desired":{"color":"red"}}"#)), ("ShadowVersion", .int(0))]
+        )
+        let delta = try JSONValue(parsing: Array(try await device.message(timeout: 10).payload.readableBytesView))
+        XCTAssertEqual(delta["type"], .string("delta"))
+        XCTAssertEqual(delta["payload"]?["state"], try JSONValue(parsing: #"{"color":"red"}"#))
+
+        // RRPC made on node 0: the device answers on node 1, and node 0's call returns the answer.
+        let answerer = Task {
+            let request = try await device.message(timeout: 10)
+            let processId = try XCTUnwrap(request.topic.split(separator: "/").last)
+            try await device.publish("$rrpc/txd/\(base)/\(processId)", #"{"temp":21.5}"#)
+            return String(buffer: request.payload)
+        }
+        let rrpc = try await nodes[0].api.call("PublishRRPCMessage", [("ProductId", .string(product.id)), ("DeviceName", .string("unit-1")), ("Payload", .string(#"{"cmd":"read"}"#))])
+        let asked = try await answerer.value
+        XCTAssertEqual(asked, #"{"cmd":"read"}"#)
+        XCTAssertEqual(rrpc["PayloadBase64"]?.stringValue.flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) }, #"{"temp":21.5}"#)
+        await device.close()
+    }
+
+    /// A persistent session follows its client from node to node: subscriptions, the message in flight (again, with
+    /// DUP and its packet id) and those queued while it was away, with CONNACK's session present.
+    func testAPersistentSessionFollowsItsClientToAnotherNode() async throws {
+        try await startNodes(3, cluster: true)
+        let product = try await autoCreateProduct(limit: 10)
+        guard case .success(let psk) = try await Self.register(port: nodes[0].hub.httpPort, productId: product.id, secret: product.secret, name: "unit-1", nonce: 1) else {
+            return XCTFail("registration refused")
+        }
+        let topic = "\(product.id)/unit-1/control"
+        let app = try await nodes[2].api.call("CreateApplication", [("Name", .string("backend")), ("ProductIds", .array([.string(product.id)]))])
+        let appId = try XCTUnwrap(app["AppId"]?.stringValue)
+        let appSecret = try XCTUnwrap(app["AppSecret"]?.stringValue)
+        let (backend, _) = try await TestMQTTClient.plain(port: nodes[2].hub.mqttPort, clientId: "backend-1", username: appId, password: appSecret)
+        // An observer on node 0 sees what reaches node 0, so the test knows when node 0 has queued a message.
+        let (observer, _) = try await TestMQTTClient.plain(port: nodes[0].hub.mqttPort, clientId: "observer-1", username: appId, password: appSecret)
+        _ = try await observer.subscribe("\(product.id)/+/control", qos: .atMostOnce)
+
+        let (first, firstAck) = try await TestMQTTClient.device(port: nodes[0].hub.mqttPort, productId: product.id, deviceName: "unit-1", psk: psk, cleanSession: false)
+        XCTAssertEqual(firstAck?.returnCode, 0)
+        XCTAssertEqual(firstAck?.sessionPresent, false, "no node held a session yet")
+        _ = try await first.subscribe(topic, qos: .atLeastOnce)
+        try await backend.publish(topic, "m1", qos: .atLeastOnce, id: 1)
+        let m1 = try await first.message(timeout: 10)
+        XCTAssertEqual(String(buffer: m1.payload), "m1")
+        // Not acknowledged: the device drops off the network with m1 in flight.
+        _ = try await observer.message(timeout: 10)
+        await first.close()
+        for (i, text) in ["m2", "m3"].enumerated() {
+            try await backend.publish(topic, text, qos: .atLeastOnce, id: UInt16(2 + i))
+            let seen = try await observer.message(timeout: 10)
+            XCTAssertEqual(String(buffer: seen.payload), text)
+        }
+
+        // It comes back on node 1: the session was on node 0, and comes with it.
+        let (second, secondAck) = try await TestMQTTClient.device(port: nodes[1].hub.mqttPort, productId: product.id, deviceName: "unit-1", psk: psk, cleanSession: false)
+        XCTAssertEqual(secondAck?.returnCode, 0)
+        XCTAssertEqual(secondAck?.sessionPresent, true, "node 1 did not bring the session from node 0")
+        let again = try await second.message(timeout: 10)
+        XCTAssertEqual(String(buffer: again.payload), "m1")
+        XCTAssertTrue(again.dup)
+        XCTAssertEqual(again.packetId, m1.packetId)
+        var received: [String] = []
+        try await second.send(.puback(MQTTAck(packetId: try XCTUnwrap(again.packetId))))
+        while received.count < 2 {
+            let message = try await second.message(timeout: 10)
+            received.append(String(buffer: message.payload))
+            try await second.send(.puback(MQTTAck(packetId: try XCTUnwrap(message.packetId))))
+        }
+        XCTAssertEqual(received, ["m2", "m3"])
+        // Its subscription came too (the device did not subscribe on node 1).
+        try await backend.publish(topic, "m4", qos: .atLeastOnce, id: 4)
+        let m4 = try await second.message(timeout: 10)
+        XCTAssertEqual(String(buffer: m4.payload), "m4")
+        try await second.send(.puback(MQTTAck(packetId: try XCTUnwrap(m4.packetId))))
+
+        // Moving while connected: node 1 closes the old connection and hands the session to node 2.
+        let (third, thirdAck) = try await TestMQTTClient.device(port: nodes[2].hub.mqttPort, productId: product.id, deviceName: "unit-1", psk: psk, cleanSession: false)
+        XCTAssertEqual(thirdAck?.sessionPresent, true)
+        let closed = await second.waitForClose(timeout: 5)
+        XCTAssertTrue(closed, "node 1 kept the connection of a client whose session moved to node 2")
+        try await backend.publish(topic, "m5", qos: .atLeastOnce, id: 5)
+        let m5 = try await third.message(timeout: 10)
+        XCTAssertEqual(String(buffer: m5.payload), "m5")
+        await third.close()
+        await backend.close()
+        await observer.close()
+    }
+
     /// DescribeDevices' `TotalCount` on a node once it is `expected`, or as it is after `within` seconds.
     func waitForDeviceCount(_ expected: Int, node: Int, _ productId: String, within seconds: Double = 10) async throws -> Int? {
         let deadline = Date().addingTimeInterval(seconds)

@@ -62,12 +62,14 @@ final class TestMQTTClient: @unchecked Sendable {
     }
 
     /// Connects as a Tencent device with a PSK (HMAC-SHA1 password).
-    static func device(port: Int, productId: String, deviceName: String, psk: String, keepAlive: UInt16 = 60) async throws -> (TestMQTTClient, MQTTConnAck?) {
+    static func device(
+        port: Int, productId: String, deviceName: String, psk: String, keepAlive: UInt16 = 60, cleanSession: Bool = true
+    ) async throws -> (TestMQTTClient, MQTTConnAck?) {
         let clientId = productId + deviceName
         let username = DeviceUsername.make(productId: productId, deviceName: deviceName, sdkAppId: "21010406", connId: "abcde", expiry: .never)
         let password = try MQTTPassword.make(username: username, devicePSK: psk, method: .hmacSHA1)
         return try await connect(port: port, MQTTConnect(
-            protocolName: "MQTT", protocolLevel: 4, cleanSession: true, keepAlive: keepAlive, clientId: clientId, will: nil,
+            protocolName: "MQTT", protocolLevel: 4, cleanSession: cleanSession, keepAlive: keepAlive, clientId: clientId, will: nil,
             username: username, password: Array(password.utf8), properties: MQTTProperties()
         ))
     }

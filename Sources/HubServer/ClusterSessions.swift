@@ -1,0 +1,221 @@
+import BrokerCore
+import Foundation
+import Logging
+import Metrics
+import MQTTCore
+import MQTTServer
+import NATSClient
+import NATSCore
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// Moves persistent sessions between the nodes of a cluster, as EMQX's and HiveMQ's clusters do: a client that
+/// connects with CleanSession 0 to a node that does not hold its session gets it from the node that does, before
+/// its CONNACK, with its subscriptions, its messages in flight (resent with DUP, same packet ids) and those queued
+/// while it was away. The CONNACK then says the session is present.
+///
+/// The node asks every live node on `iothub.cluster.session.take`; the one holding the session closes its
+/// connection there (a takeover: its will is published), answers with the session and forgets it; the others
+/// answer that they have none. The asking node waits for every live node's answer, at most `answerTimeout`.
+/// Live nodes are known from heartbeats on `iothub.cluster.nodes`, every `heartbeatInterval`; a node not heard
+/// for `peerTimeout` is no longer asked. A newcomer's first heartbeat makes every node answer with its own, so
+/// a node knows its peers within a round trip of starting.
+final class ClusterSessions: Service, Sendable {
+    static let takeSubject = "iothub.cluster.session.take"
+    static let nodesSubject = "iothub.cluster.nodes"
+    static func replySubject(_ node: String) -> String { "iothub.cluster.session.reply.\(node)" }
+    static let heartbeatInterval: Duration = .seconds(2)
+    static let peerTimeout: Duration = .seconds(10)
+    static let answerTimeout: Duration = .seconds(2)
+
+    let node: String
+    let connection: NATSConnection
+    let logger: Logger
+    private let hostSlot = Mutex<BrokerHost?>(nil)
+    private let state = Mutex(State())
+    private let movedIn = Counter(label: "iothub_cluster_sessions_moved_total", dimensions: [("direction", "in")])
+    private let movedOut = Counter(label: "iothub_cluster_sessions_moved_total", dimensions: [("direction", "out")])
+    private let droppedMessages = Counter(label: "iothub_cluster_session_messages_dropped_total")
+
+    struct State {
+        var peers: [String: ContinuousClock.Instant] = [:]
+        var nextRequest: UInt64 = 1
+        var waiting: [UInt64: Request] = [:]
+    }
+
+    /// A take request waiting for answers.
+    struct Request {
+        var pending: Set<String>
+        var continuation: CheckedContinuation<StoredSession?, Never>
+    }
+
+    init(connection: NATSConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+        self.node = (0..<2).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
+    }
+
+    /// The broker, once the MQTT server exists (before any connection).
+    var host: BrokerHost? {
+        get { hostSlot.withLock { $0 } }
+        set { hostSlot.withLock { $0 = newValue } }
+    }
+
+    /// The nodes heard from within `peerTimeout`.
+    var livePeers: Set<String> {
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            state.peers = state.peers.filter { now - $0.value < Self.peerTimeout }
+            return Set(state.peers.keys)
+        }
+    }
+
+    /// Before a CleanSession 0 client's CONNECT is taken: brings its session here from the node that holds it,
+    /// unless this node holds one. Returns whether a session came.
+    @discardableResult
+    func bringSession(clientId: String, identity: ClientIdentity) async -> Bool {
+        guard !clientId.isEmpty, let host, !host.inspect({ $0.hasSession(clientId: clientId) }) else { return false }
+        let peers = livePeers
+        guard !peers.isEmpty else { return false }
+        var request = ByteBufferAllocator().buffer(capacity: 64)
+        let id = state.withLock { state in
+            defer { state.nextRequest += 1 }
+            return state.nextRequest
+        }
+        request.writeInteger(id)
+        Self.writeString(node, to: &request)
+        Self.writeString(clientId, to: &request)
+        Self.writeString(identity.storageText, to: &request)
+        let payload = request
+        let session: StoredSession? = await withCheckedContinuation { continuation in
+            state.withLock { $0.waiting[id] = Request(pending: peers, continuation: continuation) }
+            Task { [connection, logger] in
+                do { try await connection.publish(Self.takeSubject, payload: payload) } catch {
+                    logger.warning("cluster session request failed", metadata: ["error": "\(error)"])
+                    self.finish(id, with: nil)
+                }
+            }
+            Task {
+                try? await Task.sleep(for: Self.answerTimeout)
+                self.finish(id, with: nil)
+            }
+        }
+        guard let session else { return false }
+        host.perform { broker, now in
+            broker.adoptSession(session, now: now)
+            return []
+        }
+        movedIn.increment()
+        logger.debug("session brought from another node", metadata: ["hub.client_id": "\(clientId)", "hub.messages": "\(session.messages.count)"])
+        return true
+    }
+
+    private func finish(_ id: UInt64, with session: StoredSession?) {
+        state.withLock { $0.waiting.removeValue(forKey: id) }?.continuation.resume(returning: session)
+    }
+
+    /// An answer to one of this node's requests.
+    private func answered(_ payload: ByteBuffer) {
+        var buffer = payload
+        guard let id = buffer.readInteger(as: UInt64.self), let from = Self.readString(&buffer), let found = buffer.readInteger(as: UInt8.self) else { return }
+        guard found == 1 else {
+            let done = state.withLock { state -> Bool in
+                guard state.waiting[id] != nil else { return false }
+                state.waiting[id]!.pending.remove(from)
+                return state.waiting[id]!.pending.isEmpty
+            }
+            if done { finish(id, with: nil) }
+            return
+        }
+        guard let session = StoredSession(transferEncoding: buffer) else {
+            logger.warning("cluster session not understood", metadata: ["hub.node": "\(from)"])
+            return
+        }
+        finish(id, with: session)
+    }
+
+    /// Another node asks for a session: hands it over if this node holds it, and answers either way.
+    private func asked(_ payload: ByteBuffer) async {
+        var buffer = payload
+        guard let id = buffer.readInteger(as: UInt64.self), let requester = Self.readString(&buffer), let clientId = Self.readString(&buffer),
+            let identity = Self.readString(&buffer).flatMap(ClientIdentity.init(storageText:)), let host
+        else { return }
+        var handed: StoredSession?
+        host.perform { broker, _ in
+            let (session, actions) = broker.handOverSession(clientId: clientId, to: identity)
+            handed = session
+            return actions
+        }
+        var answer = ByteBufferAllocator().buffer(capacity: 64)
+        answer.writeInteger(id)
+        Self.writeString(node, to: &answer)
+        if let handed {
+            answer.writeInteger(UInt8(1))
+            let maxPayload = await connection.serverInfo?.maxPayload ?? 1_048_576
+            let (bytes, dropped) = handed.transferEncoding(maxBytes: maxPayload - answer.readableBytes - 256)
+            answer.writeImmutableBuffer(bytes)
+            if dropped > 0 {
+                droppedMessages.increment(by: dropped)
+                logger.warning("session moved without the queued messages NATS could not carry", metadata: ["hub.client_id": "\(clientId)", "hub.dropped": "\(dropped)"])
+            }
+            movedOut.increment()
+        } else {
+            answer.writeInteger(UInt8(0))
+        }
+        do { try await connection.publish(Self.replySubject(requester), payload: answer) } catch {
+            logger.warning("cluster session answer failed", metadata: ["error": "\(error)", "hub.client_id": "\(clientId)"])
+        }
+    }
+
+    /// A heartbeat: a node not known yet is answered at once with this node's.
+    private func heard(_ peer: String) async {
+        guard peer != node else { return }
+        let isNew = state.withLock { $0.peers.updateValue(.now, forKey: peer) == nil }
+        if isNew { try? await connection.publish(Self.nodesSubject, payload: Array(node.utf8)) }
+    }
+
+    func run() async throws {
+        let requests = try await connection.subscribe(Self.takeSubject)
+        let answers = try await connection.subscribe(Self.replySubject(node))
+        let heartbeats = try await connection.subscribe(Self.nodesSubject)
+        try await connection.flush()
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    do { for try await message in requests { await self.asked(message.payload) } } catch {}
+                }
+                group.addTask {
+                    do { for try await message in answers { self.answered(message.payload) } } catch {}
+                }
+                group.addTask {
+                    do { for try await message in heartbeats { await self.heard(String(buffer: message.payload)) } } catch {}
+                }
+                group.addTask { [connection, node] in
+                    while !Task.isCancelled {
+                        try? await connection.publish(Self.nodesSubject, payload: Array(node.utf8))
+                        try? await Task.sleep(for: Self.heartbeatInterval)
+                    }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: { [requests, answers, heartbeats] in
+            Task {
+                try? await requests.unsubscribe()
+                try? await answers.unsubscribe()
+                try? await heartbeats.unsubscribe()
+            }
+        }
+    }
+
+    private static func writeString(_ string: String, to buffer: inout ByteBuffer) {
+        buffer.writeInteger(UInt16(truncatingIfNeeded: string.utf8.count))
+        buffer.writeString(string)
+    }
+
+    private static func readString(_ buffer: inout ByteBuffer) -> String? {
+        guard let length = buffer.readInteger(as: UInt16.self) else { return nil }
+        return buffer.readString(length: Int(length))
+    }
+}
