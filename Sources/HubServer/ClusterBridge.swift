@@ -33,6 +33,10 @@ final class ClusterBridge: Service, Sendable {
     }
 
     let connection: NATSConnection
+    /// `publishSubject`, subscribed to at bootstrap.
+    let publishes: NATSSubscription
+    /// Names this node in its answers to `ClusterRetained` requests.
+    let node = String(UInt64.random(in: 0...UInt64.max), radix: 16)
     let host: BrokerHost
     /// The hub's services, for the RRPC replies of devices connected to other nodes.
     let services: HubServices
@@ -42,8 +46,9 @@ final class ClusterBridge: Service, Sendable {
     private let sentCounter = Counter(label: "iothub_cluster_messages_total", dimensions: [("direction", "out")])
     private let receivedCounter = Counter(label: "iothub_cluster_messages_total", dimensions: [("direction", "in")])
 
-    init(connection: NATSConnection, host: BrokerHost, services: HubServices, queueBytes: Int, logger: Logger) {
+    init(connection: NATSConnection, publishes: NATSSubscription, host: BrokerHost, services: HubServices, queueBytes: Int, logger: Logger) {
         self.connection = connection
+        self.publishes = publishes
         self.host = host
         self.services = services
         self.outbound = ByteBudgetQueue(budget: queueBytes)
@@ -97,8 +102,9 @@ final class ClusterBridge: Service, Sendable {
     }
 
     func run() async throws {
-        let publishes = try await connection.subscribe(Self.publishSubject)
+        let publishes = self.publishes
         let connects = try await connection.subscribe(Self.connectedSubject)
+        let retainedRequests = try await connection.subscribe(ClusterRetained.syncSubject)
         try await connection.flush()
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
@@ -119,6 +125,13 @@ final class ClusterBridge: Service, Sendable {
                         for try await message in connects {
                             let clientId = String(buffer: message.payload)
                             _ = host.perform { broker, _ in broker.takenOverElsewhere(clientId: clientId) }
+                        }
+                    } catch { logger.warning("cluster subscription ended", metadata: ["error": "\(error)"]) }
+                }
+                group.addTask { [host, node, connection, logger] in
+                    do {
+                        for try await request in retainedRequests {
+                            await ClusterRetained.answer(request, host: host, node: node, connection: connection, logger: logger)
                         }
                     } catch { logger.warning("cluster subscription ended", metadata: ["error": "\(error)"]) }
                 }

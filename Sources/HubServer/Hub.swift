@@ -50,6 +50,11 @@ public final class Hub: Sendable {
     private let brokerState: Mutex<BrokerState?>
     /// The connection to the cluster's NATS (`--cluster`), made at bootstrap.
     let clusterConnection: NATSConnection?
+    /// The cluster's messages, subscribed to at bootstrap (before the retained messages are asked for, so that
+    /// nothing routed meanwhile is missed) and consumed by `ClusterBridge`.
+    let clusterPublishes: NATSSubscription?
+    /// The retained messages another node of the cluster held at this node's start, if one answered.
+    let clusterRetained: [MQTTPublish]?
     /// With the registry in PostgreSQL: DATA/registry.sqlite, which keeps device logs and resource records only
     /// (closed after the registry at shutdown).
     let localStore: SQLiteRegistryStore?
@@ -62,8 +67,11 @@ public final class Hub: Sendable {
     private init(
         configuration: HubConfiguration, registry: RegistryEngine, ca: HubCA, credentials: ManagementCredentials, metrics: PrometheusCollectorRegistry?,
         webhooks: WebhookService, abuse: AbuseGuard, deviceLogs: any DeviceLogStore, resourceStore: any ResourceStore, operatorStore: any OperatorStore, brokerStore: SQLiteBrokerStore?, brokerState: BrokerState?,
-        clusterConnection: NATSConnection?, localStore: SQLiteRegistryStore?, logger: Logger
+        clusterConnection: NATSConnection?, clusterPublishes: NATSSubscription?, clusterRetained: [MQTTPublish]?, localStore: SQLiteRegistryStore?,
+        logger: Logger
     ) {
+        self.clusterPublishes = clusterPublishes
+        self.clusterRetained = clusterRetained
         self.brokerStore = brokerStore
         self.clusterConnection = clusterConnection
         self.localStore = localStore
@@ -113,6 +121,7 @@ public final class Hub: Sendable {
         try configuration.validate()
         // First, before any store is opened: a node that cannot reach its cluster stops here.
         let clusterConnection = configuration.cluster.isEmpty ? nil : try await ClusterBridge.connect(urls: configuration.cluster, logger: logger)
+        let clusterPublishes = try await clusterConnection?.subscribe(ClusterBridge.publishSubject)
         let directory = configuration.dataDirectory
         // Everything created from here on is private to the hub's user; what exists is tightened (with a warning).
         DataDirectoryPermissions.restrictUmask()
@@ -170,10 +179,16 @@ public final class Hub: Sendable {
                 ]
             )
         }
+        var clusterRetained: [MQTTPublish]?
+        if let clusterConnection {
+            clusterRetained = await ClusterRetained.fetch(connection: clusterConnection, logger: logger)
+            logger.info("cluster retained messages", metadata: ["hub.retained": "\(clusterRetained.map { "\($0.count) from another node" } ?? "no other node answered")"])
+        }
         return Hub(
             configuration: configuration, registry: registry, ca: ca, credentials: credentials, metrics: metrics, webhooks: webhooks, abuse: abuse,
             deviceLogs: local, resourceStore: local, operatorStore: store, brokerStore: brokerStore, brokerState: brokerState,
-            clusterConnection: clusterConnection, localStore: configuration.database == nil ? nil : local, logger: logger
+            clusterConnection: clusterConnection, clusterPublishes: clusterPublishes, clusterRetained: clusterRetained,
+            localStore: configuration.database == nil ? nil : local, logger: logger
         )
     }
 
@@ -242,8 +257,9 @@ public final class Hub: Sendable {
             services.append(BrokerJournalService(store: brokerStore, journal: journal, host: mqtt.host, logger: logger))
         }
         // Before the MQTT server: it stops after it, and passes on what the broker routed last.
-        if let clusterConnection {
-            let bridge = ClusterBridge(connection: clusterConnection, host: mqtt.host, services: deviceServices, queueBytes: configuration.clusterQueueBytes, logger: logger)
+        if let clusterConnection, let clusterPublishes {
+            let bridge = ClusterBridge(
+                connection: clusterConnection, publishes: clusterPublishes, host: mqtt.host, services: deviceServices, queueBytes: configuration.clusterQueueBytes, logger: logger)
             mqtt.host.clusterSink = { [bridge] event in bridge.offer(event) }
             services.append(bridge)
             if let clusterSessions { services.append(clusterSessions) }
@@ -393,6 +409,7 @@ public final class Hub: Sendable {
         if journal != nil, let state = brokerState.withLock({ state in defer { state = nil }; return state }) {
             broker.restore(retained: state.retained, sessions: state.sessions, now: BrokerHost.now())
         }
+        if let clusterRetained { broker.replaceRetained(with: clusterRetained) }
         let hubAuthenticator = HubMQTTAuthenticator(
             registry: registry, ca: ca, allowAnonymous: configuration.allowAnonymous, webhooks: webhooks, abuse: abuse, logger: logger
         )

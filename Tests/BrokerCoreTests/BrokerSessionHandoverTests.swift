@@ -128,3 +128,36 @@ final class BrokerSessionHandoverTests: XCTestCase {
         XCTAssertEqual(StoredSession(transferEncoding: tiny)?.messages.map(\.publish.text), ["m1"])
     }
 }
+
+/// A node joining a cluster takes the other nodes' retained messages (`Broker.replaceRetained`).
+final class BrokerRetainedReplacementTests: XCTestCase {
+    func testTheOtherNodesRetainedMessagesReplaceThisOnesAndAreJournaled() {
+        let broker = Broker()
+        broker.restore(
+            retained: [P.message("t/a", "a1", retain: true), P.message("t/b", "b1", retain: true)], sessions: [], now: 0
+        )
+        _ = broker.takeJournal()
+        broker.replaceRetained(with: [P.message("t/a", "a2"), P.message("t/c", "c1", qos: .atLeastOnce)])
+        XCTAssertEqual(broker.retainedMessages.map(\.topic), ["t/a", "t/c"])
+        XCTAssertEqual(broker.retainedMessages.map(\.text), ["a2", "c1"])
+        XCTAssertTrue(broker.retainedMessages.allSatisfy(\.retain))
+        // Journaled: b deleted (empty payload), a and c stored; a restart restores the same.
+        let journal = broker.takeJournal()
+        XCTAssertEqual(journal.count, 3)
+        XCTAssertEqual(journal.first, .retained(MQTTPublish(topic: "t/b", payload: ByteBuffer(), qos: .atMostOnce, retain: true)))
+        XCTAssertEqual(broker.durableState().retained.map(\.text), ["a2", "c1"])
+        // A subscriber gets what the cluster holds.
+        let subscriber = ConnectionID(1)
+        _ = broker.connect(subscriber, P.connect("S"), identity: .anonymous, now: 1)
+        XCTAssertEqual(broker.receive(subscriber, P.subscribe(1, [("t/#", .atLeastOnce)]), now: 1).publishes(to: subscriber).map(\.text), ["a2", "c1"])
+    }
+
+    func testLimitsApplyToTheMessagesTaken() {
+        var configuration = BrokerConfiguration()
+        configuration.maxRetainedMessages = 1
+        let broker = Broker(configuration: configuration)
+        broker.replaceRetained(with: [P.message("t/a", "a"), P.message("t/b", "b")])
+        XCTAssertEqual(broker.retainedMessages.map(\.topic), ["t/a"])
+        XCTAssertEqual(broker.takeJournal(), [], "not journaling: nothing recorded")
+    }
+}

@@ -340,6 +340,68 @@ final class SharedRegistryProcessTests: XCTestCase {
         await observer.close()
     }
 
+    /// A node that restarts, or joins, takes the retained messages of the cluster: what was set and deleted while it
+    /// was away is as on the others, not as its own journal last had it.
+    func testANodeThatRestartsOrJoinsHasTheClustersRetainedMessages() async throws {
+        try await startNodes(2, cluster: true)
+        let product = try await autoCreateProduct(limit: 10)
+        let app = try await nodes[0].api.call("CreateApplication", [("Name", .string("backend")), ("ProductIds", .array([.string(product.id)]))])
+        let appId = try XCTUnwrap(app["AppId"]?.stringValue)
+        let appSecret = try XCTUnwrap(app["AppSecret"]?.stringValue)
+        let base = "\(product.id)/unit-1"
+        func retain(_ client: TestMQTTClient, _ topic: String, _ text: String, id: UInt16) async throws {
+            try await client.send(.publish(MQTTPublish(topic: "\(base)/\(topic)", payload: ByteBuffer(string: text), qos: .atLeastOnce, retain: true, packetId: id)))
+            _ = try await client.next { if case .puback(let ack) = $0 { ack.packetId == id } else { false } }
+        }
+        /// The retained messages a new subscriber on a node gets, up to a marker published after its SUBACK.
+        func retainedSeen(node: Int, clientId: String) async throws -> [String] {
+            let (client, _) = try await TestMQTTClient.plain(port: nodes[node].hub.mqttPort, clientId: clientId, username: appId, password: appSecret)
+            _ = try await client.subscribe("\(base)/#", qos: .atLeastOnce)
+            try await client.publish("\(base)/marker", "end", qos: .atMostOnce)
+            var seen: [String] = []
+            while true {
+                let message = try await client.message(timeout: 10)
+                let text = String(buffer: message.payload)
+                if text == "end" { break }
+                seen.append("\(message.topic.split(separator: "/").last!)=\(text)")
+            }
+            await client.close()
+            return seen.sorted()
+        }
+
+        let (publisher, _) = try await TestMQTTClient.plain(port: nodes[0].hub.mqttPort, clientId: "publisher", username: appId, password: appSecret)
+        // Node 1 watches until it has routed both, so both are in its journal when it dies.
+        let (watcher, _) = try await TestMQTTClient.plain(port: nodes[1].hub.mqttPort, clientId: "watcher", username: appId, password: appSecret)
+        _ = try await watcher.subscribe("\(base)/#", qos: .atMostOnce)
+        try await retain(publisher, "a", "a1", id: 1)
+        try await retain(publisher, "b", "b1", id: 2)
+        for _ in 0..<2 { _ = try await watcher.message(timeout: 10) }
+        let before = try await retainedSeen(node: 1, clientId: "reader-1")
+        XCTAssertEqual(before, ["a=a1", "b=b1"])
+
+        // Node 1 dies; meanwhile a changes, b is deleted and c is set on node 0.
+        let arguments = Array(nodes[1].hub.process.arguments!.suffix(4))
+        nodes[1].hub.kill9()
+        try await retain(publisher, "a", "a2", id: 3)
+        try await retain(publisher, "b", "", id: 4)
+        try await retain(publisher, "c", "c1", id: 5)
+
+        let restarted = try HubProcess(dataDirectory: nodes[1].directory, arguments: arguments)
+        try restarted.start()
+        nodes[1] = Node(hub: restarted, directory: nodes[1].directory, api: nodes[1].api)
+        let afterRestart = try await retainedSeen(node: 1, clientId: "reader-2")
+        XCTAssertEqual(afterRestart, ["a=a2", "c=c1"], "the restarted node kept its own stale retained messages")
+
+        // A node that joins now has them too.
+        let directory = NSTemporaryDirectory() + "iothub-node2-\(UUID().uuidString)"
+        let joined = try HubProcess(dataDirectory: directory, arguments: arguments)
+        try joined.start()
+        nodes.append(Node(hub: joined, directory: directory, api: nodes[0].api))
+        let onJoined = try await retainedSeen(node: 2, clientId: "reader-3")
+        XCTAssertEqual(onJoined, ["a=a2", "c=c1"])
+        await publisher.close()
+    }
+
     /// DescribeDevices' `TotalCount` on a node once it is `expected`, or as it is after `within` seconds.
     func waitForDeviceCount(_ expected: Int, node: Int, _ productId: String, within seconds: Double = 10) async throws -> Int? {
         let deadline = Date().addingTimeInterval(seconds)
