@@ -1,4 +1,5 @@
 import BrokerCore
+import Logging
 import MQTTServer
 import Registry
 import ServiceLifecycle
@@ -12,11 +13,20 @@ import ServiceLifecycle
 struct BrokerKickService: Service {
     let registry: RegistryEngine
     let host: BrokerHost
+    /// Another node changed the source bans (a shared store): this node's guard reads them again.
+    var abuse: AbuseGuard?
+    var logger: Logger?
 
     func run() async throws {
         await withGracefulShutdownHandler {
             for await event in registry.events.cancelOnGracefulShutdown() {
-                kick([event] + registry.events.takePending())
+                let events = [event] + registry.events.takePending()
+                kick(events)
+                if events.contains(.sourceBansChanged), let abuse {
+                    do { try await abuse.reloadOperatorBans() } catch {
+                        logger?.warning("source bans not read again", metadata: ["error": "\(error)"])
+                    }
+                }
             }
         } onGracefulShutdown: {}
     }
@@ -34,6 +44,8 @@ struct BrokerKickService: Service {
                 products.insert(productId)
             case .applicationDeleted(let id):
                 applications.insert(id)
+            case .sourceBansChanged:
+                continue
             }
         }
         host.perform { broker, _ in

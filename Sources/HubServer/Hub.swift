@@ -268,7 +268,7 @@ public final class Hub: Sendable {
         let activity = MessageActivityService(read: { [mqtt] in mqtt.publishesReceived })
         services.append(activity)
         services.append(deviceServices)
-        services.append(BrokerKickService(registry: registry, host: mqtt.host))
+        services.append(BrokerKickService(registry: registry, host: mqtt.host, abuse: abuse, logger: logger))
         services.append(FirmwareTimeoutService(registry: registry))
         services.append(
             AuditRetentionService(

@@ -74,6 +74,7 @@ extension RegistryEngine {
                 events.post(.productDisabled(productId: id))
             }
             for id in applicationsBefore.keys where applications[id] == nil { events.post(.applicationDeleted(id: id)) }
+            events.post(.sourceBansChanged)
             return
         }
         var deviceKeys: Set<DeviceKey> = []
@@ -86,6 +87,7 @@ extension RegistryEngine {
             case .product(let id): productIds.insert(id)
             case .application(let id): applicationIds.append(id)
             case .ota: otaProducts = true
+            case .sourceBans: events.post(.sourceBansChanged)
             case .resync: break
             }
         }

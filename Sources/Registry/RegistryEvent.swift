@@ -13,4 +13,6 @@ public enum RegistryEvent: Sendable, Hashable {
     case productDisabled(productId: String)
     /// The application was deleted: close its sessions.
     case applicationDeleted(id: String)
+    /// Another node changed the operator's source bans in the shared store: read them again.
+    case sourceBansChanged
 }

@@ -97,6 +97,8 @@ public enum RegistryChange: Sendable, Hashable {
     case application(id: String)
     /// Firmware or update tasks of the product.
     case ota(productId: String)
+    /// The operator's source bans (``SourceBanStore``).
+    case sourceBans
     /// Changes may have been missed: read everything again.
     case resync
 }

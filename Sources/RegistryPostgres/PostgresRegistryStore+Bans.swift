@@ -28,9 +28,16 @@ extension PostgresRegistryStore: SourceBanStore {
             """,
             logger: logger
         )
+        try await notifyBansChanged()
     }
 
     public func deleteBan(address: String) async throws {
         try await client.query("DELETE FROM source_bans WHERE address = \(address)", logger: logger)
+        try await notifyBansChanged()
+    }
+
+    /// Tells the other stores on the database that the bans changed (they read them again: `RegistryChange.sourceBans`).
+    private func notifyBansChanged() async throws {
+        try await client.query("SELECT pg_notify(\(Self.changeChannel), \(origin + "\tb\t*"))", logger: logger)
     }
 }

@@ -91,6 +91,7 @@ extension PostgresRegistryStore {
         case ("d", 4): return .device(DeviceKey(productId: fields[2], name: fields[3]))
         case ("a", 3): return .application(id: fields[2])
         case ("o", 3): return .ota(productId: fields[2])
+        case ("b", 3): return .sourceBans
         default: return nil
         }
     }

@@ -402,6 +402,38 @@ final class SharedRegistryProcessTests: XCTestCase {
         await publisher.close()
     }
 
+    /// A ban made through one node's API holds on every node; lifted on one, it is lifted on all.
+    func testASourceBanMadeOnOneNodeHoldsOnTheOthers() async throws {
+        try await startNodes(2)
+        let product = try await autoCreateProduct(limit: 10)
+        guard case .success = try await Self.register(port: nodes[1].hub.httpPort, productId: product.id, secret: product.secret, name: "unit-1", nonce: 1) else {
+            return XCTFail("registration refused before the ban")
+        }
+        _ = try await nodes[0].api.call("CreateBan", [("Address", .string("127.0.0.1")), ("Reason", .string("flood"))])
+        let listed = try await waitForBanCount(1, node: 1)
+        XCTAssertEqual(listed, 1, "node 1 does not know the ban made on node 0")
+        // Node 1 refuses the banned address: a registration from it is answered as banned.
+        let refused = try await Self.register(port: nodes[1].hub.httpPort, productId: product.id, secret: product.secret, name: "unit-2", nonce: 2)
+        guard case .failure(let failure) = refused else { return XCTFail("node 1 registered a device from a banned address") }
+        XCTAssertEqual(failure.refusal, .sourceBanned, "\(failure)")
+        _ = try await nodes[0].api.call("DeleteBan", [("Address", .string("127.0.0.1"))])
+        let lifted = try await waitForBanCount(0, node: 1)
+        XCTAssertEqual(lifted, 0)
+        guard case .success = try await Self.register(port: nodes[1].hub.httpPort, productId: product.id, secret: product.secret, name: "unit-3", nonce: 3) else {
+            return XCTFail("node 1 still refuses after the ban was lifted on node 0")
+        }
+    }
+
+    /// DescribeBans' `TotalCount` on a node once it is `expected`, or as it is after `within` seconds.
+    func waitForBanCount(_ expected: Int, node: Int, within seconds: Double = 10) async throws -> Int? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            let count = try await nodes[node].api.call("DescribeBans", [])["TotalCount"]?.intValue
+            if count == expected || Date() >= deadline { return count }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
     /// DescribeDevices' `TotalCount` on a node once it is `expected`, or as it is after `within` seconds.
     func waitForDeviceCount(_ expected: Int, node: Int, _ productId: String, within seconds: Double = 10) async throws -> Int? {
         let deadline = Date().addingTimeInterval(seconds)

@@ -212,6 +212,16 @@ public final class AbuseGuard: Sendable {
         return ban
     }
 
+    /// Reads the operator bans again from the store (another node sharing it changed them). Automatic bans are
+    /// this node's own and stay.
+    public func reloadOperatorBans() async throws {
+        guard let store else { return }
+        let loaded = try await store.loadBans()
+        bans.withLock { bans in
+            bans.byOperator = Dictionary(loaded.map { ($0.address, $0) }, uniquingKeysWith: { $1 })
+        }
+    }
+
     /// Lifts any ban of `address` (operator and automatic) and forgets its failures. False if none was active.
     @discardableResult
     public func unban(_ address: String) async throws -> Bool {
