@@ -29,66 +29,41 @@ enum PostgresRecords {
         case .deleteProduct(let id):
             return ["DELETE FROM products WHERE id = \(id)"]
         case .upsertDevice(let d):
-            var psk: String?
-            var certificatePEM: String?
-            var privateKeyPEM: String?
-            var serial: String?
-            switch d.credential {
-            case .psk(let secret): psk = secret
-            case .certificate(let certificate, let key, let serialNumber):
-                certificatePEM = certificate
-                privateKeyPEM = key
-                serial = serialNumber
-            }
-            let b = d.binding
+            var binds = PostgresBindings(capacity: deviceColumnCount + 1)
+            let row = appendDeviceRow(d, node: node, to: &binds)
+            binds.append(node)
+            let nodeParameter = "$\(deviceColumnCount + 1)"
             var queries: [PostgresQuery] = [
-                """
-                INSERT INTO devices (product_id, name, psk, certificate_pem, private_key_pem, certificate_serial, enabled,
-                    created_by_registration, created_at, credential_fetched, client_key_fetched, first_online_time, login_time,
-                    last_offline_time, online, client_ip, firmware_version, log_level, updated_at, shadow, gateway_product_id,
-                    gateway_name, bound_at, attached, presence_node)
-                VALUES (\(d.productId), \(d.name), \(psk), \(certificatePEM), \(privateKeyPEM), \(serial), \(d.enabled),
-                    \(d.createdByRegistration), \(d.createdAt), \(d.credentialFetched), \(d.clientKeyFetched), \(d.firstOnlineTime),
-                    \(d.loginTime), \(d.lastOfflineTime), \(d.online), \(d.clientIP), \(d.firmwareVersion), \(d.logLevel),
-                    \(d.updatedAt), \(d.shadow), \(b?.gatewayProductId), \(b?.gatewayName), \(b?.boundAt), \(b?.attached),
-                    \(d.online ? node : nil))
-                ON CONFLICT (product_id, name) DO UPDATE SET psk = excluded.psk, certificate_pem = excluded.certificate_pem,
-                    private_key_pem = excluded.private_key_pem, certificate_serial = excluded.certificate_serial,
-                    enabled = excluded.enabled, created_by_registration = excluded.created_by_registration,
-                    created_at = excluded.created_at, credential_fetched = excluded.credential_fetched,
-                    client_key_fetched = excluded.client_key_fetched, first_online_time = excluded.first_online_time,
-                    login_time = excluded.login_time, last_offline_time = excluded.last_offline_time,
-                    online = CASE WHEN excluded.online OR devices.presence_node IS NULL OR devices.presence_node = \(node)
-                        THEN excluded.online ELSE devices.online END,
-                    presence_node = CASE WHEN excluded.online THEN excluded.presence_node
-                        WHEN devices.presence_node = \(node) THEN NULL ELSE devices.presence_node END,
-                    client_ip = excluded.client_ip, firmware_version = excluded.firmware_version, log_level = excluded.log_level,
-                    updated_at = excluded.updated_at, shadow = excluded.shadow, gateway_product_id = excluded.gateway_product_id,
-                    gateway_name = excluded.gateway_name, bound_at = excluded.bound_at, attached = excluded.attached
-                """,
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO devices (\(deviceColumns)) VALUES \(row)
+                        ON CONFLICT (product_id, name) DO UPDATE SET psk = excluded.psk, certificate_pem = excluded.certificate_pem,
+                            private_key_pem = excluded.private_key_pem, certificate_serial = excluded.certificate_serial,
+                            enabled = excluded.enabled, created_by_registration = excluded.created_by_registration,
+                            created_at = excluded.created_at, credential_fetched = excluded.credential_fetched,
+                            client_key_fetched = excluded.client_key_fetched, first_online_time = excluded.first_online_time,
+                            login_time = excluded.login_time, last_offline_time = excluded.last_offline_time,
+                            online = CASE WHEN excluded.online OR devices.presence_node IS NULL OR devices.presence_node = \(nodeParameter)
+                                THEN excluded.online ELSE devices.online END,
+                            presence_node = CASE WHEN excluded.online THEN excluded.presence_node
+                                WHEN devices.presence_node = \(nodeParameter) THEN NULL ELSE devices.presence_node END,
+                            client_ip = excluded.client_ip, firmware_version = excluded.firmware_version, log_level = excluded.log_level,
+                            updated_at = excluded.updated_at, shadow = excluded.shadow, gateway_product_id = excluded.gateway_product_id,
+                            gateway_name = excluded.gateway_name, bound_at = excluded.bound_at, attached = excluded.attached
+                        """,
+                    binds: binds
+                ),
                 "DELETE FROM device_tags WHERE product_id = \(d.productId) AND device_name = \(d.name)",
             ]
-            for (position, tag) in d.tags.enumerated() {
-                queries.append(
-                    """
-                    INSERT INTO device_tags (product_id, device_name, position, tag, type, value, tag_name)
-                    VALUES (\(d.productId), \(d.name), \(position), \(tag.tag), \(tag.type), \(tag.value), \(tag.name))
-                    """
-                )
-            }
+            for (position, tag) in d.tags.enumerated() { queries.append(insertTag(tag, at: position, of: d)) }
             return queries
         case .deleteDevice(let key):
             // The tags go with the device (ON DELETE CASCADE).
             return ["DELETE FROM devices WHERE product_id = \(key.productId) AND name = \(key.name)"]
         case .appendAudit(let a):
-            return [
-                """
-                INSERT INTO registration_audit (time_ms, product_id, device_name, source, endpoint, accepted, reason, detail,
-                    nonce, timestamp, count)
-                VALUES (\(a.time), \(a.productId), \(a.deviceName), \(a.sourceAddress), \(a.endpoint.rawValue), \(a.accepted),
-                    \(a.reason), \(a.detail), \(a.nonce), \(a.timestamp), \(a.count))
-                """
-            ]
+            var binds = PostgresBindings(capacity: auditColumnCount)
+            let row = appendAuditRow(a, to: &binds)
+            return [PostgresQuery(unsafeSQL: "INSERT INTO registration_audit (\(auditColumns)) VALUES \(row)", binds: binds)]
         case .upsertApplication(let app):
             return [
                 try """
@@ -275,5 +250,107 @@ enum PostgresRecords {
     static func value<Raw: PostgresDecodable, Value>(_ row: PostgresRandomAccessRow, _ column: String, _ make: (Raw) -> Value?) throws -> Value {
         guard let value = make(try row[column].decode(Raw.self)) else { throw PostgresStoreError.invalidValue(column: column) }
         return value
+    }
+}
+
+/// Devices and audit rows as bound parameters: one row's placeholders, so that the same values make one statement
+/// (a mutation) or a multi-row one (a batch of registrations).
+extension PostgresRecords {
+    static let deviceColumns = """
+        product_id, name, psk, certificate_pem, private_key_pem, certificate_serial, enabled, created_by_registration, created_at,
+        credential_fetched, client_key_fetched, first_online_time, login_time, last_offline_time, online, client_ip,
+        firmware_version, log_level, updated_at, shadow, gateway_product_id, gateway_name, bound_at, attached, presence_node
+        """
+    static let deviceColumnCount = 25
+    static let auditColumns = "time_ms, product_id, device_name, source, endpoint, accepted, reason, detail, nonce, timestamp, count"
+    static let auditColumnCount = 11
+
+    static func insertTag(_ tag: DeviceTag, at position: Int, of d: Device) -> PostgresQuery {
+        """
+        INSERT INTO device_tags (product_id, device_name, position, tag, type, value, tag_name)
+        VALUES (\(d.productId), \(d.name), \(position), \(tag.tag), \(tag.type), \(tag.value), \(tag.name))
+        """
+    }
+
+    /// Appends a device's values (`deviceColumns`, in order) and returns its row of placeholders.
+    static func appendDeviceRow(_ d: Device, node: String, to binds: inout PostgresBindings) -> String {
+        var psk: String?
+        var certificatePEM: String?
+        var privateKeyPEM: String?
+        var serial: String?
+        switch d.credential {
+        case .psk(let secret): psk = secret
+        case .certificate(let certificate, let key, let serialNumber):
+            certificatePEM = certificate
+            privateKeyPEM = key
+            serial = serialNumber
+        }
+        let b = d.binding
+        let first = binds.count + 1
+        binds.append(d.productId)
+        binds.append(d.name)
+        binds.append(psk)
+        binds.append(certificatePEM)
+        binds.append(privateKeyPEM)
+        binds.append(serial)
+        binds.append(d.enabled)
+        binds.append(d.createdByRegistration)
+        binds.append(d.createdAt)
+        binds.append(d.credentialFetched)
+        binds.append(d.clientKeyFetched)
+        binds.append(d.firstOnlineTime)
+        binds.append(d.loginTime)
+        binds.append(d.lastOfflineTime)
+        binds.append(d.online)
+        binds.append(d.clientIP)
+        binds.append(d.firmwareVersion)
+        binds.append(d.logLevel)
+        binds.append(d.updatedAt)
+        binds.append(d.shadow)
+        binds.append(b?.gatewayProductId)
+        binds.append(b?.gatewayName)
+        binds.append(b?.boundAt)
+        binds.append(b?.attached)
+        binds.append(d.online ? node : nil)
+        return placeholders(from: first, count: deviceColumnCount)
+    }
+
+    /// Appends an audit row's values (`auditColumns`, in order) and returns its row of placeholders.
+    static func appendAuditRow(_ a: RegistrationAttempt, to binds: inout PostgresBindings) -> String {
+        let first = binds.count + 1
+        binds.append(a.time)
+        binds.append(a.productId)
+        binds.append(a.deviceName)
+        binds.append(a.sourceAddress)
+        binds.append(a.endpoint.rawValue)
+        binds.append(a.accepted)
+        binds.append(a.reason)
+        binds.append(a.detail)
+        binds.append(a.nonce)
+        binds.append(a.timestamp)
+        binds.append(a.count)
+        return placeholders(from: first, count: auditColumnCount)
+    }
+
+    private static func placeholders(from first: Int, count: Int) -> String {
+        "(" + (first..<(first + count)).map { "$\($0)" }.joined(separator: ", ") + ")"
+    }
+
+    /// New devices in one statement; a row whose name exists (created meanwhile by a path that does not lock the
+    /// product) is skipped, and the rows inserted are returned (`product_id`, `name`).
+    static func insertNewDevices(_ devices: [Device], node: String) -> PostgresQuery {
+        var binds = PostgresBindings(capacity: devices.count * deviceColumnCount)
+        let rows = devices.map { appendDeviceRow($0, node: node, to: &binds) }
+        return PostgresQuery(
+            unsafeSQL: "INSERT INTO devices (\(deviceColumns)) VALUES \(rows.joined(separator: ", ")) ON CONFLICT (product_id, name) DO NOTHING RETURNING product_id, name",
+            binds: binds
+        )
+    }
+
+    /// Audit rows in one statement.
+    static func insertAudits(_ attempts: [RegistrationAttempt]) -> PostgresQuery {
+        var binds = PostgresBindings(capacity: attempts.count * auditColumnCount)
+        let rows = attempts.map { appendAuditRow($0, to: &binds) }
+        return PostgresQuery(unsafeSQL: "INSERT INTO registration_audit (\(auditColumns)) VALUES \(rows.joined(separator: ", "))", binds: binds)
     }
 }

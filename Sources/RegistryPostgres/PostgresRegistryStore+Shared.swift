@@ -40,7 +40,7 @@ extension PostgresRegistryStore: SharedRegistryStore {
                 counts[id] = count
             }
             var outcomes: [SharedRegistration] = []
-            var created: [RegistryMutation] = []
+            var created: [SharedCreation] = []
             for creation in batch {
                 let device = creation.device
                 guard let limit = limits[device.productId] else {
@@ -58,15 +58,40 @@ extension PostgresRegistryStore: SharedRegistryStore {
                 }
                 counts[device.productId] = count + 1
                 stored[device.key] = device
-                created += [.upsertDevice(device), .appendAudit(creation.audit)]
+                created.append(creation)
                 outcomes.append(.created)
             }
-            for mutation in created {
-                for query in try PostgresRecords.queries(for: mutation, node: origin) {
-                    try await connection.query(query, logger: logger)
+            guard !created.isEmpty else { return outcomes }
+            // One statement for the devices and one for their audit rows, whatever the batch's size.
+            var inserted: Set<DeviceKey> = []
+            for try await (productId, name) in try await connection.query(
+                PostgresRecords.insertNewDevices(created.map(\.device), node: origin), logger: logger
+            ).decode((String, String).self) {
+                inserted.insert(DeviceKey(productId: productId, name: name))
+            }
+            if inserted.count < created.count {
+                // A name created meanwhile outside registration (CreateDevice does not lock the product): that device
+                // is the one its registrations get.
+                let raced = created.map(\.device.key).filter { !inserted.contains($0) }
+                var current: [DeviceKey: Device] = [:]
+                for device in try await Self.devices(connection, keys: raced, logger: logger) { current[device.key] = device }
+                for (index, creation) in batch.enumerated() where !inserted.contains(creation.device.key) {
+                    guard case .created = outcomes[index] else { continue }
+                    // Created and deleted again within this transaction's statements: decided again by the caller's retry.
+                    guard let device = current[creation.device.key] else { throw PostgresStoreError.deviceChanged("\(creation.device.key)") }
+                    outcomes[index] = .existing(device)
+                }
+                created.removeAll { !inserted.contains($0.device.key) }
+            }
+            for creation in created {
+                for (position, tag) in creation.device.tags.enumerated() {
+                    try await connection.query(PostgresRecords.insertTag(tag, at: position, of: creation.device), logger: logger)
                 }
             }
-            try await self.notify(created, on: connection)
+            if !created.isEmpty {
+                try await connection.query(PostgresRecords.insertAudits(created.map(\.audit)), logger: logger)
+            }
+            try await self.notify(created.flatMap { [RegistryMutation.upsertDevice($0.device), .appendAudit($0.audit)] }, on: connection)
             return outcomes
         }
     }

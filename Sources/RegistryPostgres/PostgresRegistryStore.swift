@@ -237,4 +237,7 @@ public enum PostgresStoreError: Error, Sendable, Equatable {
     case invalidValue(column: String)
     /// The server did not answer within the store's timeout (it is down or unreachable): the named operation.
     case timedOut(String)
+    /// A device changed under a registration deciding it (created and deleted by other statements meanwhile): the
+    /// registration is not decided, and the device asks again.
+    case deviceChanged(String)
 }
