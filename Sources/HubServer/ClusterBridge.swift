@@ -29,14 +29,16 @@ final class ClusterBridge: Service, Sendable {
 
     enum Outbound: Sendable {
         case publish(ByteBuffer)
-        case connected(String)
+        case connected([UInt8])
     }
 
     let connection: NATSConnection
     /// `publishSubject`, subscribed to at bootstrap.
     let publishes: NATSSubscription
-    /// Names this node in its answers to `ClusterRetained` requests.
+    /// Names this node in its answers to `ClusterRetained` requests and its connect announcements.
     let node = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+    /// Which of two connects of one ClientId on two nodes wins.
+    let connectOrder: ClusterConnectOrder
     let host: BrokerHost
     /// The hub's services, for the RRPC replies of devices connected to other nodes.
     let services: HubServices
@@ -49,6 +51,7 @@ final class ClusterBridge: Service, Sendable {
     init(connection: NATSConnection, publishes: NATSSubscription, host: BrokerHost, services: HubServices, queueBytes: Int, logger: Logger) {
         self.connection = connection
         self.publishes = publishes
+        self.connectOrder = ClusterConnectOrder(node: node)
         self.host = host
         self.services = services
         self.outbound = ByteBudgetQueue(budget: queueBytes)
@@ -97,7 +100,8 @@ final class ClusterBridge: Service, Sendable {
             let encoded = ClusterMessageCodec.encode(message)
             if !outbound.offer(.publish(encoded), size: encoded.readableBytes) { dropCounter.increment() }
         case .connected(let clientId):
-            if !outbound.offer(.connected(clientId), size: clientId.utf8.count) { dropCounter.increment() }
+            let announcement = ClusterConnectOrder.encode(clientId: clientId, millis: connectOrder.connectedHere(clientId), node: node)
+            if !outbound.offer(.connected(announcement), size: announcement.count) { dropCounter.increment() }
         }
     }
 
@@ -120,10 +124,15 @@ final class ClusterBridge: Service, Sendable {
                         if publish.topic.utf8.first == UInt8(ascii: "$") { await services.fromCluster(publish) }
                     } } catch { logger.warning("cluster subscription ended", metadata: ["error": "\(error)"]) }
                 }
-                group.addTask { [host, logger] in
+                group.addTask { [host, connectOrder, logger] in
                     do {
                         for try await message in connects {
-                            let clientId = String(buffer: message.payload)
+                            guard let (clientId, millis, other) = ClusterConnectOrder.decode(Array(message.payload.readableBytesView)) else {
+                                logger.warning("cluster connect announcement not understood", metadata: ["hub.bytes": "\(message.payload.readableBytes)"])
+                                continue
+                            }
+                            // This node's connection is the later one: it stays, and the other node closes its own.
+                            guard connectOrder.yields(clientId, toConnectAt: millis, on: other) else { continue }
                             _ = host.perform { broker, _ in broker.takenOverElsewhere(clientId: clientId) }
                         }
                     } catch { logger.warning("cluster subscription ended", metadata: ["error": "\(error)"]) }
@@ -142,8 +151,8 @@ final class ClusterBridge: Service, Sendable {
                             case .publish(let bytes):
                                 try await connection.publish(Self.publishSubject, payload: bytes)
                                 sentCounter.increment()
-                            case .connected(let clientId):
-                                try await connection.publish(Self.connectedSubject, payload: Array(clientId.utf8))
+                            case .connected(let announcement):
+                                try await connection.publish(Self.connectedSubject, payload: announcement)
                             }
                         } catch {
                             logger.warning("cluster publish failed", metadata: ["error": "\(error)"])

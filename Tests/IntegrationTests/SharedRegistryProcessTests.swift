@@ -434,6 +434,39 @@ final class SharedRegistryProcessTests: XCTestCase {
         }
     }
 
+    /// One device connecting to two nodes at once, again and again: each time exactly one connection survives (without
+    /// an order, each node's announcement could close the other's connection, and the device none).
+    func testOfTwoConnectsOfOneClientOnTwoNodesAtOnceExactlyOneSurvives() async throws {
+        try await startNodes(2, cluster: true)
+        let product = try await autoCreateProduct(limit: 10)
+        guard case .success(let psk) = try await Self.register(port: nodes[0].hub.httpPort, productId: product.id, secret: product.secret, name: "unit-1", nonce: 1) else {
+            return XCTFail("registration refused")
+        }
+        let ports = (nodes[0].hub.mqttPort, nodes[1].hub.mqttPort)
+        for round in 0..<8 {
+            async let first = TestMQTTClient.device(port: ports.0, productId: product.id, deviceName: "unit-1", psk: psk)
+            async let second = TestMQTTClient.device(port: ports.1, productId: product.id, deviceName: "unit-1", psk: psk)
+            let (a, aAck) = try await first
+            let (b, bAck) = try await second
+            XCTAssertEqual(aAck?.returnCode, 0)
+            XCTAssertEqual(bAck?.returnCode, 0)
+            // One of them is closed by the other node's announcement; both announcements have crossed a second later.
+            let deadline = Date().addingTimeInterval(5)
+            while Date() < deadline {
+                let aDone = await a.waitForClose(timeout: 0)
+                let bDone = await b.waitForClose(timeout: 0)
+                if aDone || bDone { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try await Task.sleep(for: .seconds(1))
+            let aClosed = await a.waitForClose(timeout: 0)
+            let bClosed = await b.waitForClose(timeout: 0)
+            XCTAssertTrue(aClosed != bClosed, "round \(round): node 0 closed \(aClosed), node 1 closed \(bClosed); exactly one must survive")
+            await a.close()
+            await b.close()
+        }
+    }
+
     /// DescribeDevices' `TotalCount` on a node once it is `expected`, or as it is after `within` seconds.
     func waitForDeviceCount(_ expected: Int, node: Int, _ productId: String, within seconds: Double = 10) async throws -> Int? {
         let deadline = Date().addingTimeInterval(seconds)

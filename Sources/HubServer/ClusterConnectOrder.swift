@@ -1,0 +1,70 @@
+import Foundation
+import Synchronization
+
+/// Orders connects of one ClientId to two nodes of a cluster (the takeover of MQTT-3.1.4-2 across nodes): every
+/// connect is announced with the wall-clock time it was accepted and the node, and a node closes its own
+/// connection for that ClientId only if the announced connect is the later one (the node breaks a tie). Both nodes
+/// compare the same two stamps, so exactly one connection survives two connects within milliseconds, which
+/// without an order would close each other.
+///
+/// Only a race is ordered: a connection accepted here more than `raceWindow` before the announcement arrives
+/// always yields (the newer connect wins, as on one node), so a node whose clock runs ahead cannot keep a stale
+/// connection open. Within the window, clocks are compared as they are: nodes should run NTP. The stamps are kept
+/// at most one per ClientId, pruned as new ones come.
+final class ClusterConnectOrder: Sendable {
+    static let raceWindow: Duration = .seconds(2)
+
+    struct Stamp {
+        var millis: Int64
+        var accepted: ContinuousClock.Instant
+    }
+
+    let node: String
+    private let stamps = Mutex<[String: Stamp]>([:])
+    private let pruneAbove: Int
+
+    init(node: String, pruneAbove: Int = 10_000) {
+        self.node = node
+        self.pruneAbove = pruneAbove
+    }
+
+    static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    /// A client connected here: its stamp, to announce.
+    func connectedHere(_ clientId: String, at millis: Int64 = ClusterConnectOrder.nowMillis(), now: ContinuousClock.Instant = .now) -> Int64 {
+        stamps.withLock { stamps in
+            if stamps.count >= pruneAbove { stamps = stamps.filter { now - $0.value.accepted < Self.raceWindow } }
+            stamps[clientId] = Stamp(millis: millis, accepted: now)
+        }
+        return millis
+    }
+
+    /// Another node announced a connect of `clientId`: whether this node's connection (if any) ends.
+    func yields(_ clientId: String, toConnectAt millis: Int64, on other: String, now: ContinuousClock.Instant = .now) -> Bool {
+        guard let mine = stamps.withLock({ $0[clientId] }), now - mine.accepted <= Self.raceWindow else { return true }
+        return (mine.millis, node) < (millis, other)
+    }
+
+    var count: Int { stamps.withLock { $0.count } }
+
+    /// An announcement: version 1, the stamp (8 bytes), the node (2-byte length), the ClientId (the rest).
+    static func encode(clientId: String, millis: Int64, node: String) -> [UInt8] {
+        var bytes: [UInt8] = [1]
+        withUnsafeBytes(of: millis.bigEndian) { bytes += $0 }
+        let nodeBytes = Array(node.utf8)
+        bytes += [UInt8(nodeBytes.count >> 8 & 0xFF), UInt8(nodeBytes.count & 0xFF)] + nodeBytes
+        return bytes + Array(clientId.utf8)
+    }
+
+    /// Reads an announcement; nil for anything else.
+    static func decode(_ bytes: [UInt8]) -> (clientId: String, millis: Int64, node: String)? {
+        guard bytes.count >= 11, bytes[0] == 1 else { return nil }
+        let millis = bytes[1..<9].reduce(Int64(0)) { $0 << 8 | Int64($1) }
+        let nodeLength = Int(bytes[9]) << 8 | Int(bytes[10])
+        guard bytes.count >= 11 + nodeLength else { return nil }
+        let node = String(decoding: bytes[11..<(11 + nodeLength)], as: UTF8.self)
+        let clientId = String(decoding: bytes[(11 + nodeLength)...], as: UTF8.self)
+        guard !clientId.isEmpty else { return nil }
+        return (clientId, millis, node)
+    }
+}
