@@ -48,17 +48,19 @@ enum DataDirectoryPermissions {
     }
 
     private static func tighten(_ path: String, into changes: inout [Change]) throws {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return }  // vanished meanwhile
-        let type = info.st_mode & S_IFMT
-        let mode = info.st_mode & 0o7777
+        // FileManager reads the entry without following a symbolic link (lstat).
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let permissions = (attributes[.posixPermissions] as? NSNumber)?.uint16Value
+        else { return }  // vanished meanwhile
+        let mode = mode_t(permissions) & 0o7777
+        let type = attributes[.type] as? FileAttributeType
         switch type {
-        case S_IFDIR:
+        case .typeDirectory?:
             if mode & ~directoryMode != 0 { try change(path, from: mode, to: directoryMode, into: &changes) }
             for name in try FileManager.default.contentsOfDirectory(atPath: path) {
                 try tighten((path as NSString).appendingPathComponent(name), into: &changes)
             }
-        case S_IFLNK:
+        case .typeSymbolicLink?:
             return
         default:
             if mode & ~fileMode != 0 { try change(path, from: mode, to: fileMode, into: &changes) }

@@ -116,14 +116,25 @@ extension PostgresRegistryStore: SharedRegistryStore {
         }
     }
 
-    /// The devices of `keys` with their tags, read on `connection` (inside a transaction when it has one).
+    /// The devices of `keys` with their tags, read on `connection` (inside a transaction when it has one). The tags
+    /// are read only for the devices found (a registration's new name costs one query).
     static func devices(_ connection: PostgresConnection, keys: [DeviceKey], logger: Logger) async throws -> [Device] {
-        let productIds = keys.map(\.productId)
-        let names = keys.map(\.name)
+        var devices: [Device] = []
+        for try await row in try await connection.query(
+            """
+            SELECT d.* FROM devices d JOIN unnest(\(keys.map(\.productId))::text[], \(keys.map(\.name))::text[]) AS k(product_id, name)
+                ON d.product_id = k.product_id AND d.name = k.name
+            """,
+            logger: logger
+        ) {
+            devices.append(try PostgresRecords.device(row.makeRandomAccess()))
+        }
+        guard !devices.isEmpty else { return [] }
         var tags: [DeviceKey: [DeviceTag]] = [:]
         for try await row in try await connection.query(
             """
-            SELECT t.* FROM device_tags t JOIN unnest(\(productIds)::text[], \(names)::text[]) AS k(product_id, name)
+            SELECT t.* FROM device_tags t
+                JOIN unnest(\(devices.map(\.productId))::text[], \(devices.map(\.name))::text[]) AS k(product_id, name)
                 ON t.product_id = k.product_id AND t.device_name = k.name ORDER BY t.product_id, t.device_name, t.position
             """,
             logger: logger
@@ -131,18 +142,7 @@ extension PostgresRegistryStore: SharedRegistryStore {
             let (key, tag) = try PostgresRecords.tag(row.makeRandomAccess())
             tags[key, default: []].append(tag)
         }
-        var devices: [Device] = []
-        for try await row in try await connection.query(
-            """
-            SELECT d.* FROM devices d JOIN unnest(\(productIds)::text[], \(names)::text[]) AS k(product_id, name)
-                ON d.product_id = k.product_id AND d.name = k.name
-            """,
-            logger: logger
-        ) {
-            var device = try PostgresRecords.device(row.makeRandomAccess())
-            device.tags = tags[device.key] ?? []
-            devices.append(device)
-        }
+        for index in devices.indices { devices[index].tags = tags[devices[index].key] ?? [] }
         return devices
     }
 }
