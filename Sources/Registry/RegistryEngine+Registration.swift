@@ -49,15 +49,26 @@ extension RegistryEngine {
     public nonisolated func register(_ request: RegistrationRequest) async -> Result<RegistrationGrant, RegistrationRefusal> {
         // On a shared store the product and device are read from it first: another node may have changed them a
         // moment ago (RegistryEngine+Shared).
-        if shared != nil {
+        var replayedElsewhere = false
+        if let shared {
             await refreshFromSharedStore(productId: request.productId, deviceName: request.deviceName)
+            // Replay protection across nodes: a validly signed request's nonce is claimed in the store, so a copy sent
+            // to another node is refused there too.
+            if let nonceKey = await sharedNonceKey(request) {
+                do {
+                    replayedElsewhere = try await !shared.claimNonce(nonceKey, at: now(), windowMillis: ReplayWindow.windowMillis)
+                } catch {
+                    logger.error("registration nonce not claimed in the shared store", metadata: ["hub.product_id": "\(request.productId)", "error": "\(error)"])
+                    return .failure(.internalError)
+                }
+            }
         }
         var checkReplay = true
         // A shared store's answer that the device exists already (created by a racing node) is taken into memory
         // and the request decided again, as a reissue; twice at most (the second answer cannot be a creation
         // unless the device was deleted meanwhile).
         for _ in 0..<2 {
-            switch await decideRegistration(request, checkReplay: checkReplay) {
+            switch await decideRegistration(request, checkReplay: checkReplay, replayedElsewhere: replayedElsewhere) {
             case .finished(let outcome):
                 return outcome
             case .committing(let ticket, let grant):
@@ -101,7 +112,15 @@ extension RegistryEngine {
         case creatingShared(Device, RegistrationAttempt, RegistrationGrant)
     }
 
-    func decideRegistration(_ request: RegistrationRequest, checkReplay: Bool = true) -> RegistrationStep {
+    /// The key of the request's nonce if its product has replay protection and the request is validly signed: what a
+    /// shared store is asked to claim.
+    func sharedNonceKey(_ request: RegistrationRequest) -> String? {
+        guard let product = products[request.productId], product.replayProtection, request.verifySignature(product.productSecret) else { return nil }
+        return ReplayWindow.key(productId: request.productId, deviceName: request.deviceName, nonce: request.nonce, timestamp: request.timestamp)
+    }
+
+    /// `replayedElsewhere`: the shared store says another request (on any node) used the nonce within the window.
+    func decideRegistration(_ request: RegistrationRequest, checkReplay: Bool = true, replayedElsewhere: Bool = false) -> RegistrationStep {
         let time = now()
         // While the registry is unavailable (reloading after a failed write), a request is still decided
         // from memory: a refusal (wrong signature, unknown product, limit reached) is answered with its own
@@ -120,7 +139,7 @@ extension RegistryEngine {
             device: devices[key],
             // On a shared store the count in memory may be behind the other nodes': the store counts (createShared).
             autoCreatedCount: shared == nil ? autoCreatedCount[request.productId, default: 0] : 0,
-            replayed: checkReplay && (replayKey.map { replayWindow.contains($0, now: time) } ?? false)
+            replayed: checkReplay && (replayedElsewhere || (replayKey.map { replayWindow.contains($0, now: time) } ?? false))
         )
         let decision = RegistrationPolicy.decide(facts) { secret in
             signatureChecked = true

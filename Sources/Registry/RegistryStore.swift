@@ -88,6 +88,9 @@ public protocol SharedRegistryStore: RegistryStore {
     /// The records other processes change, as their transactions commit. Each (re)connection of the feed begins
     /// with `.resync` once it is listening (what changed before is to be read again). Ends when the store closes.
     func changes() -> AsyncStream<RegistryChange>
+    /// Claims a validly signed registration's nonce (`ReplayWindow.key`) for `windowMillis`, for every process on
+    /// the store at once: false if any of them claimed it within the window (a replay, wherever it arrives).
+    func claimNonce(_ key: String, at millis: Int64, windowMillis: Int64) async throws -> Bool
 }
 
 /// A record another process sharing the store changed (``SharedRegistryStore/changes()``).

@@ -114,6 +114,12 @@ enum PostgresMigrations {
             "CREATE INDEX devices_presence_node ON devices (presence_node) WHERE presence_node IS NOT NULL",
             "CREATE TABLE hub_nodes (id TEXT PRIMARY KEY, heartbeat_ms BIGINT NOT NULL, started_ms BIGINT NOT NULL)",
         ],
+        // 5: the nonces of signed registrations to products with replay protection, claimed by whichever node a
+        // request reaches (PostgresRegistryStore+Shared.claimNonce; the key as bytes: it holds NUL separators); rows older than the window are purged.
+        [
+            "CREATE TABLE registration_nonces (key BYTEA PRIMARY KEY, time_ms BIGINT NOT NULL)",
+            "CREATE INDEX registration_nonces_time ON registration_nonces (time_ms)",
+        ],
     ]
 
     /// Brings the schema to the newest version; returns the versions it applied (none when it was current).

@@ -10,6 +10,8 @@ import PostgresNIO
 extension PostgresRegistryStore {
     static let heartbeatInterval: Duration = .seconds(2)
     static let deadAfterMillis: Int64 = 10_000
+    /// How long a registration nonce is kept (the registry's replay window).
+    static let nonceWindowMillis: Int64 = 24 * 3600 * 1000
 
     /// Beats and sweeps until cancelled (by `close`).
     func runPresence() async {
@@ -38,6 +40,8 @@ extension PostgresRegistryStore {
                 logger: logger
             )
             try await connection.query("DELETE FROM hub_nodes WHERE heartbeat_ms < \(cutoff)", logger: logger)
+            // Nonces past the replay window (24 h) are no longer needed by any node.
+            try await connection.query("DELETE FROM registration_nonces WHERE time_ms < \(now - Self.nonceWindowMillis)", logger: logger)
             let seconds = now / 1000
             var swept = 0
             for try await _ in try await connection.query(

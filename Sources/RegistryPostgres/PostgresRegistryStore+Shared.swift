@@ -96,6 +96,28 @@ extension PostgresRegistryStore: SharedRegistryStore {
         }
     }
 
+    /// Inserts the nonce, or takes over a row older than the window: a row comes back only then.
+    public func claimNonce(_ key: String, at millis: Int64, windowMillis: Int64) async throws -> Bool {
+        let logger = self.logger
+        let expired = millis - windowMillis
+        // As bytes: the key's fields are separated by NUL, which a text column refuses.
+        let bytes = ByteBuffer(string: key)
+        return try await withDeadline("nonce claim") {
+            var claimed = false
+            for try await _ in try await self.client.query(
+                """
+                INSERT INTO registration_nonces (key, time_ms) VALUES (\(bytes), \(millis))
+                ON CONFLICT (key) DO UPDATE SET time_ms = excluded.time_ms WHERE registration_nonces.time_ms <= \(expired)
+                RETURNING 1
+                """,
+                logger: logger
+            ) {
+                claimed = true
+            }
+            return claimed
+        }
+    }
+
     public func loadDevices(_ keys: [DeviceKey]) async throws -> [Device] {
         guard !keys.isEmpty else { return [] }
         let logger = self.logger

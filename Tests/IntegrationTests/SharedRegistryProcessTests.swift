@@ -75,10 +75,12 @@ final class SharedRegistryProcessTests: XCTestCase {
     }
 
     /// One v2 registration on a node's HTTP port: the PSK, or the refusal's code.
-    static func register(port: Int, productId: String, secret: String, name: String, nonce: Int) async throws -> Result<String, RegistrationServerError> {
+    static func register(
+        port: Int, productId: String, secret: String, name: String, nonce: Int, timestamp: Int = Int(Date().timeIntervalSince1970)
+    ) async throws -> Result<String, RegistrationServerError> {
         let body = Array(RegistrationWire.v2RequestBody(productId: productId, deviceName: name).utf8)
         let headers = V2RegistrationHeaders(
-            signing: body, host: "127.0.0.1", algorithm: .hmacSHA256, timestamp: "\(Int(Date().timeIntervalSince1970))", nonce: "\(nonce)", productSecret: secret
+            signing: body, host: "127.0.0.1", algorithm: .hmacSHA256, timestamp: "\(timestamp)", nonce: "\(nonce)", productSecret: secret
         )
         let request = RawHTTP.request(path: "/device/register", headers: [("Host", "127.0.0.1:\(port)")] + headers.fields.map { ($0.name, $0.value) }, body: body)
         let raw = try await RawHTTP.exchange(port: port, request: request)
@@ -465,6 +467,36 @@ final class SharedRegistryProcessTests: XCTestCase {
             await a.close()
             await b.close()
         }
+    }
+
+    /// Replay protection holds across nodes: a signed request replayed to another node is refused there, as on the
+    /// node that took it first.
+    func testARegistrationReplayedToAnotherNodeIsRefused() async throws {
+        try await startNodes(2)
+        let product = try await autoCreateProduct(limit: 10)
+        _ = try await nodes[0].api.call("UpdateProductRegistrationPolicy", [("ProductId", .string(product.id)), ("ReplayProtection", .bool(true))])
+        let timestamp = Int(Date().timeIntervalSince1970)
+        guard case .success = try await Self.register(port: nodes[0].hub.httpPort, productId: product.id, secret: product.secret, name: "unit-1", nonce: 7, timestamp: timestamp) else {
+            return XCTFail("the first request was refused")
+        }
+        for node in [1, 0] {
+            let replayed = try await Self.register(port: nodes[node].hub.httpPort, productId: product.id, secret: product.secret, name: "unit-1", nonce: 7, timestamp: timestamp)
+            guard case .failure(let failure) = replayed else { return XCTFail("node \(node) accepted a replayed registration") }
+            XCTAssertEqual(failure.refusal, .nonceReplayed, "node \(node): \(failure)")
+        }
+        // A fresh nonce is accepted on the other node.
+        guard case .success = try await Self.register(port: nodes[1].hub.httpPort, productId: product.id, secret: product.secret, name: "unit-1", nonce: 8, timestamp: timestamp) else {
+            return XCTFail("a fresh nonce was refused")
+        }
+        // Both refusals are audited as replays (refusals are written in the background: read until they are there).
+        var replays = 0
+        let deadline = Date().addingTimeInterval(10)
+        repeat {
+            let logs = try await nodes[1].api.call("DescribeRegistrationLogs", [("ProductId", .string(product.id)), ("Reason", .string("nonce_replayed"))])
+            replays = logs["Logs"]?.arrayValue?.reduce(0) { $0 + ($1["Count"]?.intValue ?? 0) } ?? 0
+            if replays < 2 { try await Task.sleep(for: .milliseconds(100)) }
+        } while replays < 2 && Date() < deadline
+        XCTAssertEqual(replays, 2)
     }
 
     /// DescribeDevices' `TotalCount` on a node once it is `expected`, or as it is after `within` seconds.

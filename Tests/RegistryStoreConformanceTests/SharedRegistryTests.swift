@@ -92,6 +92,30 @@ import Testing
         }
     }
 
+    /// A nonce is claimed once within the window, whichever store asks and however many ask at once; past the
+    /// window it may be claimed again.
+    @Test func aNonceIsClaimedOnceAcrossStoresWithinTheWindow() async throws {
+        try await withLocation(.postgres) { location in
+            let stores = [try await location.open(), try await location.open()].compactMap { $0 as? PostgresRegistryStore }
+            #expect(stores.count == 2)
+            let window: Int64 = 24 * 3600 * 1000
+            // Wall-clock times: every store's heartbeat purges rows older than the window from now.
+            let base = Int64(Date().timeIntervalSince1970 * 1000)
+            let claims = await withTaskGroup(of: Bool.self) { group in
+                for i in 0..<20 { group.addTask { (try? await stores[i % 2].claimNonce("P\u{0}d\u{0}7\u{0}100", at: base, windowMillis: window)) ?? false } }
+                var all: [Bool] = []
+                for await claim in group { all.append(claim) }
+                return all
+            }
+            #expect(claims.filter { $0 }.count == 1)
+            #expect(try await stores[1].claimNonce("P\u{0}d\u{0}8\u{0}100", at: base + 1, windowMillis: window), "another nonce")
+            #expect(try await !stores[0].claimNonce("P\u{0}d\u{0}7\u{0}100", at: base + window - 1, windowMillis: window), "still within the window")
+            #expect(try await stores[0].claimNonce("P\u{0}d\u{0}7\u{0}100", at: base + window, windowMillis: window), "past the window")
+            #expect(try await !stores[1].claimNonce("P\u{0}d\u{0}7\u{0}100", at: base + window + 5, windowMillis: window), "claimed again just now")
+            for store in stores { try await store.close() }
+        }
+    }
+
     @Test func racingCreationsOfOneNameInTheStoreCreateOneDevice() async throws {
         try await withLocation(.postgres) { location in
             let stores = [try await location.open(), try await location.open()].compactMap { $0 as? PostgresRegistryStore }
