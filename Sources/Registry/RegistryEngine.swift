@@ -176,12 +176,14 @@ public actor RegistryEngine {
     func insert(_ device: Device) {
         let key = device.key
         let secret = device.psk
-        let state = ProductDeviceList.state(of: device)
+        // Listed as the cluster sees it on a shared store (online on any node), so that the list's presence filter
+        // counts every node's connections.
+        let state = ProductDeviceList.state(of: shared == nil ? device : shownWithClusterPresence(device))
         let old = devices[key]
         if let old {
             if old.createdByRegistration { autoCreatedCount[key.productId, default: 0] -= 1 }
             if old.psk != secret { pskIndex.update(key, secret: secret) }
-            if ProductDeviceList.state(of: old) != state { deviceOrder[key.productId]?.setState(key.name, state) }
+            deviceOrder[key.productId]?.setState(key.name, state)
         } else {
             deviceOrder[key.productId, default: []].append(key.name, state: state)
             if secret != nil { pskIndex.update(key, secret: secret) }

@@ -242,9 +242,11 @@ final class SharedRegistryProcessTests: XCTestCase {
             let codes = try await device.subscribe(topic)
             XCTAssertEqual(codes, [0], topic)
         }
-        // Node 0 learns of the connection on node 1 through the database.
+        // Node 0 learns of the connection on node 1 through the database, and lists the device as online.
         let seen = try await waitForOnlineState(1, node: 0, product.id, "unit-1")
         XCTAssertEqual(seen, 1)
+        let listed = try await nodes[0].api.call("DescribeDevices", [("ProductId", .string(product.id)), ("Online", .int(1)), ("Offset", .int(0)), ("Limit", .int(10))])
+        XCTAssertEqual(listed["TotalCount"]?.intValue, 1, "node 0's list filter does not count the connection on node 1")
 
         // A broadcast from node 0 goes to the devices online on every node.
         _ = try await nodes[0].api.call("PublishBroadcastMessage", [("ProductId", .string(product.id)), ("Payload", .string("maintenance")), ("Qos", .int(0))])
