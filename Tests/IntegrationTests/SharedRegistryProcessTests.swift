@@ -21,12 +21,15 @@ final class SharedRegistryProcessTests: XCTestCase {
     var nodes: [Node] = []
     var database = ""
     var nats: NATSServerProcess?
+    /// Between PostgreSQL and the nodes `startNodes` was asked to proxy: cut to take the database away from them.
+    var databaseProxy: TCPCutProxy?
 
     override func tearDown() async throws {
         for node in nodes where node.hub.process.isRunning { node.hub.kill9() }
         for node in nodes { try? FileManager.default.removeItem(atPath: node.directory) }
         if !database.isEmpty { _ = try? await Self.psql("DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
         nats?.stop()
+        await databaseProxy?.stop()
     }
 
     static func serverURL() throws -> String {
@@ -45,7 +48,7 @@ final class SharedRegistryProcessTests: XCTestCase {
 
     /// A fresh database and `count` nodes on it, each with a data directory of its own; with `cluster`, a
     /// nats-server on loopback joins their brokers.
-    func startNodes(_ count: Int, cluster: Bool = false) async throws {
+    func startNodes(_ count: Int, cluster: Bool = false, proxied: Set<Int> = []) async throws {
         var clusterArguments: [String] = []
         if cluster {
             let server = try await NATSServerProcess.start()
@@ -56,9 +59,12 @@ final class SharedRegistryProcessTests: XCTestCase {
         try await Self.psql("CREATE DATABASE \(database)")
         var url = URLComponents(string: try Self.serverURL())!
         url.path = "/\(database)"
+        if !proxied.isEmpty { databaseProxy = try await TCPCutProxy.start(targetPort: url.port ?? 5432) }
         for i in 0..<count {
             let directory = NSTemporaryDirectory() + "iothub-node\(i)-\(UUID().uuidString)"
-            let hub = try HubProcess(dataDirectory: directory, arguments: ["--database", url.string!] + clusterArguments)
+            var nodeURL = url
+            if proxied.contains(i), let databaseProxy { nodeURL.port = databaseProxy.port }
+            let hub = try HubProcess(dataDirectory: directory, arguments: ["--database", nodeURL.string!] + clusterArguments)
             try hub.start()
             let credentials = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/credentials.json")))
             nodes.append(Node(hub: hub, directory: directory, api: TestAPIClient(port: hub.apiPort, secretId: credentials["SecretId"]!, secretKey: credentials["SecretKey"]!)))
@@ -76,14 +82,15 @@ final class SharedRegistryProcessTests: XCTestCase {
 
     /// One v2 registration on a node's HTTP port: the PSK, or the refusal's code.
     static func register(
-        port: Int, productId: String, secret: String, name: String, nonce: Int, timestamp: Int = Int(Date().timeIntervalSince1970)
+        port: Int, productId: String, secret: String, name: String, nonce: Int, timestamp: Int = Int(Date().timeIntervalSince1970),
+        timeout: TimeAmount = .seconds(10)
     ) async throws -> Result<String, RegistrationServerError> {
         let body = Array(RegistrationWire.v2RequestBody(productId: productId, deviceName: name).utf8)
         let headers = V2RegistrationHeaders(
             signing: body, host: "127.0.0.1", algorithm: .hmacSHA256, timestamp: "\(timestamp)", nonce: "\(nonce)", productSecret: secret
         )
         let request = RawHTTP.request(path: "/device/register", headers: [("Host", "127.0.0.1:\(port)")] + headers.fields.map { ($0.name, $0.value) }, body: body)
-        let raw = try await RawHTTP.exchange(port: port, request: request)
+        let raw = try await RawHTTP.exchange(port: port, request: request, timeout: timeout)
         guard let response = RawHTTP.parse(raw) else { throw HubProcessFailure(description: "no HTTP response") }
         switch try RegistrationWire.parseV2Response(response.body) {
         case .success(let encrypted):
@@ -499,6 +506,89 @@ final class SharedRegistryProcessTests: XCTestCase {
             if replays < 2 { try await Task.sleep(for: .milliseconds(100)) }
         } while replays < 2 && Date() < deadline
         XCTAssertEqual(replays, 2)
+    }
+
+    /// A running node that loses PostgreSQL answers registrations with InternalError and writes nothing half; the
+    /// other node goes on; once the database is back the node recovers by itself and sees what was registered
+    /// meanwhile.
+    func testANodeThatLosesItsDatabaseRefusesCleanlyAndRecovers() async throws {
+        try await startNodes(2, proxied: [1])
+        let proxy = try XCTUnwrap(databaseProxy)
+        let product = try await autoCreateProduct(limit: 10)
+        guard case .success = try await Self.register(port: nodes[1].hub.httpPort, productId: product.id, secret: product.secret, name: "unit-1", nonce: 1) else {
+            return XCTFail("registration refused before the outage")
+        }
+        proxy.cut()
+        let during = try await Self.register(port: nodes[1].hub.httpPort, productId: product.id, secret: product.secret, name: "unit-2", nonce: 2, timeout: .seconds(40))
+        guard case .failure(let failure) = during else { return XCTFail("node 1 registered a device without its database") }
+        XCTAssertEqual(failure.refusal, .internalError, "\(failure)")
+        // The other node is not affected.
+        guard case .success(let psk3) = try await Self.register(port: nodes[0].hub.httpPort, productId: product.id, secret: product.secret, name: "unit-3", nonce: 3) else {
+            return XCTFail("node 0 refused a registration while node 1 had lost the database")
+        }
+        proxy.restore()
+        // Node 1 recovers by itself: a registration is accepted again (asked until it is, with fresh nonces).
+        var recovered = false
+        let deadline = Date().addingTimeInterval(60)
+        var nonce = 10
+        while !recovered, Date() < deadline {
+            nonce += 1
+            if case .success = try await Self.register(port: nodes[1].hub.httpPort, productId: product.id, secret: product.secret, name: "unit-2", nonce: nonce, timeout: .seconds(40)) {
+                recovered = true
+            } else {
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
+        XCTAssertTrue(recovered, "node 1 did not recover after the database came back")
+        // What node 0 registered meanwhile logs in on node 1; nothing half-written: exactly the three devices.
+        let (client, connack) = try await TestMQTTClient.device(port: nodes[1].hub.mqttPort, productId: product.id, deviceName: "unit-3", psk: psk3)
+        XCTAssertEqual(connack?.returnCode, 0)
+        await client.close()
+        let count = try await waitForDeviceCount(3, node: 1, product.id)
+        XCTAssertEqual(count, 3)
+        XCTAssertTrue(nodes[1].hub.process.isRunning)
+    }
+
+    /// A cluster rides out a restart of nats-server: each node keeps serving its own clients meanwhile, and messages
+    /// cross nodes again once NATS is back, without restarting a node.
+    func testAClusterRidesOutANATSRestart() async throws {
+        try await startNodes(2, cluster: true)
+        let server = try XCTUnwrap(nats)
+        let product = try await autoCreateProduct(limit: 10)
+        guard case .success(let psk) = try await Self.register(port: nodes[0].hub.httpPort, productId: product.id, secret: product.secret, name: "unit-1", nonce: 1) else {
+            return XCTFail("registration refused")
+        }
+        let topic = "\(product.id)/unit-1/control"
+        let app = try await nodes[0].api.call("CreateApplication", [("Name", .string("backend")), ("ProductIds", .array([.string(product.id)]))])
+        let appId = try XCTUnwrap(app["AppId"]?.stringValue)
+        let appSecret = try XCTUnwrap(app["AppSecret"]?.stringValue)
+        let (device, _) = try await TestMQTTClient.device(port: nodes[1].hub.mqttPort, productId: product.id, deviceName: "unit-1", psk: psk)
+        _ = try await device.subscribe(topic, qos: .atMostOnce)
+        let (remote, _) = try await TestMQTTClient.plain(port: nodes[0].hub.mqttPort, clientId: "backend-0", username: appId, password: appSecret)
+        let (local, _) = try await TestMQTTClient.plain(port: nodes[1].hub.mqttPort, clientId: "backend-1", username: appId, password: appSecret)
+        try await remote.publish(topic, "before", qos: .atMostOnce)
+        let before = try await device.message(timeout: 10)
+        XCTAssertEqual(String(buffer: before.payload), "before")
+
+        server.stop()
+        // Node 1 still serves its own clients.
+        try await local.publish(topic, "local", qos: .atMostOnce)
+        let same = try await device.message(timeout: 10)
+        XCTAssertEqual(String(buffer: same.payload), "local")
+
+        try await server.restart()
+        // Messages cross again once the nodes have reconnected (published until one arrives).
+        var crossed = false
+        let deadline = Date().addingTimeInterval(30)
+        while !crossed, Date() < deadline {
+            try await remote.publish(topic, "after", qos: .atMostOnce)
+            if let message = try? await device.message(timeout: 0.5) { crossed = String(buffer: message.payload) == "after" }
+        }
+        XCTAssertTrue(crossed, "no message crossed nodes after nats-server came back")
+        XCTAssertTrue(nodes[0].hub.process.isRunning && nodes[1].hub.process.isRunning)
+        await device.close()
+        await remote.close()
+        await local.close()
     }
 
     /// DescribeDevices' `TotalCount` on a node once it is `expected`, or as it is after `within` seconds.
