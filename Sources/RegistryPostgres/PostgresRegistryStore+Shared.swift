@@ -121,20 +121,30 @@ extension PostgresRegistryStore: SharedRegistryStore {
     public func loadDevices(_ keys: [DeviceKey]) async throws -> [Device] {
         guard !keys.isEmpty else { return [] }
         let logger = self.logger
-        return try await withDeadline("device read") {
-            try await self.client.withConnection { connection in try await Self.devices(connection, keys: keys, logger: logger) }
+        return try await deviceReads.submit(keys) { batches in
+            let all = Array(Set(batches.joined()))
+            let devices = try await self.withDeadline("device read") {
+                try await self.client.withConnection { connection in try await Self.devices(connection, keys: all, logger: logger) }
+            }
+            let byKey = Dictionary(devices.map { ($0.key, $0) }, uniquingKeysWith: { $1 })
+            return batches.map { keys in keys.compactMap { byKey[$0] } }
         }
     }
 
     public func loadProducts(ids: [String]) async throws -> [Product] {
         guard !ids.isEmpty else { return [] }
         let logger = self.logger
-        return try await withDeadline("product read") {
-            var products: [Product] = []
-            for try await row in try await self.client.query("SELECT * FROM products WHERE id = ANY(\(ids))", logger: logger) {
-                products.append(try PostgresRecords.product(row.makeRandomAccess()))
+        return try await productReads.submit(ids) { batches in
+            let all = Array(Set(batches.joined()))
+            let products = try await self.withDeadline("product read") {
+                var products: [Product] = []
+                for try await row in try await self.client.query("SELECT * FROM products WHERE id = ANY(\(all))", logger: logger) {
+                    products.append(try PostgresRecords.product(row.makeRandomAccess()))
+                }
+                return products
             }
-            return products
+            let byId = Dictionary(products.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
+            return batches.map { ids in ids.compactMap { byId[$0] } }
         }
     }
 

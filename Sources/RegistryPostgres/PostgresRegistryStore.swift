@@ -17,7 +17,11 @@ public final class PostgresRegistryStore: RegistryStore {
     /// Tells this store's own change notifications from other processes' (PostgresRegistryStore+Changes).
     let origin = UUID().uuidString
     /// Creations by registration, decided a batch per transaction (PostgresRegistryStore+Shared).
-    let registrations = CreationBatcher<SharedCreation, SharedRegistration>(maxBatch: 256)
+    let registrations = RequestBatcher<SharedCreation, SharedRegistration>(maxBatch: 256)
+    /// Reads of devices and of products by key (every registration and batch of logins reads first): those that
+    /// arrive while one runs are read together, in one query.
+    let deviceReads = RequestBatcher<[DeviceKey], [Device]>(maxBatch: 256)
+    let productReads = RequestBatcher<[String], [Product]>(maxBatch: 256)
     /// The listening tasks of `changes()`, cancelled by `close`.
     let changeFeeds = Mutex<[Task<Void, Never>]>([])
     private let runTask: Task<Void, Never>

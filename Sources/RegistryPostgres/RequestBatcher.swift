@@ -2,7 +2,7 @@ import Synchronization
 
 /// Runs what is submitted in batches: while one batch runs, what arrives waits and goes into the next, up to
 /// `maxBatch` at a time. Every submitter gets its own outcome, or the batch's error.
-final class CreationBatcher<Item: Sendable, Outcome: Sendable>: Sendable {
+final class RequestBatcher<Item: Sendable, Outcome: Sendable>: Sendable {
     private struct Waiting {
         var item: Item
         var continuation: CheckedContinuation<Outcome, any Error>
