@@ -140,6 +140,15 @@ extension RegistryEngine {
     /// subscribed to `$ota/update/…`). Returns the task and the commands to publish.
     public func createFirmwareTask(_ spec: NewFirmwareTask, reachable: @Sendable (DeviceKey) -> Bool) async throws -> (FirmwareTaskSummary, [FirmwarePush]) {
         try requireAvailable()
+        // On a shared store the id comes from the store (taken first: nothing read below is held across the wait),
+        // so that tasks created on two nodes at once never share one.
+        var taskId = ota.nextTaskId
+        if let shared {
+            do { taskId = try await shared.nextFirmwareTaskId() } catch {
+                logger.error("firmware task id not taken from the shared store", metadata: ["error": "\(error)"])
+                throw RegistryError(.storageFailure, "the registry store is unavailable")
+            }
+        }
         let product = try product(spec.productId)
         let firmware = try firmware(productId: spec.productId, version: spec.version)
         let targets: [Device]
@@ -169,7 +178,7 @@ extension RegistryEngine {
         let now = self.now()
         let command = FirmwareCommand(fileSize: firmware.size, md5: firmware.md5, url: spec.url, version: firmware.version)
         let task = FirmwareTask(
-            id: ota.nextTaskId, productId: spec.productId, version: spec.version, mode: mode, originalVersion: spec.originalVersion ?? "",
+            id: taskId, productId: spec.productId, version: spec.version, mode: mode, originalVersion: spec.originalVersion ?? "",
             timeoutInterval: spec.timeoutInterval, upgradeMethod: spec.upgradeMethod, type: spec.type, createdAt: now / 1000, command: command
         )
         var mutations: [RegistryMutation] = [.upsertFirmwareTask(task)]

@@ -91,6 +91,8 @@ public protocol SharedRegistryStore: RegistryStore {
     /// Claims a validly signed registration's nonce (`ReplayWindow.key`) for `windowMillis`, for every process on
     /// the store at once: false if any of them claimed it within the window (a replay, wherever it arrives).
     func claimNonce(_ key: String, at millis: Int64, windowMillis: Int64) async throws -> Bool
+    /// A firmware task id no process on the store has used or will be given.
+    func nextFirmwareTaskId() async throws -> Int64
 }
 
 /// A record another process sharing the store changed (``SharedRegistryStore/changes()``).

@@ -120,6 +120,12 @@ enum PostgresMigrations {
             "CREATE TABLE registration_nonces (key BYTEA PRIMARY KEY, time_ms BIGINT NOT NULL)",
             "CREATE INDEX registration_nonces_time ON registration_nonces (time_ms)",
         ],
+        // 6: firmware task ids from one sequence, so that tasks created on two nodes at once never share an id;
+        // it starts after the tasks there are.
+        [
+            "CREATE SEQUENCE firmware_task_ids",
+            "SELECT setval('firmware_task_ids', COALESCE((SELECT MAX(id) FROM firmware_tasks), 0) + 1, false)",
+        ],
     ]
 
     /// Brings the schema to the newest version; returns the versions it applied (none when it was current).

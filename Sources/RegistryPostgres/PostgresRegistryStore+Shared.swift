@@ -118,6 +118,16 @@ extension PostgresRegistryStore: SharedRegistryStore {
         }
     }
 
+    public func nextFirmwareTaskId() async throws -> Int64 {
+        let logger = self.logger
+        return try await withDeadline("task id") {
+            for try await id in try await self.client.query("SELECT nextval('firmware_task_ids')", logger: logger).decode(Int64.self) {
+                return id
+            }
+            throw PostgresStoreError.invalidValue(column: "firmware_task_ids")
+        }
+    }
+
     public func loadDevices(_ keys: [DeviceKey]) async throws -> [Device] {
         guard !keys.isEmpty else { return [] }
         let logger = self.logger

@@ -289,12 +289,12 @@ import Testing
                 sample.expectEqual(try await again.load(auditSince: 0))
                 if let postgres = again as? PostgresRegistryStore {
                     #expect(try await postgres.migrate() == [])
-                    #expect(try await postgres.schemaVersion() == 5)
+                    #expect(try await postgres.schemaVersion() == 6)
                 }
                 try await again.close()
             }
             if backend == .postgres {
-                #expect(try await migrationVersions(database: location.name) == [1, 2, 3, 4, 5])
+                #expect(try await migrationVersions(database: location.name) == [1, 2, 3, 4, 5, 6])
             }
         }
     }
@@ -309,7 +309,7 @@ import Testing
             // The other node sees the same tables.
             sample.expectEqual(try await stores[1].load(auditSince: 0))
             for store in stores { try await store.close() }
-            #expect(try await migrationVersions(database: location.name) == [1, 2, 3, 4, 5])
+            #expect(try await migrationVersions(database: location.name) == [1, 2, 3, 4, 5, 6])
         }
     }
 

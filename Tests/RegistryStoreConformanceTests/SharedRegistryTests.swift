@@ -190,6 +190,41 @@ import Testing
         }
     }
 
+    /// Firmware tasks created on two nodes at once get distinct ids (the store's sequence), and every task is stored.
+    @Test func firmwareTasksCreatedOnTwoNodesAtOnceNeverShareAnId() async throws {
+        try await withNodes(2) { nodes, location in
+            var spec = NewProduct(name: "ota\(UUID().uuidString.prefix(6))")
+            spec.encryptionType = .psk
+            let product = try await nodes[0].createProduct(spec)
+            for i in 0..<10 { _ = try await nodes[0].createDevice(productId: product.id, name: "d\(i)") }
+            _ = try await nodes[0].addFirmware(NewFirmware(productId: product.id, version: "2.0", md5: "ABCDEF0123456789ABCDEF0123456789", size: 100, fileToken: "tok"))
+            // Node 1 learns of the devices and the firmware through the change feed.
+            for _ in 0..<100 {
+                if (try? await nodes[1].firmware(productId: product.id, version: "2.0")) != nil,
+                    (try? await nodes[1].device(productId: product.id, name: "d9")) != nil
+                { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let ids = try await withThrowingTaskGroup(of: Int64.self) { group in
+                for i in 0..<10 {
+                    group.addTask {
+                        let task = NewFirmwareTask(
+                            productId: product.id, version: "2.0", deviceNames: ["d\(i)"], originalVersion: nil, timeoutInterval: 60, url: "http://h/tok.bin"
+                        )
+                        return try await nodes[i % 2].createFirmwareTask(task, reachable: { _ in false }).0.task.id
+                    }
+                }
+                var all: [Int64] = []
+                for try await id in group { all.append(id) }
+                return all
+            }
+            #expect(Set(ids).count == 10)
+            let stored = try await location.open()
+            #expect(try await stored.load(auditSince: 0).firmwareTasks.filter { $0.productId == product.id }.count == 10)
+            try await stored.close()
+        }
+    }
+
     @Test func aDeviceRegisteredOnOneNodeLogsInOnAnotherAndIsActivatedInTheStore() async throws {
         try await withNodes(2) { nodes, location in
             let product = try await autoCreateProduct(nodes[0], limit: 10)
