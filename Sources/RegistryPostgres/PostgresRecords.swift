@@ -6,6 +6,33 @@ import Registry
 /// The registry's records as rows: the statements a mutation becomes, and the records rows decode to. Field by
 /// field, with the column names of ``PostgresMigrations``.
 enum PostgresRecords {
+    /// The statements of a transaction's mutations, in order; consecutive device writes (a batch of logins and
+    /// logouts) become one statement, each device at its last state in the run.
+    static func queries(for mutations: [RegistryMutation], node: String) throws -> [PostgresQuery] {
+        var queries: [PostgresQuery] = []
+        var run: [Device] = []
+        var positions: [DeviceKey: Int] = [:]
+        func flush() {
+            guard !run.isEmpty else { return }
+            queries += upsertDevices(run, node: node)
+            run.removeAll()
+            positions.removeAll()
+        }
+        for mutation in mutations {
+            if case .upsertDevice(let device) = mutation {
+                if let position = positions[device.key] { run[position] = device } else {
+                    positions[device.key] = run.count
+                    run.append(device)
+                }
+                continue
+            }
+            flush()
+            queries += try self.queries(for: mutation, node: node)
+        }
+        flush()
+        return queries
+    }
+
     /// `node`: the store's node id; a device written online is marked as held by it, and a device written offline
     /// is only marked offline where this node held it (another node's later login stays).
     static func queries(for mutation: RegistryMutation, node: String) throws -> [PostgresQuery] {
@@ -29,34 +56,7 @@ enum PostgresRecords {
         case .deleteProduct(let id):
             return ["DELETE FROM products WHERE id = \(id)"]
         case .upsertDevice(let d):
-            var binds = PostgresBindings(capacity: deviceColumnCount + 1)
-            let row = appendDeviceRow(d, node: node, to: &binds)
-            binds.append(node)
-            let nodeParameter = "$\(deviceColumnCount + 1)"
-            var queries: [PostgresQuery] = [
-                PostgresQuery(
-                    unsafeSQL: """
-                        INSERT INTO devices (\(deviceColumns)) VALUES \(row)
-                        ON CONFLICT (product_id, name) DO UPDATE SET psk = excluded.psk, certificate_pem = excluded.certificate_pem,
-                            private_key_pem = excluded.private_key_pem, certificate_serial = excluded.certificate_serial,
-                            enabled = excluded.enabled, created_by_registration = excluded.created_by_registration,
-                            created_at = excluded.created_at, credential_fetched = excluded.credential_fetched,
-                            client_key_fetched = excluded.client_key_fetched, first_online_time = excluded.first_online_time,
-                            login_time = excluded.login_time, last_offline_time = excluded.last_offline_time,
-                            online = CASE WHEN excluded.online OR devices.presence_node IS NULL OR devices.presence_node = \(nodeParameter)
-                                THEN excluded.online ELSE devices.online END,
-                            presence_node = CASE WHEN excluded.online THEN excluded.presence_node
-                                WHEN devices.presence_node = \(nodeParameter) THEN NULL ELSE devices.presence_node END,
-                            client_ip = excluded.client_ip, firmware_version = excluded.firmware_version, log_level = excluded.log_level,
-                            updated_at = excluded.updated_at, shadow = excluded.shadow, gateway_product_id = excluded.gateway_product_id,
-                            gateway_name = excluded.gateway_name, bound_at = excluded.bound_at, attached = excluded.attached
-                        """,
-                    binds: binds
-                ),
-                "DELETE FROM device_tags WHERE product_id = \(d.productId) AND device_name = \(d.name)",
-            ]
-            for (position, tag) in d.tags.enumerated() { queries.append(insertTag(tag, at: position, of: d)) }
-            return queries
+            return upsertDevices([d], node: node)
         case .deleteDevice(let key):
             // The tags go with the device (ON DELETE CASCADE).
             return ["DELETE FROM devices WHERE product_id = \(key.productId) AND name = \(key.name)"]
@@ -264,6 +264,44 @@ extension PostgresRecords {
     static let deviceColumnCount = 25
     static let auditColumns = "time_ms, product_id, device_name, source, endpoint, accepted, reason, detail, nonce, timestamp, count"
     static let auditColumnCount = 11
+
+    /// Devices written as they are (one statement for all of them, then their tags): a row written offline clears
+    /// `online` only where this node held the device. Each key at most once (a statement cannot change a row twice).
+    static func upsertDevices(_ devices: [Device], node: String) -> [PostgresQuery] {
+        var binds = PostgresBindings(capacity: devices.count * deviceColumnCount + 1)
+        let rows = devices.map { appendDeviceRow($0, node: node, to: &binds) }
+        binds.append(node)
+        let nodeParameter = "$\(devices.count * deviceColumnCount + 1)"
+        var queries: [PostgresQuery] = [
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO devices (\(deviceColumns)) VALUES \(rows.joined(separator: ", "))
+                    ON CONFLICT (product_id, name) DO UPDATE SET psk = excluded.psk, certificate_pem = excluded.certificate_pem,
+                        private_key_pem = excluded.private_key_pem, certificate_serial = excluded.certificate_serial,
+                        enabled = excluded.enabled, created_by_registration = excluded.created_by_registration,
+                        created_at = excluded.created_at, credential_fetched = excluded.credential_fetched,
+                        client_key_fetched = excluded.client_key_fetched, first_online_time = excluded.first_online_time,
+                        login_time = excluded.login_time, last_offline_time = excluded.last_offline_time,
+                        online = CASE WHEN excluded.online OR devices.presence_node IS NULL OR devices.presence_node = \(nodeParameter)
+                            THEN excluded.online ELSE devices.online END,
+                        presence_node = CASE WHEN excluded.online THEN excluded.presence_node
+                            WHEN devices.presence_node = \(nodeParameter) THEN NULL ELSE devices.presence_node END,
+                        client_ip = excluded.client_ip, firmware_version = excluded.firmware_version, log_level = excluded.log_level,
+                        updated_at = excluded.updated_at, shadow = excluded.shadow, gateway_product_id = excluded.gateway_product_id,
+                        gateway_name = excluded.gateway_name, bound_at = excluded.bound_at, attached = excluded.attached
+                    """,
+                binds: binds
+            ),
+            """
+            DELETE FROM device_tags t USING unnest(\(devices.map(\.productId))::text[], \(devices.map(\.name))::text[]) AS k(product_id, name)
+                WHERE t.product_id = k.product_id AND t.device_name = k.name
+            """,
+        ]
+        for device in devices {
+            for (position, tag) in device.tags.enumerated() { queries.append(insertTag(tag, at: position, of: device)) }
+        }
+        return queries
+    }
 
     static func insertTag(_ tag: DeviceTag, at position: Int, of d: Device) -> PostgresQuery {
         """

@@ -140,10 +140,8 @@ public final class PostgresRegistryStore: RegistryStore {
         guard !mutations.isEmpty else { return }
         let logger = self.logger
         try await withDeadline("write") { try await self.client.withTransaction(logger: logger) { connection in
-            for mutation in mutations {
-                for query in try PostgresRecords.queries(for: mutation, node: self.origin) {
-                    try await connection.query(query, logger: logger)
-                }
+            for query in try PostgresRecords.queries(for: mutations, node: self.origin) {
+                try await connection.query(query, logger: logger)
             }
             try await self.notify(mutations, on: connection)
         } }
