@@ -37,7 +37,7 @@ extension Broker {
         }
 
         // The other nodes close this client's connection there (`Broker.takenOverElsewhere`).
-        if configuration.clustered { actions.append(.clusterConnected(clientId: clientId)) }
+        if configuration.clustered { actions.append(.clusterConnected(clientId: clientId, cleanSession: packet.cleanSession)) }
         var sessionPresent = false
         let session: Session
         if let existing = sessions[clientId] {

@@ -20,15 +20,18 @@ extension Broker {
 
     /// Closes the live connection of `clientId`, which connected to another node of the cluster (a takeover there).
     /// As for a takeover here (MQTT-3.1.4-2), the old connection ends without DISCONNECT: its will is published,
-    /// and a clean session ends with it.
-    public func takenOverElsewhere(clientId: String) -> [BrokerAction] {
-        guard let session = sessions[clientId], let connection = session.connection else { return [] }
+    /// and a clean session ends with it. A persistent session here ends too if the client connected there with
+    /// CleanSession 1 (MQTT-3.1.2-6: its state is discarded), so that it cannot come back later.
+    public func takenOverElsewhere(clientId: String, cleanSession: Bool = false) -> [BrokerAction] {
+        guard let session = sessions[clientId] else { return [] }
         var actions: [BrokerAction] = []
-        connections[connection] = nil
-        session.connection = nil
-        actions.append(.close(connection, .takenOver))
-        publishWill(of: session, into: &actions)
-        if session.cleanSession { discard(session) }
+        if let connection = session.connection {
+            connections[connection] = nil
+            session.connection = nil
+            actions.append(.close(connection, .takenOver))
+            publishWill(of: session, into: &actions)
+        }
+        if session.cleanSession || cleanSession { discard(session) }
         return actions
     }
 

@@ -11,8 +11,9 @@ public enum BrokerAction: Sendable, Equatable {
     /// Hand a message routed here to the other nodes of the cluster (``BrokerConfiguration/clustered``), which
     /// route it to their own subscribers with ``Broker/publishFromCluster(_:)``.
     case toCluster(MQTTPublish)
-    /// Tell the other nodes of the cluster that this client connected here: they close its connection there.
-    case clusterConnected(clientId: String)
+    /// Tell the other nodes of the cluster that this client connected here: they close its connection there (and,
+    /// for a CleanSession 1 connect, end its session there).
+    case clusterConnected(clientId: String, cleanSession: Bool)
 }
 
 /// Why the broker closes a connection.

@@ -99,8 +99,10 @@ final class ClusterBridge: Service, Sendable {
         case .publish(let message):
             let encoded = ClusterMessageCodec.encode(message)
             if !outbound.offer(.publish(encoded), size: encoded.readableBytes) { dropCounter.increment() }
-        case .connected(let clientId):
-            let announcement = ClusterConnectOrder.encode(clientId: clientId, millis: connectOrder.connectedHere(clientId), node: node)
+        case .connected(let clientId, let cleanSession):
+            let announcement = ClusterConnectOrder.encode(
+                clientId: clientId, cleanSession: cleanSession, millis: connectOrder.connectedHere(clientId), node: node
+            )
             if !outbound.offer(.connected(announcement), size: announcement.count) { dropCounter.increment() }
         }
     }
@@ -108,7 +110,8 @@ final class ClusterBridge: Service, Sendable {
     func run() async throws {
         let publishes = self.publishes
         let connects = try await connection.subscribe(Self.connectedSubject)
-        let retainedRequests = try await connection.subscribe(ClusterRetained.syncSubject)
+        // A queue group: one node answers each request (every node holds the cluster's retained messages).
+        let retainedRequests = try await connection.subscribe(ClusterRetained.syncSubject, queue: "iothub.retained")
         try await connection.flush()
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
@@ -127,13 +130,13 @@ final class ClusterBridge: Service, Sendable {
                 group.addTask { [host, connectOrder, logger] in
                     do {
                         for try await message in connects {
-                            guard let (clientId, millis, other) = ClusterConnectOrder.decode(Array(message.payload.readableBytesView)) else {
+                            guard let (clientId, cleanSession, millis, other) = ClusterConnectOrder.decode(Array(message.payload.readableBytesView)) else {
                                 logger.warning("cluster connect announcement not understood", metadata: ["hub.bytes": "\(message.payload.readableBytes)"])
                                 continue
                             }
                             // This node's connection is the later one: it stays, and the other node closes its own.
                             guard connectOrder.yields(clientId, toConnectAt: millis, on: other) else { continue }
-                            _ = host.perform { broker, _ in broker.takenOverElsewhere(clientId: clientId) }
+                            _ = host.perform { broker, _ in broker.takenOverElsewhere(clientId: clientId, cleanSession: cleanSession) }
                         }
                     } catch { logger.warning("cluster subscription ended", metadata: ["error": "\(error)"]) }
                 }

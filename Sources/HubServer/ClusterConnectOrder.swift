@@ -47,9 +47,10 @@ final class ClusterConnectOrder: Sendable {
 
     var count: Int { stamps.withLock { $0.count } }
 
-    /// An announcement: version 1, the stamp (8 bytes), the node (2-byte length), the ClientId (the rest).
-    static func encode(clientId: String, millis: Int64, node: String) -> [UInt8] {
-        var bytes: [UInt8] = [1]
+    /// An announcement: version 1, flags (bit 0: CleanSession), the stamp (8 bytes), the node (2-byte length), the
+    /// ClientId (the rest).
+    static func encode(clientId: String, cleanSession: Bool, millis: Int64, node: String) -> [UInt8] {
+        var bytes: [UInt8] = [1, cleanSession ? 1 : 0]
         withUnsafeBytes(of: millis.bigEndian) { bytes += $0 }
         let nodeBytes = Array(node.utf8)
         bytes += [UInt8(nodeBytes.count >> 8 & 0xFF), UInt8(nodeBytes.count & 0xFF)] + nodeBytes
@@ -57,14 +58,14 @@ final class ClusterConnectOrder: Sendable {
     }
 
     /// Reads an announcement; nil for anything else.
-    static func decode(_ bytes: [UInt8]) -> (clientId: String, millis: Int64, node: String)? {
-        guard bytes.count >= 11, bytes[0] == 1 else { return nil }
-        let millis = bytes[1..<9].reduce(Int64(0)) { $0 << 8 | Int64($1) }
-        let nodeLength = Int(bytes[9]) << 8 | Int(bytes[10])
-        guard bytes.count >= 11 + nodeLength else { return nil }
-        let node = String(decoding: bytes[11..<(11 + nodeLength)], as: UTF8.self)
-        let clientId = String(decoding: bytes[(11 + nodeLength)...], as: UTF8.self)
+    static func decode(_ bytes: [UInt8]) -> (clientId: String, cleanSession: Bool, millis: Int64, node: String)? {
+        guard bytes.count >= 12, bytes[0] == 1, bytes[1] <= 1 else { return nil }
+        let millis = bytes[2..<10].reduce(Int64(0)) { $0 << 8 | Int64($1) }
+        let nodeLength = Int(bytes[10]) << 8 | Int(bytes[11])
+        guard bytes.count >= 12 + nodeLength else { return nil }
+        let node = String(decoding: bytes[12..<(12 + nodeLength)], as: UTF8.self)
+        let clientId = String(decoding: bytes[(12 + nodeLength)...], as: UTF8.self)
         guard !clientId.isEmpty else { return nil }
-        return (clientId, millis, node)
+        return (clientId, bytes[1] == 1, millis, node)
     }
 }

@@ -12,8 +12,8 @@ import NIOCore
 /// open, and takes the first answer as its own (`Broker.replaceRetained`): what was set or deleted while it was
 /// away is then as on the other nodes. A node alone in its cluster keeps what it had.
 ///
-/// The request goes to `iothub.cluster.retained.sync` with a reply subject; every node answers there with its
-/// retained messages in chunks that fit the server's `max_payload`: version 1, the node, the chunk's index and
+/// The request goes to `iothub.cluster.retained.sync` with a reply subject; one running node (a NATS queue group)
+/// answers there with its retained messages in chunks that fit the server's `max_payload`: version 1, the node, the chunk's index and
 /// the count of chunks (4 bytes each), then messages (flags: QoS in bits 0–1; the topic with a 2-byte length; the
 /// payload with a 4-byte length).
 enum ClusterRetained {

@@ -19,8 +19,12 @@ import Synchronization
 /// connection there (a takeover: its will is published), answers with the session and forgets it; the others
 /// answer that they have none. The asking node waits for every live node's answer, at most `answerTimeout`.
 /// Live nodes are known from heartbeats on `iothub.cluster.nodes`, every `heartbeatInterval`; a node not heard
-/// for `peerTimeout` is no longer asked. A newcomer's first heartbeat makes every node answer with its own, so
-/// a node knows its peers within a round trip of starting.
+/// for `peerTimeout` is no longer asked, nor one that said it is leaving (graceful stop). A newcomer's first
+/// heartbeat makes every node answer with its own, so a node knows its peers within a round trip of starting.
+///
+/// The holder forgets the session once it has sent it: if the answer cannot be sent it keeps it, and an answer
+/// that arrives after the asker stopped waiting is still adopted there (unless the client has a session there by
+/// then). Messages routed in the cluster while a session moves (one round trip) can miss it.
 final class ClusterSessions: Service, Sendable {
     static let takeSubject = "iothub.cluster.session.take"
     static let nodesSubject = "iothub.cluster.nodes"
@@ -111,8 +115,12 @@ final class ClusterSessions: Service, Sendable {
         return true
     }
 
-    private func finish(_ id: UInt64, with session: StoredSession?) {
-        state.withLock { $0.waiting.removeValue(forKey: id) }?.continuation.resume(returning: session)
+    /// Resumes the request's waiter; false if it no longer waits (answered or timed out).
+    @discardableResult
+    private func finish(_ id: UInt64, with session: StoredSession?) -> Bool {
+        guard let request = state.withLock({ $0.waiting.removeValue(forKey: id) }) else { return false }
+        request.continuation.resume(returning: session)
+        return true
     }
 
     /// An answer to one of this node's requests.
@@ -132,7 +140,15 @@ final class ClusterSessions: Service, Sendable {
             logger.warning("cluster session not understood", metadata: ["hub.node": "\(from)"])
             return
         }
-        finish(id, with: session)
+        // An answer after the wait ended: the other node has let the session go, so it is taken here all the same
+        // (kept only if the client has no session here by now).
+        if !finish(id, with: session), let host {
+            host.perform { broker, now in
+                broker.adoptSession(session, now: now)
+                return []
+            }
+            logger.notice("session arrived after its connect was answered", metadata: ["hub.client_id": "\(session.session.clientId)"])
+        }
     }
 
     /// Another node asks for a session: hands it over if this node holds it, and answers either way.
@@ -164,12 +180,24 @@ final class ClusterSessions: Service, Sendable {
             answer.writeInteger(UInt8(0))
         }
         do { try await connection.publish(Self.replySubject(requester), payload: answer) } catch {
-            logger.warning("cluster session answer failed", metadata: ["error": "\(error)", "hub.client_id": "\(clientId)"])
+            logger.warning("cluster session answer failed; the session stays here", metadata: ["error": "\(error)", "hub.client_id": "\(clientId)"])
+            // Not sent (NATS unreachable, or larger than its max_payload even without queued messages): kept here.
+            if let handed {
+                host.perform { broker, now in
+                    broker.adoptSession(handed, now: now)
+                    return []
+                }
+            }
         }
     }
 
-    /// A heartbeat: a node not known yet is answered at once with this node's.
+    /// A heartbeat: a node not known yet is answered at once with this node's. `-` and a node id: that node is
+    /// leaving (a graceful stop), and is no longer waited for.
     private func heard(_ peer: String) async {
+        if peer.hasPrefix("-") {
+            _ = state.withLock { $0.peers.removeValue(forKey: String(peer.dropFirst())) }
+            return
+        }
         guard peer != node else { return }
         let isNew = state.withLock { $0.peers.updateValue(.now, forKey: peer) == nil }
         if isNew { try? await connection.publish(Self.nodesSubject, payload: Array(node.utf8)) }
@@ -200,8 +228,9 @@ final class ClusterSessions: Service, Sendable {
                 await group.next()
                 group.cancelAll()
             }
-        } onGracefulShutdown: { [requests, answers, heartbeats] in
+        } onGracefulShutdown: { [requests, answers, heartbeats, connection, node] in
             Task {
+                try? await connection.publish(Self.nodesSubject, payload: Array("-\(node)".utf8))
                 try? await requests.unsubscribe()
                 try? await answers.unsubscribe()
                 try? await heartbeats.unsubscribe()

@@ -252,6 +252,14 @@ public final class Hub: Sendable {
         let mqtt = try mqttServer(services: deviceServices, journal: journal, clusterSessions: clusterSessions)
         deviceServices.host = mqtt.host
         clusterSessions?.host = mqtt.host
+        // The cluster's retained messages replace this node's, through the host: journaled (the host turns the
+        // broker's journaling on) and written to broker.sqlite with the first batch.
+        if let clusterRetained {
+            mqtt.host.perform { broker, _ in
+                broker.replaceRetained(with: clusterRetained)
+                return []
+            }
+        }
         if let brokerStore, let journal {
             // Before the MQTT server, so that it stops after it and writes what the broker recorded last.
             services.append(BrokerJournalService(store: brokerStore, journal: journal, host: mqtt.host, logger: logger))
@@ -409,7 +417,6 @@ public final class Hub: Sendable {
         if journal != nil, let state = brokerState.withLock({ state in defer { state = nil }; return state }) {
             broker.restore(retained: state.retained, sessions: state.sessions, now: BrokerHost.now())
         }
-        if let clusterRetained { broker.replaceRetained(with: clusterRetained) }
         let hubAuthenticator = HubMQTTAuthenticator(
             registry: registry, ca: ca, allowAnonymous: configuration.allowAnonymous, webhooks: webhooks, abuse: abuse, logger: logger
         )

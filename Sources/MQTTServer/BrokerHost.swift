@@ -109,8 +109,8 @@ public final class BrokerHost: @unchecked Sendable {
             case .close(let id, let reason): handles[id]?.close(reason)
             case .toCluster(let message):
                 clusterSink?(.publish(message))
-            case .clusterConnected(let clientId):
-                clusterSink?(.connected(clientId: clientId))
+            case .clusterConnected(let clientId, let cleanSession):
+                clusterSink?(.connected(clientId: clientId, cleanSession: cleanSession))
             case .toHub(let message, let identity):
                 if let hold, message.qos != .atMostOnce, hubAcknowledges(message) {
                     let (handle, holdId) = hold
@@ -143,15 +143,15 @@ public final class BrokerHost: @unchecked Sendable {
     }
 }
 
-/// Receives client messages for the hub's services (see `BrokerHost`).
 /// What a node tells the other nodes of its cluster (``BrokerHost/clusterSink``).
 public enum ClusterEvent: Sendable {
     /// A message routed on this node.
     case publish(MQTTPublish)
     /// A client connected to this node.
-    case connected(clientId: String)
+    case connected(clientId: String, cleanSession: Bool)
 }
 
+/// Receives client messages for the hub's services (see `BrokerHost`).
 public typealias HubSink = @Sendable (MQTTPublish, ClientIdentity, HubCompletion?) -> Void
 
 /// Called once by the hub when it is done with a message whose acknowledgement waits for it: `true` when

@@ -15,9 +15,9 @@ extension RegistryEngine {
         case existing
     }
 
-    /// Reads the product and device from the shared store into memory. A store that cannot be read leaves memory
-    /// as it is (the decision then follows memory, and a creation fails in the store).
-    nonisolated func refreshFromSharedStore(productId: String, deviceName: String) async {
+    /// Reads the product and device from the shared store into memory (before a registration, and for DescribeDevice:
+    /// another node may have changed them a moment ago). A store that cannot be read leaves memory as it is.
+    public nonisolated func refreshFromSharedStore(productId: String, deviceName: String) async {
         guard let shared else { return }
         let key = DeviceKey(productId: productId, name: deviceName)
         do {

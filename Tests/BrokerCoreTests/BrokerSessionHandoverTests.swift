@@ -105,6 +105,21 @@ final class BrokerSessionHandoverTests: XCTestCase {
         XCTAssertFalse(b.isSubscribed(clientId: "PIDd1", topic: "PID/d1/control"))
     }
 
+    /// A connect on another node closes the connection here; a persistent session stays for a CleanSession 0 connect
+    /// (it moves when asked for) and ends for a CleanSession 1 connect (MQTT-3.1.2-6).
+    func testAConnectElsewhereEndsThePersistentSessionHereOnlyIfItWasClean() {
+        let kept = nodeA()
+        let closed = kept.takenOverElsewhere(clientId: "PIDd1", cleanSession: false)
+        XCTAssertEqual(closed.closes().map(\.0), [oldConnection])
+        XCTAssertEqual(closed.publishes(to: watcher).map(\.text), ["gone"])
+        XCTAssertTrue(kept.hasSession(clientId: "PIDd1"))
+        XCTAssertFalse(kept.isConnected(clientId: "PIDd1"))
+
+        let ended = nodeA(connected: false)
+        XCTAssertEqual(ended.takenOverElsewhere(clientId: "PIDd1", cleanSession: true), [])
+        XCTAssertFalse(ended.hasSession(clientId: "PIDd1"), "a clean connect elsewhere left the old session to come back later")
+    }
+
     func testTheTransferEncodingRefusesMalformedBytesAndFitsABudget() throws {
         let session = try XCTUnwrap(nodeA().handOverSession(clientId: "PIDd1", to: device).session)
         let full = session.transferEncoding().bytes

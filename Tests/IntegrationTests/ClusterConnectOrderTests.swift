@@ -37,12 +37,14 @@ final class ClusterConnectOrderTests: XCTestCase {
     }
 
     func testAnnouncementsRoundTripAndMalformedOnesAreRefused() throws {
-        let bytes = ClusterConnectOrder.encode(clientId: "PIDdev1", millis: 1_765_000_000_123, node: "node-7")
+        let bytes = ClusterConnectOrder.encode(clientId: "PIDdev1", cleanSession: true, millis: 1_765_000_000_123, node: "node-7")
         let decoded = try XCTUnwrap(ClusterConnectOrder.decode(bytes))
         XCTAssertEqual(decoded.clientId, "PIDdev1")
+        XCTAssertTrue(decoded.cleanSession)
+        XCTAssertEqual(ClusterConnectOrder.decode(ClusterConnectOrder.encode(clientId: "c", cleanSession: false, millis: 1, node: "n"))?.cleanSession, false)
         XCTAssertEqual(decoded.millis, 1_765_000_000_123)
         XCTAssertEqual(decoded.node, "node-7")
         XCTAssertNil(ClusterConnectOrder.decode(Array("PIDdev1".utf8)), "not version 1")
-        for length in 0..<(11 + 6) { XCTAssertNil(ClusterConnectOrder.decode(Array(bytes.prefix(length))), "truncated to \(length)") }
+        for length in 0..<(12 + 6) { XCTAssertNil(ClusterConnectOrder.decode(Array(bytes.prefix(length))), "truncated to \(length)") }
     }
 }

@@ -411,6 +411,16 @@ final class SharedRegistryProcessTests: XCTestCase {
         let onJoined = try await retainedSeen(node: 2, clientId: "reader-3")
         XCTAssertEqual(onJoined, ["a=a2", "c=c1"])
         await publisher.close()
+
+        // What node 1 took is in its own broker store: alone after a restart (the others gone), it still has it.
+        nodes[0].hub.kill9()
+        nodes[2].hub.kill9()
+        XCTAssertEqual(nodes[1].hub.terminate(), 0)
+        let alone = try HubProcess(dataDirectory: nodes[1].directory, arguments: arguments)
+        try alone.start()
+        nodes[1] = Node(hub: alone, directory: nodes[1].directory, api: nodes[1].api)
+        let afterAlone = try await retainedSeen(node: 1, clientId: "reader-4")
+        XCTAssertEqual(afterAlone, ["a=a2", "c=c1"], "node 1 did not keep the retained messages it took from the cluster")
     }
 
     /// A ban made through one node's API holds on every node; lifted on one, it is lifted on all.

@@ -60,6 +60,8 @@ extension ManagementActions {
 
     func describeDevice(_ p: ActionParameters, _ version: APIVersionTag) async throws -> Fields {
         let (productId, name) = try deviceKey(p)
+        // As stored now (on a shared store another node may have changed it a moment ago).
+        await registry.refreshFromSharedStore(productId: productId, deviceName: name)
         let device = try await call { try await registry.device(productId: productId, name: name) }
         return ActionEncoding.deviceInfoFields(registry.shownWithClusterPresence(device), version, withSecret: true)
     }
