@@ -8,8 +8,12 @@ extension PostgresRegistryStore: SharedRegistryStore {
     /// Creations that arrive while a transaction runs wait and are decided together in the next one (the product rows'
     /// locks are held until its commit, so one transaction per creation would allow one creation per commit).
     public func createRegisteredDevice(_ device: Device, audit: RegistrationAttempt) async throws -> SharedRegistration {
-        try await registrations.submit(SharedCreation(device: device, audit: audit)) { batch in
-            try await self.withDeadline("registration") { try await self.createRegisteredDevices(batch) }
+        // Bounded twice: each batch (so that one stuck transaction does not hold the ones behind it) and the wait of
+        // this caller, queue included.
+        try await withDeadline("registration") {
+            try await self.registrations.submit(SharedCreation(device: device, audit: audit)) { batch in
+                try await self.withDeadline("registration") { try await self.createRegisteredDevices(batch) }
+            }
         }
     }
 
@@ -131,20 +135,20 @@ extension PostgresRegistryStore: SharedRegistryStore {
     public func loadDevices(_ keys: [DeviceKey]) async throws -> [Device] {
         guard !keys.isEmpty else { return [] }
         let logger = self.logger
-        return try await deviceReads.submit(keys) { batches in
+        return try await withDeadline("device read") { try await self.deviceReads.submit(keys) { batches in
             let all = Array(Set(batches.joined()))
             let devices = try await self.withDeadline("device read") {
                 try await self.client.withConnection { connection in try await Self.devices(connection, keys: all, logger: logger) }
             }
             let byKey = Dictionary(devices.map { ($0.key, $0) }, uniquingKeysWith: { $1 })
             return batches.map { keys in keys.compactMap { byKey[$0] } }
-        }
+        } }
     }
 
     public func loadProducts(ids: [String]) async throws -> [Product] {
         guard !ids.isEmpty else { return [] }
         let logger = self.logger
-        return try await productReads.submit(ids) { batches in
+        return try await withDeadline("product read") { try await self.productReads.submit(ids) { batches in
             let all = Array(Set(batches.joined()))
             let products = try await self.withDeadline("product read") {
                 var products: [Product] = []
@@ -155,7 +159,7 @@ extension PostgresRegistryStore: SharedRegistryStore {
             }
             let byId = Dictionary(products.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
             return batches.map { ids in ids.compactMap { byId[$0] } }
-        }
+        } }
     }
 
     /// The devices of `keys` with their tags, read on `connection` (inside a transaction when it has one). The tags

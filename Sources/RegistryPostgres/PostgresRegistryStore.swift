@@ -212,15 +212,20 @@ public final class PostgresRegistryStore: RegistryStore {
     /// Runs `body`, failing with ``PostgresStoreError/timedOut(_:)`` (and cancelling it) when it takes longer than
     /// the store's timeout.
     func withDeadline<T: Sendable>(_ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        // The caller is answered at the deadline even if the operation does not notice its cancellation (a wait for
+        // a pooled connection to an unreachable server): the operation is cancelled and left to end on its own.
         let timeout = self.timeout
-        return try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw PostgresStoreError.timedOut(what)
+        let race = DeadlineRace<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            race.start(continuation)
+            let work = Task {
+                do { race.finish(.success(try await body())) } catch { race.finish(.failure(error)) }
             }
-            defer { group.cancelAll() }
-            return try await group.next()!
+            let timer = Task {
+                try await Task.sleep(for: timeout)
+                if race.finish(.failure(PostgresStoreError.timedOut(what))) { work.cancel() }
+            }
+            race.onFinish { timer.cancel() }
         }
     }
 
@@ -242,4 +247,44 @@ public enum PostgresStoreError: Error, Sendable, Equatable {
     /// A device changed under a registration deciding it (created and deleted by other statements meanwhile): the
     /// registration is not decided, and the device asks again.
     case deviceChanged(String)
+}
+
+/// The first of an operation and its deadline to finish answers the caller; the other is ignored.
+final class DeadlineRace<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var done = false
+        var onFinish: (@Sendable () -> Void)?
+    }
+
+    private let state = Mutex(State())
+
+    func start(_ continuation: CheckedContinuation<T, any Error>) {
+        state.withLock { $0.continuation = continuation }
+    }
+
+    /// Runs `action` once the race is decided (at once if it is).
+    func onFinish(_ action: @escaping @Sendable () -> Void) {
+        let now = state.withLock { state -> Bool in
+            if state.done { return true }
+            state.onFinish = action
+            return false
+        }
+        if now { action() }
+    }
+
+    /// True for the first call, which answers the caller.
+    @discardableResult
+    func finish(_ result: Result<T, any Error>) -> Bool {
+        let (continuation, action) = state.withLock { state -> (CheckedContinuation<T, any Error>?, (@Sendable () -> Void)?) in
+            guard !state.done else { return (nil, nil) }
+            state.done = true
+            defer { state.continuation = nil; state.onFinish = nil }
+            return (state.continuation, state.onFinish)
+        }
+        guard let continuation else { return false }
+        continuation.resume(with: result)
+        action?()
+        return true
+    }
 }
