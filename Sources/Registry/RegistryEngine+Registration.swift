@@ -50,11 +50,12 @@ extension RegistryEngine {
         // On a shared store the product and device are read from it first: another node may have changed them a
         // moment ago (RegistryEngine+Shared).
         var replayedElsewhere = false
+        var storeReadable = true
         if let shared {
-            await refreshFromSharedStore(productId: request.productId, deviceName: request.deviceName)
+            storeReadable = await refreshFromSharedStore(productId: request.productId, deviceName: request.deviceName)
             // Replay protection across nodes: a validly signed request's nonce is claimed in the store, so a copy sent
             // to another node is refused there too.
-            if let nonceKey = await sharedNonceKey(request) {
+            if storeReadable, let nonceKey = await sharedNonceKey(request) {
                 do {
                     replayedElsewhere = try await !shared.claimNonce(nonceKey, at: now(), windowMillis: ReplayWindow.windowMillis)
                 } catch {
@@ -79,7 +80,7 @@ extension RegistryEngine {
                 }
                 return .success(accepted(request, grant))
             case .creatingShared(let device, let attempt, let grant):
-                switch await createShared(device, attempt: attempt) {
+                switch await createShared(device, attempt: attempt, storeReadable: storeReadable) {
                 case .created:
                     return .success(accepted(request, grant))
                 case .refused(let refusal):

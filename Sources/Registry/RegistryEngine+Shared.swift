@@ -16,17 +16,21 @@ extension RegistryEngine {
     }
 
     /// Reads the product and device from the shared store into memory (before a registration, and for DescribeDevice:
-    /// another node may have changed them a moment ago). A store that cannot be read leaves memory as it is.
-    public nonisolated func refreshFromSharedStore(productId: String, deviceName: String) async {
-        guard let shared else { return }
+    /// another node may have changed them a moment ago). A store that cannot be read leaves memory as it is; false
+    /// then.
+    @discardableResult
+    public nonisolated func refreshFromSharedStore(productId: String, deviceName: String) async -> Bool {
+        guard let shared else { return true }
         let key = DeviceKey(productId: productId, name: deviceName)
         do {
             async let products = shared.loadProducts(ids: [productId])
             async let devices = shared.loadDevices([key])
             let (stored, storedDevices) = try await (products, devices)
             await takeFromSharedStore(askedProducts: [productId], products: stored, askedDevices: [key], devices: storedDevices)
+            return true
         } catch {
             logger.error("shared store read failed", metadata: ["hub.product_id": "\(productId)", "hub.device_name": "\(deviceName)", "error": "\(error)"])
+            return false
         }
     }
 
@@ -59,11 +63,19 @@ extension RegistryEngine {
         return shown
     }
 
-    /// Has the shared store create the device; audits a refusal it decides.
-    nonisolated func createShared(_ device: Device, attempt: RegistrationAttempt) async -> SharedCreateStep {
+    /// Has the shared store create the device; audits a refusal it decides. `storeReadable` false: the read before the
+    /// decision failed (the store is unreachable), so the creation is refused at once instead of waiting for a second
+    /// deadline.
+    nonisolated func createShared(_ device: Device, attempt: RegistrationAttempt, storeReadable: Bool = true) async -> SharedCreateStep {
         guard let shared else { return .refused(.internalError) }
         var refused = attempt
         refused.accepted = false
+        guard storeReadable else {
+            refused.reason = RegistrationRefusal.internalError.reasonCode
+            refused.detail = "store unavailable"
+            await recordRefusedAttempt(refused)
+            return .refused(.internalError)
+        }
         do {
             switch try await shared.createRegisteredDevice(device, audit: attempt) {
             case .created:
