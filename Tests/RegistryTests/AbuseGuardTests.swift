@@ -139,6 +139,31 @@ final class AbuseGuardTests: RegistryTestCase {
         try await reopened.close()
     }
 
+    /// A reload of the operator bans (another node changed them) that overlaps a ban made here keeps that ban: the
+    /// store is read again when a local change happened during the read.
+    func testABanMadeHereDuringAReloadIsKept() async throws {
+        let store = GatedBanStore(inner: try await openStore())
+        let abuse = AbuseGuard(limits: limits { _ in }, store: store)
+        let reload = Task { try await abuse.reloadOperatorBans() }
+        // The reload has read the store (no ban yet) and waits; the ban is made now.
+        await store.firstReadDone()
+        try await abuse.ban("192.0.2.9", seconds: nil, reason: "scanner")
+        store.release()
+        try await reload.value
+        XCTAssertTrue(abuse.isBanned("192.0.2.9"), "the reload replaced the bans with a read taken before the ban")
+        XCTAssertEqual(store.reads, 2)
+        // An unban during a reload is not undone by it either.
+        let second = GatedBanStore(inner: store.inner)
+        let other = AbuseGuard(limits: limits { _ in }, operatorBans: try await store.inner.loadBans(), store: second)
+        let again = Task { try await other.reloadOperatorBans() }
+        await second.firstReadDone()
+        try await other.unban("192.0.2.9")
+        second.release()
+        try await again.value
+        XCTAssertFalse(other.isBanned("192.0.2.9"))
+        try await store.inner.close()
+    }
+
     func testDeviceConnectLimit() {
         let abuse = AbuseGuard(limits: limits { $0.connectPerDevice = RateLimit(rate: 0.2, burst: 2) }, clock: ManualClock().clock)
         XCTAssertEqual((0..<3).map { _ in abuse.admitDeviceConnect("ABCDEFGHIJdev") }, [true, true, false])
@@ -152,4 +177,63 @@ final class AbuseGuardTests: RegistryTestCase {
         XCTAssertEqual(AbuseGuard.address(fromSource: "2001:db8::1"), "2001:db8::1")
         XCTAssertEqual(AbuseGuard.address(fromSource: "unknown"), "unknown")
     }
+}
+
+/// A real store whose first `loadBans` returns only when released (after it has read): a reload held mid-way.
+final class GatedBanStore: SourceBanStore, Sendable {
+    let inner: SQLiteRegistryStore
+    private let state = Mutex<(reads: Int, readDone: CheckedContinuation<Void, Never>?, done: Bool, gate: CheckedContinuation<Void, Never>?, released: Bool)>(
+        (0, nil, false, nil, false)
+    )
+
+    init(inner: SQLiteRegistryStore) { self.inner = inner }
+
+    var reads: Int { state.withLock { $0.reads } }
+
+    func loadBans() async throws -> [SourceBan] {
+        let loaded = try await inner.loadBans()
+        let first = state.withLock { state -> Bool in
+            state.reads += 1
+            return state.reads == 1
+        }
+        guard first else { return loaded }
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.done = true
+            defer { state.readDone = nil }
+            return state.readDone
+        }
+        waiter?.resume()
+        await withCheckedContinuation { continuation in
+            let go = state.withLock { state -> Bool in
+                if state.released { return true }
+                state.gate = continuation
+                return false
+            }
+            if go { continuation.resume() }
+        }
+        return loaded
+    }
+
+    func firstReadDone() async {
+        await withCheckedContinuation { continuation in
+            let done = state.withLock { state -> Bool in
+                if state.done { return true }
+                state.readDone = continuation
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    func release() {
+        let gate = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.released = true
+            defer { state.gate = nil }
+            return state.gate
+        }
+        gate?.resume()
+    }
+
+    func saveBan(_ ban: SourceBan) async throws { try await inner.saveBan(ban) }
+    func deleteBan(address: String) async throws { try await inner.deleteBan(address: address) }
 }

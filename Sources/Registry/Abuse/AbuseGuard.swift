@@ -46,6 +46,8 @@ public final class AbuseGuard: Sendable {
 
     private struct Bans {
         var byOperator: [String: SourceBan] = [:]
+        /// Counts this guard's own ban and unban calls: a reload that overlapped one reads again.
+        var localChanges = 0
         var automatic: [String: SourceBan] = [:]
         var failures: [String: FailureWindow] = [:]
     }
@@ -207,8 +209,12 @@ public final class AbuseGuard: Sendable {
         let address = Self.normalize(address)
         let now = clock.wallMillis()
         let ban = SourceBan(address: address, until: seconds.map { now + Int64($0) * 1000 }, created: now, reason: reason, automatic: false)
+        bans.withLock { $0.localChanges += 1 }
         try await store?.saveBan(ban)
-        bans.withLock { $0.byOperator[address] = ban }
+        bans.withLock {
+            $0.byOperator[address] = ban
+            $0.localChanges += 1
+        }
         return ban
     }
 
@@ -216,9 +222,17 @@ public final class AbuseGuard: Sendable {
     /// this node's own and stay.
     public func reloadOperatorBans() async throws {
         guard let store else { return }
-        let loaded = try await store.loadBans()
-        bans.withLock { bans in
-            bans.byOperator = Dictionary(loaded.map { ($0.address, $0) }, uniquingKeysWith: { $1 })
+        // A ban or unban made here while the store was read may be missing from what was read (or undone by it):
+        // then the store is read again, until a read overlaps none.
+        while true {
+            let before = bans.withLock { $0.localChanges }
+            let loaded = try await store.loadBans()
+            let taken = bans.withLock { bans -> Bool in
+                guard bans.localChanges == before else { return false }
+                bans.byOperator = Dictionary(loaded.map { ($0.address, $0) }, uniquingKeysWith: { $1 })
+                return true
+            }
+            if taken { return }
         }
     }
 
@@ -229,8 +243,10 @@ public final class AbuseGuard: Sendable {
         let now = clock.wallMillis()
         // Always deleted from the store (a missing row is no error): a ban being saved concurrently may not
         // be in memory yet, and checking memory first would leave its row behind.
+        bans.withLock { $0.localChanges += 1 }
         try await store?.deleteBan(address: address)
         return bans.withLock { bans in
+            bans.localChanges += 1
             let wasActive = [bans.byOperator[address], bans.automatic[address]].contains { $0?.active(atMillis: now) == true }
             bans.byOperator[address] = nil
             bans.automatic[address] = nil
