@@ -44,11 +44,7 @@ extension Broker {
             let sameOwner = existing.identity.isSamePrincipal(as: identity)
             if let old = existing.connection, old != connection {
                 // MQTT-3.1.4-2: the newer connection wins.
-                connections[old] = nil
-                existing.connection = nil
-                actions.append(.close(old, .takenOver))
-                // MQTT-3.1.2-8: the older connection ends without DISCONNECT, so its will is published.
-                publishWill(of: existing, into: &actions)
+                endTakenOverConnection(of: existing, into: &actions)
             }
             // A session never passes to another client identity (it would hand over messages authorized for
             // the previous one).
@@ -92,6 +88,16 @@ extension Broker {
         }
         drain(session, into: &actions)
         return actions
+    }
+
+    /// Closes a session's live connection because its client connected again (here or on another node): MQTT-3.1.2-8,
+    /// the connection ends without DISCONNECT, so its will is published. The session itself stays.
+    func endTakenOverConnection(of session: Session, into actions: inout [BrokerAction]) {
+        guard let connection = session.connection else { return }
+        connections[connection] = nil
+        session.connection = nil
+        actions.append(.close(connection, .takenOver))
+        publishWill(of: session, into: &actions)
     }
 
     private func refuse(_ connection: ConnectionID, returnCode: UInt8) -> [BrokerAction] {

@@ -8,12 +8,7 @@ extension Broker {
     public func handOverSession(clientId: String, to identity: ClientIdentity) -> (session: StoredSession?, actions: [BrokerAction]) {
         guard let session = sessions[clientId], session.identity.isSamePrincipal(as: identity) else { return (nil, []) }
         var actions: [BrokerAction] = []
-        if let connection = session.connection {
-            connections[connection] = nil
-            session.connection = nil
-            actions.append(.close(connection, .takenOver))
-            publishWill(of: session, into: &actions)
-        }
+        endTakenOverConnection(of: session, into: &actions)
         guard !session.cleanSession, session.expiryMillis > 0 else {
             discard(session)
             return (nil, actions)

@@ -25,12 +25,7 @@ extension Broker {
     public func takenOverElsewhere(clientId: String, cleanSession: Bool = false) -> [BrokerAction] {
         guard let session = sessions[clientId] else { return [] }
         var actions: [BrokerAction] = []
-        if let connection = session.connection {
-            connections[connection] = nil
-            session.connection = nil
-            actions.append(.close(connection, .takenOver))
-            publishWill(of: session, into: &actions)
-        }
+        endTakenOverConnection(of: session, into: &actions)
         if session.cleanSession || cleanSession { discard(session) }
         return actions
     }

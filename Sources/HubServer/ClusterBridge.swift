@@ -35,8 +35,9 @@ final class ClusterBridge: Service, Sendable {
     let connection: NATSConnection
     /// `publishSubject`, subscribed to at bootstrap.
     let publishes: NATSSubscription
-    /// Names this node in its answers to `ClusterRetained` requests and its connect announcements.
-    let node = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+    /// Names this node in its answers to `ClusterRetained` requests and its connect announcements (and, in
+    /// `ClusterSessions`, in its heartbeats).
+    let node: String
     /// Which of two connects of one ClientId on two nodes wins.
     let connectOrder: ClusterConnectOrder
     let host: BrokerHost
@@ -48,7 +49,10 @@ final class ClusterBridge: Service, Sendable {
     private let sentCounter = Counter(label: "iothub_cluster_messages_total", dimensions: [("direction", "out")])
     private let receivedCounter = Counter(label: "iothub_cluster_messages_total", dimensions: [("direction", "in")])
 
-    init(connection: NATSConnection, publishes: NATSSubscription, host: BrokerHost, services: HubServices, queueBytes: Int, logger: Logger) {
+    init(
+        connection: NATSConnection, publishes: NATSSubscription, node: String, host: BrokerHost, services: HubServices, queueBytes: Int, logger: Logger
+    ) {
+        self.node = node
         self.connection = connection
         self.publishes = publishes
         self.connectOrder = ClusterConnectOrder(node: node)

@@ -19,13 +19,22 @@ final class ClusterConnectOrder: Sendable {
         var accepted: ContinuousClock.Instant
     }
 
+    struct Stamps {
+        var byClientId: [String: Stamp] = [:]
+        /// The count at which the next prune runs: twice what a prune left, at least `pruneAbove`, so that a storm
+        /// of connects within one race window costs one pass per doubling, not one per connect (this runs under the
+        /// broker lock).
+        var pruneAt: Int
+    }
+
     let node: String
-    private let stamps = Mutex<[String: Stamp]>([:])
+    private let stamps: Mutex<Stamps>
     private let pruneAbove: Int
 
     init(node: String, pruneAbove: Int = 10_000) {
         self.node = node
         self.pruneAbove = pruneAbove
+        self.stamps = Mutex(Stamps(pruneAt: pruneAbove))
     }
 
     static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
@@ -33,19 +42,22 @@ final class ClusterConnectOrder: Sendable {
     /// A client connected here: its stamp, to announce.
     func connectedHere(_ clientId: String, at millis: Int64 = ClusterConnectOrder.nowMillis(), now: ContinuousClock.Instant = .now) -> Int64 {
         stamps.withLock { stamps in
-            if stamps.count >= pruneAbove { stamps = stamps.filter { now - $0.value.accepted < Self.raceWindow } }
-            stamps[clientId] = Stamp(millis: millis, accepted: now)
+            if stamps.byClientId.count >= stamps.pruneAt {
+                stamps.byClientId = stamps.byClientId.filter { now - $0.value.accepted < Self.raceWindow }
+                stamps.pruneAt = max(pruneAbove, stamps.byClientId.count * 2)
+            }
+            stamps.byClientId[clientId] = Stamp(millis: millis, accepted: now)
         }
         return millis
     }
 
     /// Another node announced a connect of `clientId`: whether this node's connection (if any) ends.
     func yields(_ clientId: String, toConnectAt millis: Int64, on other: String, now: ContinuousClock.Instant = .now) -> Bool {
-        guard let mine = stamps.withLock({ $0[clientId] }), now - mine.accepted <= Self.raceWindow else { return true }
+        guard let mine = stamps.withLock({ $0.byClientId[clientId] }), now - mine.accepted <= Self.raceWindow else { return true }
         return (mine.millis, node) < (millis, other)
     }
 
-    var count: Int { stamps.withLock { $0.count } }
+    var count: Int { stamps.withLock { $0.byClientId.count } }
 
     /// An announcement: version 1, flags (bit 0: CleanSession), the stamp (8 bytes), the node (2-byte length), the
     /// ClientId (the rest).

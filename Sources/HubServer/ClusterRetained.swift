@@ -88,14 +88,12 @@ enum ClusterRetained {
         return groups.enumerated().map { index, group in
             var buffer = ByteBufferAllocator().buffer(capacity: maxBytes)
             buffer.writeInteger(UInt8(1))
-            buffer.writeInteger(UInt16(truncatingIfNeeded: node.utf8.count))
-            buffer.writeString(node)
+            buffer.writeClusterString(node)
             buffer.writeInteger(UInt32(index))
             buffer.writeInteger(UInt32(groups.count))
             for message in group {
                 buffer.writeInteger(message.qos.rawValue)
-                buffer.writeInteger(UInt16(truncatingIfNeeded: message.topic.utf8.count))
-                buffer.writeString(message.topic)
+                buffer.writeClusterString(message.topic)
                 buffer.writeInteger(UInt32(message.payload.readableBytes))
                 buffer.writeImmutableBuffer(message.payload)
             }
@@ -105,14 +103,13 @@ enum ClusterRetained {
 
     static func decode(_ bytes: ByteBuffer) -> (node: String, index: Int, count: Int, messages: [MQTTPublish])? {
         var buffer = bytes
-        guard buffer.readInteger(as: UInt8.self) == 1, let nodeLength = buffer.readInteger(as: UInt16.self),
-            let node = buffer.readString(length: Int(nodeLength)), let index = buffer.readInteger(as: UInt32.self),
+        guard buffer.readInteger(as: UInt8.self) == 1, let node = buffer.readClusterString(), let index = buffer.readInteger(as: UInt32.self),
             let count = buffer.readInteger(as: UInt32.self), index < count
         else { return nil }
         var messages: [MQTTPublish] = []
         while buffer.readableBytes > 0 {
             guard let flags = buffer.readInteger(as: UInt8.self), let qos = MQTTQoS(rawValue: flags & 0x03),
-                let topicLength = buffer.readInteger(as: UInt16.self), let topic = buffer.readString(length: Int(topicLength)), !topic.isEmpty,
+                let topic = buffer.readClusterString(), !topic.isEmpty,
                 let length = buffer.readInteger(as: UInt32.self), let payload = buffer.readSlice(length: Int(length))
             else { return nil }
             messages.append(MQTTPublish(topic: topic, payload: payload, qos: qos, retain: true))

@@ -54,10 +54,10 @@ final class ClusterSessions: Service, Sendable {
         var continuation: CheckedContinuation<StoredSession?, Never>
     }
 
-    init(connection: NATSConnection, logger: Logger) {
+    init(connection: NATSConnection, node: String, logger: Logger) {
         self.connection = connection
         self.logger = logger
-        self.node = (0..<2).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
+        self.node = node
     }
 
     /// The broker, once the MQTT server exists (before any connection).
@@ -88,9 +88,9 @@ final class ClusterSessions: Service, Sendable {
             return state.nextRequest
         }
         request.writeInteger(id)
-        Self.writeString(node, to: &request)
-        Self.writeString(clientId, to: &request)
-        Self.writeString(identity.storageText, to: &request)
+        request.writeClusterString(node)
+        request.writeClusterString(clientId)
+        request.writeClusterString(identity.storageText)
         let payload = request
         let session: StoredSession? = await withCheckedContinuation { continuation in
             state.withLock { $0.waiting[id] = Request(pending: peers, continuation: continuation) }
@@ -126,7 +126,7 @@ final class ClusterSessions: Service, Sendable {
     /// An answer to one of this node's requests.
     private func answered(_ payload: ByteBuffer) {
         var buffer = payload
-        guard let id = buffer.readInteger(as: UInt64.self), let from = Self.readString(&buffer), let found = buffer.readInteger(as: UInt8.self) else { return }
+        guard let id = buffer.readInteger(as: UInt64.self), let from = buffer.readClusterString(), let found = buffer.readInteger(as: UInt8.self) else { return }
         guard found == 1 else {
             let done = state.withLock { state -> Bool in
                 guard state.waiting[id] != nil else { return false }
@@ -154,8 +154,8 @@ final class ClusterSessions: Service, Sendable {
     /// Another node asks for a session: hands it over if this node holds it, and answers either way.
     private func asked(_ payload: ByteBuffer) async {
         var buffer = payload
-        guard let id = buffer.readInteger(as: UInt64.self), let requester = Self.readString(&buffer), let clientId = Self.readString(&buffer),
-            let identity = Self.readString(&buffer).flatMap(ClientIdentity.init(storageText:)), let host
+        guard let id = buffer.readInteger(as: UInt64.self), let requester = buffer.readClusterString(), let clientId = buffer.readClusterString(),
+            let identity = buffer.readClusterString().flatMap(ClientIdentity.init(storageText:)), let host
         else { return }
         var handed: StoredSession?
         host.perform { broker, _ in
@@ -165,7 +165,7 @@ final class ClusterSessions: Service, Sendable {
         }
         var answer = ByteBufferAllocator().buffer(capacity: 64)
         answer.writeInteger(id)
-        Self.writeString(node, to: &answer)
+        answer.writeClusterString(node)
         if let handed {
             answer.writeInteger(UInt8(1))
             let maxPayload = await connection.serverInfo?.maxPayload ?? 1_048_576
@@ -236,15 +236,5 @@ final class ClusterSessions: Service, Sendable {
                 try? await heartbeats.unsubscribe()
             }
         }
-    }
-
-    private static func writeString(_ string: String, to buffer: inout ByteBuffer) {
-        buffer.writeInteger(UInt16(truncatingIfNeeded: string.utf8.count))
-        buffer.writeString(string)
-    }
-
-    private static func readString(_ buffer: inout ByteBuffer) -> String? {
-        guard let length = buffer.readInteger(as: UInt16.self) else { return nil }
-        return buffer.readString(length: Int(length))
     }
 }

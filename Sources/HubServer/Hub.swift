@@ -53,8 +53,9 @@ public final class Hub: Sendable {
     /// The cluster's messages, subscribed to at bootstrap (before the retained messages are asked for, so that
     /// nothing routed meanwhile is missed) and consumed by `ClusterBridge`.
     let clusterPublishes: NATSSubscription?
-    /// The retained messages another node of the cluster held at this node's start, if one answered.
-    let clusterRetained: [MQTTPublish]?
+    /// The retained messages another node of the cluster held at this node's start, if one answered, until the
+    /// broker takes them (not held for the life of the process).
+    private let clusterRetained: Mutex<[MQTTPublish]?>
     /// With the registry in PostgreSQL: DATA/registry.sqlite, which keeps device logs and resource records only
     /// (closed after the registry at shutdown).
     let localStore: SQLiteRegistryStore?
@@ -71,7 +72,7 @@ public final class Hub: Sendable {
         logger: Logger
     ) {
         self.clusterPublishes = clusterPublishes
-        self.clusterRetained = clusterRetained
+        self.clusterRetained = Mutex(clusterRetained)
         self.brokerStore = brokerStore
         self.clusterConnection = clusterConnection
         self.localStore = localStore
@@ -248,13 +249,15 @@ public final class Hub: Sendable {
         services.append(webhooks)
         let deviceServices = HubServices(registry: registry, webhooks: webhooks, resources: resources, logger: logger, queueBytes: configuration.servicesQueueBytes)
         let journal = brokerStore == nil ? nil : BrokerJournalQueue()
-        let clusterSessions = clusterConnection.map { ClusterSessions(connection: $0, logger: logger) }
+        // One id names this node to the others for the life of the process.
+        let clusterNode = String(UInt64.random(in: 0...UInt64.max), radix: 16) + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        let clusterSessions = clusterConnection.map { ClusterSessions(connection: $0, node: clusterNode, logger: logger) }
         let mqtt = try mqttServer(services: deviceServices, journal: journal, clusterSessions: clusterSessions)
         deviceServices.host = mqtt.host
         clusterSessions?.host = mqtt.host
         // The cluster's retained messages replace this node's, through the host: journaled (the host turns the
         // broker's journaling on) and written to broker.sqlite with the first batch.
-        if let clusterRetained {
+        if let clusterRetained = clusterRetained.withLock({ retained in defer { retained = nil }; return retained }) {
             mqtt.host.perform { broker, _ in
                 broker.replaceRetained(with: clusterRetained)
                 return []
@@ -267,7 +270,8 @@ public final class Hub: Sendable {
         // Before the MQTT server: it stops after it, and passes on what the broker routed last.
         if let clusterConnection, let clusterPublishes {
             let bridge = ClusterBridge(
-                connection: clusterConnection, publishes: clusterPublishes, host: mqtt.host, services: deviceServices, queueBytes: configuration.clusterQueueBytes, logger: logger)
+                connection: clusterConnection, publishes: clusterPublishes, node: clusterNode, host: mqtt.host, services: deviceServices,
+                queueBytes: configuration.clusterQueueBytes, logger: logger)
             mqtt.host.clusterSink = { [bridge] event in bridge.offer(event) }
             services.append(bridge)
             if let clusterSessions { services.append(clusterSessions) }
