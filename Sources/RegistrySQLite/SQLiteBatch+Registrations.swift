@@ -12,24 +12,30 @@ import SQLiteNIO
 ///
 /// A row of the view carries a device, an audit entry or both (a registration's device and its audit entry
 /// follow each other in the batch); the trigger writes the device first, so the order of the batch is kept.
+/// The view's device columns are the table's (``SQLiteRecords/deviceColumns``), its audit columns follow.
 extension SQLiteBatch {
-    /// Most rows in one registration batch statement (13 columns each, at most 4 bound parameters per
-    /// device and 10 per audit entry: well under SQLite's limit of 32766). Larger batches take the general path.
-    static let registrationBatchRows = 1_000
+    /// Most rows in one registration batch statement (34 columns each: 24 bound parameters per device and 10 per
+    /// audit entry, under SQLite's limit of 32766). Larger batches take the general path.
+    static let registrationBatchRows = 800
+
+    private static let auditViewColumns = "time_ms, audit_product_id, device_name, source, endpoint, accepted, reason, detail, nonce, timestamp"
 
     /// Per-connection (TEMP) objects; created on the writer connection when the store opens.
     static let registrationBatchSchema = [
         """
-        CREATE TEMP VIEW IF NOT EXISTS registration_batch (product_id, name, data, time_ms, audit_product_id,
-            device_name, source, endpoint, accepted, reason, detail, nonce, timestamp)
-        AS SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL WHERE 0
+        CREATE TEMP VIEW registration_batch (\(SQLiteRecords.deviceColumns), \(auditViewColumns))
+        AS SELECT \(Array(repeating: "NULL", count: SQLiteRecords.deviceColumnCount + 10).joined(separator: ", ")) WHERE 0
         """,
+        // A device row (`created_at` set) replaces the stored one and the tags it had (a device in a registration
+        // batch has none); an audit row (`time_ms` set) is appended.
         """
-        CREATE TEMP TRIGGER IF NOT EXISTS registration_batch_insert INSTEAD OF INSERT ON registration_batch
+        CREATE TEMP TRIGGER registration_batch_insert INSTEAD OF INSERT ON registration_batch
         BEGIN
-            INSERT INTO devices (product_id, name, data)
-                SELECT NEW.product_id, NEW.name, NEW.data WHERE NEW.data IS NOT NULL
-                ON CONFLICT(product_id, name) DO UPDATE SET data = excluded.data;
+            INSERT INTO devices (\(SQLiteRecords.deviceColumns))
+                SELECT \(SQLiteRecords.deviceColumns.split(separator: ",").map { "NEW." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", "))
+                WHERE NEW.created_at IS NOT NULL
+                ON CONFLICT(product_id, name) DO UPDATE SET \(SQLiteRecords.deviceUpdate);
+            DELETE FROM device_tags WHERE NEW.created_at IS NOT NULL AND product_id = NEW.product_id AND device_name = NEW.name;
             INSERT INTO registration_audit (time_ms, product_id, device_name, source, endpoint, accepted, reason,
                 detail, nonce, timestamp)
                 SELECT NEW.time_ms, NEW.audit_product_id, NEW.device_name, NEW.source, NEW.endpoint, NEW.accepted,
@@ -39,26 +45,25 @@ extension SQLiteBatch {
         """,
     ]
 
-    private static let deviceColumns = "?, ?, ?"
-    private static let noDevice = "NULL, NULL, NULL"
-    private static let auditColumns = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+    private static let deviceParameters = Array(repeating: "?", count: SQLiteRecords.deviceColumnCount).joined(separator: ", ")
+    private static let noDevice = Array(repeating: "NULL", count: SQLiteRecords.deviceColumnCount).joined(separator: ", ")
+    private static let auditParameters = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
     private static let noAudit = "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
 
-    /// The batch as one statement, in its order, if it holds only device upserts and audit entries (and not
-    /// too many of them); `nil` otherwise.
-    static func registrationStatement(for mutations: [RegistryMutation]) throws -> Statement? {
+    /// The batch as one statement, in its order, if it holds only device upserts without tags and audit entries
+    /// (and not too many of them); `nil` otherwise.
+    static func registrationStatement(for mutations: [RegistryMutation]) -> Statement? {
         guard !mutations.isEmpty, mutations.count <= registrationBatchRows else { return nil }
         for mutation in mutations {
             switch mutation {
-            case .upsertDevice: continue
+            case .upsertDevice(let device) where device.tags.isEmpty: continue
             // Counted rows (a flood folded into one) take the general path, which writes the count column.
             case .appendAudit(let attempt) where attempt.count == 1: continue
             default: return nil
             }
         }
-        let encoder = makeEncoder()
         var binds: [SQLiteData] = []
-        binds.reserveCapacity(mutations.count * 7)
+        binds.reserveCapacity(mutations.count * SQLiteRecords.deviceColumnCount)
         var rows: [String] = []
         rows.reserveCapacity(mutations.count)
         var index = 0
@@ -73,19 +78,14 @@ extension SQLiteBatch {
                 audit = attempt
                 index += 1
             }
-            if let device {
-                // The text JSONEncoder would write (see StoredJSON and StoredJSON+Device), written faster:
-                // this runs in the one serial stage of the group commit.
-                binds += [.text(device.productId), .text(device.name), .text(try StoredJSON.encode(device: device, fallback: encoder))]
-            }
+            if let device { SQLiteRecords.append(device, to: &binds) }
             if let a = audit {
                 binds += [
-                    .integer(Int(a.time)), .text(a.productId), .text(a.deviceName), .text(a.sourceAddress),
-                    .text(a.endpoint.rawValue), .integer(a.accepted ? 1 : 0), .text(a.reason), .text(a.detail),
-                    .text(a.nonce), .text(a.timestamp),
+                    SQLiteRecords.integer(a.time), .text(a.productId), .text(a.deviceName), .text(a.sourceAddress), .text(a.endpoint.rawValue),
+                    SQLiteRecords.bool(a.accepted), .text(a.reason), .text(a.detail), .text(a.nonce), .text(a.timestamp),
                 ]
             }
-            rows.append("(" + (device == nil ? noDevice : deviceColumns) + ", " + (audit == nil ? noAudit : auditColumns) + ")")
+            rows.append("(" + (device == nil ? noDevice : deviceParameters) + ", " + (audit == nil ? noAudit : auditParameters) + ")")
         }
         return Statement(sql: "INSERT INTO registration_batch VALUES " + rows.joined(separator: ", "), binds: binds)
     }

@@ -1,4 +1,3 @@
-import Foundation
 import Registry
 import SQLiteNIO
 
@@ -16,7 +15,8 @@ enum SQLiteBatch {
         var binds: [SQLiteData]
     }
 
-    /// Rows per multi-row statement (SQLite allows 32766 bound parameters).
+    /// Rows per multi-row statement (SQLite allows 32766 bound parameters; a device row binds 24, its tags 7
+    /// each).
     static let rowsPerStatement = 200
 
     private enum Kind: Equatable {
@@ -25,17 +25,16 @@ enum SQLiteBatch {
     }
 
     static func statements(for mutations: [RegistryMutation]) throws -> [Statement] {
-        let encoder = makeEncoder()
         var result: [Statement] = []
         var run: [RegistryMutation] = []
         var runKind: Kind?
 
-        func flush() throws {
+        func flush() {
             guard let kind = runKind, !run.isEmpty else { return }
             var start = 0
             while start < run.count {
                 let chunk = run[start..<min(start + rowsPerStatement, run.count)]
-                result.append(try statement(kind: kind, chunk: chunk, encoder: encoder))
+                result += statements(kind: kind, chunk: chunk)
                 start += rowsPerStatement
             }
             run = []
@@ -61,139 +60,258 @@ enum SQLiteBatch {
             case .upsertFirmwareTaskDevice: kind = .firmwareTaskDevice
             }
             if kind != runKind {
-                try flush()
+                flush()
                 runKind = kind
             }
             run.append(mutation)
         }
-        try flush()
+        flush()
         if !audits.isEmpty {
             runKind = .audit
             run = audits
-            try flush()
+            flush()
         }
         return result
     }
 
-    private static func statement(kind: Kind, chunk: ArraySlice<RegistryMutation>, encoder: JSONEncoder) throws -> Statement {
-        var binds: [SQLiteData] = []
+    private static func statements(kind: Kind, chunk: ArraySlice<RegistryMutation>) -> [Statement] {
         switch kind {
         case .product:
-            for case .upsertProduct(let product) in chunk {
-                binds += [.text(product.id), .text(product.name), .text(try json(product, encoder))]
-            }
-            // A renamed product may collide with its own old row only; names are unique in the engine.
-            return Statement(
-                sql: "INSERT INTO products (id, name, data) VALUES " + placeholders(rows: chunk.count, columns: 3)
-                    + " ON CONFLICT(id) DO UPDATE SET name = excluded.name, data = excluded.data",
-                binds: binds
-            )
+            var products: [Product] = []
+            for case .upsertProduct(let product) in chunk { products.append(product) }
+            return upsertProducts(products)
         case .deleteProduct:
-            for case .deleteProduct(let id) in chunk { binds.append(.text(id)) }
-            return Statement(
-                sql: "DELETE FROM products WHERE id IN (" + Array(repeating: "?", count: chunk.count).joined(separator: ", ") + ")",
-                binds: binds
-            )
+            var ids: [SQLiteData] = []
+            for case .deleteProduct(let id) in chunk { ids.append(.text(id)) }
+            return [Statement(sql: "DELETE FROM products WHERE id IN (" + list(ids.count) + ")", binds: ids)]
         case .device:
-            // Field by field, as in registration batches: batches over `registrationBatchRows` (the logouts of
-            // a storm of closing connections) come this way.
+            // Each device at its last state in the run (a statement may not upsert one row twice).
+            var devices: [Device] = []
+            var positions: [DeviceKey: Int] = [:]
             for case .upsertDevice(let device) in chunk {
-                binds += [.text(device.productId), .text(device.name), .text(try StoredJSON.encode(device: device, fallback: encoder))]
+                if let position = positions[device.key] { devices[position] = device } else {
+                    positions[device.key] = devices.count
+                    devices.append(device)
+                }
             }
-            return Statement(
-                sql: "INSERT INTO devices (product_id, name, data) VALUES " + placeholders(rows: chunk.count, columns: 3)
-                    + " ON CONFLICT(product_id, name) DO UPDATE SET data = excluded.data",
-                binds: binds
-            )
+            return upsertDevices(devices)
         case .deleteDevice:
-            var conditions: [String] = []
-            for case .deleteDevice(let key) in chunk {
-                conditions.append("(product_id = ? AND name = ?)")
-                binds += [.text(key.productId), .text(key.name)]
-            }
-            return Statement(sql: "DELETE FROM devices WHERE " + conditions.joined(separator: " OR "), binds: binds)
+            var keys: [DeviceKey] = []
+            for case .deleteDevice(let key) in chunk { keys.append(key) }
+            return deleteDevices(keys)
         case .application:
-            for case .upsertApplication(let application) in chunk {
-                binds += [.text(application.id), .text(try json(application, encoder))]
-            }
-            return Statement(
-                sql: "INSERT INTO applications (id, data) VALUES " + placeholders(rows: chunk.count, columns: 2)
-                    + " ON CONFLICT(id) DO UPDATE SET data = excluded.data",
-                binds: binds
-            )
+            var applications: [Application] = []
+            for case .upsertApplication(let application) in chunk { applications.append(application) }
+            return upsertApplications(applications)
         case .deleteApplication:
-            for case .deleteApplication(let id) in chunk { binds.append(.text(id)) }
-            return Statement(
-                sql: "DELETE FROM applications WHERE id IN (" + Array(repeating: "?", count: chunk.count).joined(separator: ", ") + ")",
-                binds: binds
-            )
+            var ids: [SQLiteData] = []
+            for case .deleteApplication(let id) in chunk { ids.append(.text(id)) }
+            return [
+                Statement(sql: "DELETE FROM application_products WHERE application_id IN (" + list(ids.count) + ")", binds: ids),
+                Statement(sql: "DELETE FROM applications WHERE id IN (" + list(ids.count) + ")", binds: ids),
+            ]
         case .firmware:
-            for case .upsertFirmware(let firmware) in chunk {
-                binds += [.text(firmware.productId), .text(firmware.version), .text(try json(firmware, encoder))]
-            }
-            return Statement(
-                sql: "INSERT INTO firmwares (product_id, version, data) VALUES " + placeholders(rows: chunk.count, columns: 3)
-                    + " ON CONFLICT(product_id, version) DO UPDATE SET data = excluded.data",
-                binds: binds
-            )
+            var firmwares: [Firmware] = []
+            for case .upsertFirmware(let firmware) in chunk { firmwares.append(firmware) }
+            return [upsertFirmwares(firmwares)]
         case .firmwareTask:
-            for case .upsertFirmwareTask(let task) in chunk {
-                binds += [.integer(Int(task.id)), .text(task.productId), .text(task.version), .text(try json(task, encoder))]
-            }
-            return Statement(
-                sql: "INSERT INTO firmware_tasks (id, product_id, version, data) VALUES " + placeholders(rows: chunk.count, columns: 4)
-                    + " ON CONFLICT(id) DO UPDATE SET data = excluded.data",
-                binds: binds
-            )
+            var latest: [Int64: FirmwareTask] = [:]
+            var order: [Int64] = []
+            for case .upsertFirmwareTask(let task) in chunk where latest.updateValue(task, forKey: task.id) == nil { order.append(task.id) }
+            return [upsertTasks(order.compactMap { latest[$0] })]
         case .firmwareTaskDevice:
-            // One row per (task, device) and statement (a row may not be upserted twice in one INSERT): the
-            // last state of an entry within the chunk wins.
+            // One row per (task, device) and statement: the last state of an entry within the chunk wins.
             var latest: [String: FirmwareTaskDevice] = [:]
             var order: [String] = []
             for case .upsertFirmwareTaskDevice(let entry) in chunk {
                 let key = "\(entry.taskId)/\(entry.deviceName)"
                 if latest.updateValue(entry, forKey: key) == nil { order.append(key) }
             }
-            for key in order {
-                guard let entry = latest[key] else { continue }
-                binds += [.integer(Int(entry.taskId)), .text(entry.deviceName), .text(try json(entry, encoder))]
-            }
-            return Statement(
-                sql: "INSERT INTO firmware_task_devices (task_id, device_name, data) VALUES " + placeholders(rows: order.count, columns: 3)
-                    + " ON CONFLICT(task_id, device_name) DO UPDATE SET data = excluded.data",
-                binds: binds
-            )
+            return [upsertTaskDevices(order.compactMap { latest[$0] })]
         case .audit:
-            for case .appendAudit(let a) in chunk {
-                binds += [
-                    .integer(Int(a.time)), .text(a.productId), .text(a.deviceName), .text(a.sourceAddress),
-                    .text(a.endpoint.rawValue), .integer(a.accepted ? 1 : 0), .text(a.reason), .text(a.detail),
-                    .text(a.nonce), .text(a.timestamp), .integer(a.count),
-                ]
-            }
-            return Statement(
-                sql: """
-                    INSERT INTO registration_audit (time_ms, product_id, device_name, source, endpoint, accepted, \
-                    reason, detail, nonce, timestamp, count) VALUES 
-                    """ + placeholders(rows: chunk.count, columns: 11),
+            var binds: [SQLiteData] = []
+            for case .appendAudit(let attempt) in chunk { SQLiteRecords.append(attempt, to: &binds) }
+            return [
+                Statement(
+                    sql: "INSERT INTO registration_audit (\(SQLiteRecords.auditColumns)) VALUES "
+                        + placeholders(rows: chunk.count, columns: SQLiteRecords.auditColumnCount),
+                    binds: binds
+                )
+            ]
+        }
+    }
+
+    // MARK: statements per record kind (also used by the migration to columns)
+
+    static func upsertProducts(_ products: [Product]) -> [Statement] {
+        var binds: [SQLiteData] = []
+        for product in products { SQLiteRecords.append(product, to: &binds) }
+        // A renamed product may collide with its own old row only; names are unique in the engine.
+        return [
+            Statement(
+                sql: "INSERT INTO products (\(SQLiteRecords.productColumns)) VALUES "
+                    + placeholders(rows: products.count, columns: SQLiteRecords.productColumnCount)
+                    + " ON CONFLICT(id) DO UPDATE SET \(SQLiteRecords.productUpdate)",
                 binds: binds
             )
+        ]
+    }
+
+    /// The devices (each key once), then their tags: the old ones deleted, the current ones inserted.
+    static func upsertDevices(_ devices: [Device]) -> [Statement] {
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(devices.count * SQLiteRecords.deviceColumnCount)
+        for device in devices { SQLiteRecords.append(device, to: &binds) }
+        var result = [
+            Statement(
+                sql: "INSERT INTO devices (\(SQLiteRecords.deviceColumns)) VALUES "
+                    + placeholders(rows: devices.count, columns: SQLiteRecords.deviceColumnCount)
+                    + " ON CONFLICT(product_id, name) DO UPDATE SET \(SQLiteRecords.deviceUpdate)",
+                binds: binds
+            ),
+            deleteTags(of: devices.map(\.key)),
+        ]
+        var tags: [[SQLiteData]] = []
+        for device in devices {
+            for (position, tag) in device.tags.enumerated() {
+                var row: [SQLiteData] = []
+                SQLiteRecords.append(tag, at: position, of: device, to: &row)
+                tags.append(row)
+            }
         }
+        result += inserts(into: "device_tags (\(SQLiteRecords.tagColumns))", rows: tags)
+        return result
+    }
+
+    static func deleteDevices(_ keys: [DeviceKey]) -> [Statement] {
+        var binds: [SQLiteData] = []
+        for key in keys { binds += [.text(key.productId), .text(key.name)] }
+        return [
+            Statement(sql: "DELETE FROM devices WHERE (product_id, name) IN (VALUES " + placeholders(rows: keys.count, columns: 2) + ")", binds: binds),
+            deleteTags(of: keys),
+        ]
+    }
+
+    private static func deleteTags(of keys: [DeviceKey]) -> Statement {
+        var binds: [SQLiteData] = []
+        for key in keys { binds += [.text(key.productId), .text(key.name)] }
+        return Statement(
+            sql: "DELETE FROM device_tags WHERE (product_id, device_name) IN (VALUES " + placeholders(rows: keys.count, columns: 2) + ")",
+            binds: binds
+        )
+    }
+
+    /// The applications, then their products: the old ones deleted, the current ones inserted.
+    static func upsertApplications(_ applications: [Application]) -> [Statement] {
+        var binds: [SQLiteData] = []
+        for application in applications { SQLiteRecords.append(application, to: &binds) }
+        let ids = applications.map { SQLiteData.text($0.id) }
+        var result = [
+            Statement(
+                sql: "INSERT INTO applications (\(SQLiteRecords.applicationColumns)) VALUES "
+                    + placeholders(rows: applications.count, columns: SQLiteRecords.applicationColumnCount)
+                    + " ON CONFLICT(id) DO UPDATE SET \(SQLiteRecords.applicationUpdate)",
+                binds: binds
+            ),
+            Statement(sql: "DELETE FROM application_products WHERE application_id IN (" + list(ids.count) + ")", binds: ids),
+        ]
+        var products: [[SQLiteData]] = []
+        for application in applications {
+            for (position, productId) in application.productIds.enumerated() {
+                products.append([.text(application.id), .integer(SQLiteInt64(position)), .text(productId)])
+            }
+        }
+        result += inserts(into: "application_products (application_id, position, product_id)", rows: products)
+        return result
+    }
+
+    static func upsertFirmwares(_ firmwares: [Firmware]) -> Statement {
+        var binds: [SQLiteData] = []
+        for firmware in firmwares { SQLiteRecords.append(firmware, to: &binds) }
+        return Statement(
+            sql: "INSERT INTO firmwares (\(SQLiteRecords.firmwareColumns)) VALUES "
+                + placeholders(rows: firmwares.count, columns: SQLiteRecords.firmwareColumnCount)
+                + " ON CONFLICT(product_id, version) DO UPDATE SET \(SQLiteRecords.firmwareUpdate)",
+            binds: binds
+        )
+    }
+
+    static func upsertTasks(_ tasks: [FirmwareTask]) -> Statement {
+        var binds: [SQLiteData] = []
+        for task in tasks { SQLiteRecords.append(task, to: &binds) }
+        return Statement(
+            sql: "INSERT INTO firmware_tasks (\(SQLiteRecords.taskColumns)) VALUES "
+                + placeholders(rows: tasks.count, columns: SQLiteRecords.taskColumnCount)
+                + " ON CONFLICT(id) DO UPDATE SET \(SQLiteRecords.taskUpdate)",
+            binds: binds
+        )
+    }
+
+    static func upsertTaskDevices(_ entries: [FirmwareTaskDevice]) -> Statement {
+        var binds: [SQLiteData] = []
+        for entry in entries { SQLiteRecords.append(entry, to: &binds) }
+        return Statement(
+            sql: "INSERT INTO firmware_task_devices (\(SQLiteRecords.taskDeviceColumns)) VALUES "
+                + placeholders(rows: entries.count, columns: SQLiteRecords.taskDeviceColumnCount)
+                + " ON CONFLICT(task_id, device_name) DO UPDATE SET \(SQLiteRecords.taskDeviceUpdate)",
+            binds: binds
+        )
+    }
+
+    static func upsertBan(_ ban: SourceBan) -> Statement {
+        Statement(
+            sql: """
+                INSERT INTO source_bans (address, until_ms, created_ms, reason, automatic) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (address) DO UPDATE SET until_ms = excluded.until_ms, created_ms = excluded.created_ms,
+                    reason = excluded.reason, automatic = excluded.automatic
+                """,
+            binds: [
+                .text(ban.address), SQLiteRecords.integer(ban.until), SQLiteRecords.integer(ban.created), .text(ban.reason),
+                SQLiteRecords.bool(ban.automatic),
+            ]
+        )
+    }
+
+    static func upsertOperator(_ account: ConsoleOperator) -> Statement {
+        Statement(
+            sql: """
+                INSERT INTO console_operators (name, role, password_hash, created_ms, password_changed_ms) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash,
+                    created_ms = excluded.created_ms, password_changed_ms = excluded.password_changed_ms
+                """,
+            binds: [
+                .text(account.name), .text(account.role.rawValue), .text(account.passwordHash), SQLiteRecords.integer(account.created),
+                SQLiteRecords.integer(account.passwordChanged),
+            ]
+        )
+    }
+
+    /// `rows` inserted into `table` (with its column list), in as many statements as SQLite's limit of bound
+    /// parameters needs.
+    private static func inserts(into table: String, rows: [[SQLiteData]]) -> [Statement] {
+        guard let columns = rows.first?.count else { return [] }
+        let rowsPerInsert = maxParameters / columns
+        var result: [Statement] = []
+        var start = 0
+        while start < rows.count {
+            let chunk = rows[start..<min(start + rowsPerInsert, rows.count)]
+            result.append(
+                Statement(sql: "INSERT INTO \(table) VALUES " + placeholders(rows: chunk.count, columns: columns), binds: chunk.flatMap { $0 })
+            )
+            start += rowsPerInsert
+        }
+        return result
+    }
+
+    /// Bound parameters per statement, under SQLite's limit of 32766.
+    static let maxParameters = 30_000
+
+    private static func list(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ", ")
     }
 
     private static func placeholders(rows: Int, columns: Int) -> String {
         let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
         return Array(repeating: row, count: rows).joined(separator: ", ")
-    }
-
-    /// The encoder of the JSON documents stored in the `data` columns.
-    static func makeEncoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }
-
-    static func json(_ value: some Encodable, _ encoder: JSONEncoder) throws -> String {
-        String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 }

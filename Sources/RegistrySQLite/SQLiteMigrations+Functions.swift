@@ -32,6 +32,9 @@ extension SQLiteMigrations {
         let application = Application(
             id: old.id, name: old.name, secretHash: SaltedSecretHash(hashing: old.secret), productIds: old.productIds, createdAt: old.createdAt
         )
-        return try SQLiteBatch.json(application, SQLiteBatch.makeEncoder())
+        // The document as the store of that schema wrote it.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(application), as: UTF8.self)
     }
 }

@@ -1,27 +1,20 @@
-import Foundation
 public import Registry
 import SQLiteNIO
 
-/// Operator bans (`source_bans`): one JSON document per address.
+/// Operator bans (`source_bans`): one row per address.
 ///
 /// Written on the reader connection, not the writer: the engine's group commit holds the writer inside
 /// `BEGIN IMMEDIATE … COMMIT` across suspension points, and a statement issued there meanwhile would join
 /// (and could be rolled back with) its transaction. SQLite's own locking (busy_timeout) orders the two.
 extension SQLiteRegistryStore: SourceBanStore {
     public func loadBans() async throws -> [SourceBan] {
-        let decoder = JSONDecoder()
-        return try await reader.query("SELECT data FROM source_bans ORDER BY address", []).compactMap { row in
-            guard let data = row.column("data")?.string else { return nil }
-            return try decoder.decode(SourceBan.self, from: Data(data.utf8))
-        }
+        try await reader.query("SELECT address, until_ms, created_ms, reason, automatic FROM source_bans ORDER BY address", [])
+            .map(SQLiteRecords.ban)
     }
 
     public func saveBan(_ ban: SourceBan) async throws {
-        let data = String(decoding: try JSONEncoder().encode(ban), as: UTF8.self)
-        _ = try await reader.query(
-            "INSERT INTO source_bans (address, data) VALUES (?, ?) ON CONFLICT (address) DO UPDATE SET data = excluded.data",
-            [.text(ban.address), .text(data)]
-        )
+        let statement = SQLiteBatch.upsertBan(ban)
+        _ = try await reader.query(statement.sql, statement.binds)
     }
 
     public func deleteBan(address: String) async throws {

@@ -1,31 +1,24 @@
-import Foundation
 public import Registry
 import SQLiteNIO
 
-/// Console operators (`console_operators`, one JSON document per name) and the operator audit trail
+/// Console operators (`console_operators`, one row per name) and the operator audit trail
 /// (`operator_audit`, a real table, newest first by id). On the reader connection, for the reason given on
 /// the bans (the writer holds its group-commit transaction across suspension points).
 extension SQLiteRegistryStore: OperatorStore {
+    private static let operatorColumns = "name, role, password_hash, created_ms, password_changed_ms"
+
     public func operators() async throws -> [ConsoleOperator] {
-        let decoder = JSONDecoder()
-        return try await reader.query("SELECT data FROM console_operators ORDER BY name", []).compactMap { row in
-            guard let data = row.column("data")?.string else { return nil }
-            return try decoder.decode(ConsoleOperator.self, from: Data(data.utf8))
-        }
+        try await reader.query("SELECT \(Self.operatorColumns) FROM console_operators ORDER BY name", []).map(SQLiteRecords.consoleOperator)
     }
 
     public func operatorAccount(named name: String) async throws -> ConsoleOperator? {
-        let rows = try await reader.query("SELECT data FROM console_operators WHERE name = ?", [.text(name)])
-        guard let data = rows.first?.column("data")?.string else { return nil }
-        return try JSONDecoder().decode(ConsoleOperator.self, from: Data(data.utf8))
+        try await reader.query("SELECT \(Self.operatorColumns) FROM console_operators WHERE name = ?", [.text(name)])
+            .first.map(SQLiteRecords.consoleOperator)
     }
 
     public func saveOperator(_ account: ConsoleOperator) async throws {
-        let data = String(decoding: try JSONEncoder().encode(account), as: UTF8.self)
-        _ = try await reader.query(
-            "INSERT INTO console_operators (name, data) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET data = excluded.data",
-            [.text(account.name), .text(data)]
-        )
+        let statement = SQLiteBatch.upsertOperator(account)
+        _ = try await reader.query(statement.sql, statement.binds)
     }
 
     public func deleteOperator(named name: String) async throws -> Bool {

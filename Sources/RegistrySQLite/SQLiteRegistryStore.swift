@@ -1,13 +1,11 @@
-import Foundation
 public import Logging
 public import Registry
 import SQLiteNIO
 
 /// The embedded default registry store: one SQLite file in WAL mode.
 ///
-/// Products and devices are stored as JSON documents keyed by their ids (the engine keeps them in memory;
-/// the store only has to make them durable and give them back at start), the audit log as real columns so
-/// it can be filtered in SQL.
+/// Every record is stored as columns (``SQLiteRecords``, schema step 10): the engine keeps products and devices
+/// in memory, the store makes them durable and gives them back at start; the audit log is filtered in SQL.
 public final class SQLiteRegistryStore: RegistryStore {
     /// How hard SQLite works to make a commit durable.
     public enum Durability: String, Sendable, CaseIterable {
@@ -57,32 +55,42 @@ public final class SQLiteRegistryStore: RegistryStore {
     }
 
     public func load(auditSince: Int64) async throws -> RegistrySnapshot {
-        let decoder = JSONDecoder()
         var snapshot = RegistrySnapshot()
-        for row in try await reader.query("SELECT data FROM products", []) {
-            guard let data = row.column("data")?.string else { continue }
-            snapshot.products.append(try decoder.decode(Product.self, from: Data(data.utf8)))
+        snapshot.products = try await reader.query("SELECT \(SQLiteRecords.productColumns) FROM products", []).map(SQLiteRecords.product)
+        snapshot.devices = try await reader.query("SELECT \(SQLiteRecords.deviceColumns) FROM devices", []).map(SQLiteRecords.device)
+        let tags = try await reader.query("SELECT \(SQLiteRecords.tagColumns) FROM device_tags ORDER BY product_id, device_name, position", [])
+        if !tags.isEmpty {
+            var positions: [DeviceKey: Int] = [:]
+            for (index, device) in snapshot.devices.enumerated() { positions[device.key] = index }
+            for row in tags {
+                let (key, tag) = try SQLiteRecords.tag(row)
+                if let index = positions[key] { snapshot.devices[index].tags.append(tag) }
+            }
         }
-        for row in try await reader.query("SELECT data FROM devices", []) {
-            guard let data = row.column("data")?.string else { continue }
-            snapshot.devices.append(try decoder.decode(Device.self, from: Data(data.utf8)))
-        }
-        for row in try await reader.query("SELECT data FROM applications", []) {
-            guard let data = row.column("data")?.string else { continue }
-            snapshot.applications.append(try decoder.decode(Application.self, from: Data(data.utf8)))
-        }
-        try await loadFirmware(into: &snapshot, decoder: decoder)
-        let recent = try await reader.query(
-            "SELECT * FROM registration_audit WHERE time_ms >= ? AND nonce <> ''",
-            [.integer(Int(auditSince))]
+        snapshot.applications = try await reader.query("SELECT \(SQLiteRecords.applicationColumns) FROM applications", [])
+            .map(SQLiteRecords.application)
+        let applicationProducts = try await reader.query(
+            "SELECT application_id, product_id FROM application_products ORDER BY application_id, position", []
         )
-        snapshot.recentAttempts = recent.compactMap(Self.attempt(from:))
+        if !applicationProducts.isEmpty {
+            var positions: [String: Int] = [:]
+            for (index, application) in snapshot.applications.enumerated() { positions[application.id] = index }
+            for row in applicationProducts {
+                let (applicationId, productId) = try SQLiteRecords.applicationProduct(row)
+                if let index = positions[applicationId] { snapshot.applications[index].productIds.append(productId) }
+            }
+        }
+        try await loadFirmware(into: &snapshot)
+        snapshot.recentAttempts = try await reader.query(
+            "SELECT \(SQLiteRecords.auditColumns) FROM registration_audit WHERE time_ms >= ? AND nonce <> ''",
+            [.integer(Int(auditSince))]
+        ).map(SQLiteRecords.attempt)
         return snapshot
     }
 
     public func apply(_ mutations: [RegistryMutation]) async throws {
         guard !mutations.isEmpty else { return }
-        if let statement = try SQLiteBatch.registrationStatement(for: mutations) {
+        if let statement = SQLiteBatch.registrationStatement(for: mutations) {
             // Its own transaction: atomic, and durable when it returns (see SQLiteBatch+Registrations.swift).
             _ = try await writer.query(statement.sql, statement.binds)
             return
@@ -113,36 +121,15 @@ public final class SQLiteRegistryStore: RegistryStore {
         let countRows = try await reader.query("SELECT COUNT(*) AS n FROM registration_audit" + whereSQL, binds)
         let total = countRows.first?.column("n")?.integer ?? 0
         let rows = try await reader.query(
-            "SELECT * FROM registration_audit" + whereSQL + " ORDER BY id DESC LIMIT ? OFFSET ?",
+            "SELECT \(SQLiteRecords.auditColumns) FROM registration_audit" + whereSQL + " ORDER BY id DESC LIMIT ? OFFSET ?",
             binds + [.integer(max(query.limit, 0)), .integer(max(query.offset, 0))]
         )
-        return (total, rows.compactMap(Self.attempt(from:)))
+        return (total, try rows.map(SQLiteRecords.attempt))
     }
 
     public func close() async throws {
         try await reader.close()
         try await writer.close()
-    }
-
-    static func attempt(from row: SQLiteRow) -> RegistrationAttempt? {
-        guard let time = row.column("time_ms")?.integer,
-            let productId = row.column("product_id")?.string,
-            let deviceName = row.column("device_name")?.string,
-            let endpoint = row.column("endpoint")?.string.flatMap(RegistrationEndpoint.init(rawValue:))
-        else { return nil }
-        return RegistrationAttempt(
-            time: Int64(time),
-            productId: productId,
-            deviceName: deviceName,
-            sourceAddress: row.column("source")?.string ?? "",
-            endpoint: endpoint,
-            accepted: (row.column("accepted")?.integer ?? 0) != 0,
-            reason: row.column("reason")?.string ?? "",
-            detail: row.column("detail")?.string ?? "",
-            nonce: row.column("nonce")?.string ?? "",
-            timestamp: row.column("timestamp")?.string ?? "",
-            count: row.column("count")?.integer ?? 1
-        )
     }
 }
 

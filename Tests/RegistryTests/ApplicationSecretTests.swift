@@ -55,7 +55,7 @@ final class ApplicationSecretTests: RegistryTestCase {
         // A database as the hub wrote it before the hashing step: the schema up to the step before, and an
         // application row with its secret in clear, as the old `Application` encoded it.
         let hashingStep = try XCTUnwrap(
-            SQLiteMigrations.steps.firstIndex { $0.contains { $0.contains(SQLiteMigrations.hashApplicationSecretFunction) } }
+            SQLiteMigrations.steps.firstIndex { $0.statements.contains { $0.contains(SQLiteMigrations.hashApplicationSecretFunction) } }
         )
         let clearSecret = "OldSecretOldSecretOldSecretOldSecretOldSecret123"
         let oldRow = #"{"createdAt":1700000000,"id":"appOLDAPP0001","name":"legacy","productIds":["ABCDEFGHIJ"],"secret":"\#(clearSecret)"}"#
@@ -63,7 +63,7 @@ final class ApplicationSecretTests: RegistryTestCase {
         try await db.exec("PRAGMA journal_mode=WAL")
         try await db.exec("CREATE TABLE schema_version (version INTEGER NOT NULL)")
         for (index, step) in SQLiteMigrations.steps.prefix(hashingStep).enumerated() {
-            for sql in step { try await db.exec(sql) }
+            for sql in step.statements { try await db.exec(sql) }
             _ = try await db.query("INSERT INTO schema_version (version) VALUES (?)", [.integer(index + 1)])
         }
         _ = try await db.query("INSERT INTO applications (id, data) VALUES (?, ?)", [.text("appOLDAPP0001"), .text(oldRow)])
