@@ -169,4 +169,25 @@ final class SQLiteColumnsMigrationTests: RegistryTestCase {
         XCTAssertEqual(products, 1)
         try await db.close()
     }
+
+    func testARegistryLargerThanOneChunkConvertsEveryDevice() async throws {
+        let count = SQLiteColumnsMigration.chunk * 2 + 500
+        var rows: [(table: String, keys: [SQLiteData], document: String)] = []
+        let product = Product(id: "PRODUCTAAA", name: "many", createdAt: 1)
+        rows.append(("products", [.text(product.id), .text(product.name)], try document(product)))
+        var devices: [Device] = []
+        for index in 0..<count {
+            let tags = index % 7 == 0 ? [DeviceTag(tag: "n", type: 1, value: "\(index)")] : []
+            let device = Device(productId: product.id, name: "dev-\(index)", credential: .psk("c2VjcmV0\(index)"), createdAt: Int64(index), tags: tags)
+            devices.append(device)
+            rows.append(("devices", [.text(device.productId), .text(device.name)], try document(device)))
+        }
+        try await writeOldDatabase(rows)
+        let store = try await openStore()
+        let snapshot = try await store.load(auditSince: 0)
+        try await store.close()
+        XCTAssertEqual(snapshot.devices.count, count)
+        let missing = Set(devices).subtracting(snapshot.devices)
+        XCTAssertTrue(missing.isEmpty, "\(missing.count) devices differ or are missing, e.g. \(String(describing: missing.first))")
+    }
 }
