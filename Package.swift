@@ -138,6 +138,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "BrokerPostgres",
+            dependencies: [
+                "BrokerCore", "MQTTCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "BrokerSQLite",
             dependencies: [
                 "BrokerCore", "MQTTCore",
@@ -189,7 +199,7 @@ let package = Package(
         .target(
             name: "HubServer",
             dependencies: [
-                "HubHTTP", "HubConsole", "Registry", "RegistrySQLite", "RegistryPostgres", "NATSClient", "NATSCore", "BrokerSQLite", "HubCA", "CloudAPI", "JSONCore", "MQTTServer", "BrokerCore", "DeviceAuth", "MQTTCore", "DeviceServices", "HubStatistics",
+                "HubHTTP", "HubConsole", "Registry", "RegistrySQLite", "RegistryPostgres", "NATSClient", "NATSCore", "BrokerSQLite", "BrokerPostgres", "HubCA", "CloudAPI", "JSONCore", "MQTTServer", "BrokerCore", "DeviceAuth", "MQTTCore", "DeviceServices", "HubStatistics",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

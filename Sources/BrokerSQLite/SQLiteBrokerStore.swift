@@ -8,7 +8,7 @@ import SQLiteNIO
 /// with their subscriptions, their QoS 1/2 messages (queued and in flight) and their QoS 2 receive state,
 /// as columns. Written by applying batches of `BrokerChange`s, one transaction each (the caller
 /// group-commits); read once at start.
-public final class SQLiteBrokerStore: Sendable {
+public final class SQLiteBrokerStore: BrokerStore {
     /// How hard SQLite works to make a commit durable (as the registry's store).
     public enum Durability: String, Sendable, CaseIterable {
         /// `synchronous=FULL`: every commit is fsynced; survives power loss. Default.
@@ -126,7 +126,7 @@ public final class SQLiteBrokerStore: Sendable {
 
     /// Applies a batch of changes in one transaction (all or nothing).
     public func apply(_ changes: [BrokerChange]) async throws {
-        let changes = Self.coalesce(changes)
+        let changes = BrokerChange.coalesced(changes)
         guard !changes.isEmpty else { return }
         _ = try await db.query("BEGIN IMMEDIATE", [])
         do {
@@ -197,53 +197,5 @@ public final class SQLiteBrokerStore: Sendable {
         case .qos2Released(let clientId, let packetId):
             _ = try await db.query("DELETE FROM inbound_qos2 WHERE client_id = ? AND packet_id = ?", [.text(clientId), .integer(Int(packetId))])
         }
-    }
-
-    /// Drops what a batch undoes itself: a message added and acknowledged in the same batch (with its
-    /// updates between), and a QoS 2 packet id received and released in it. The rest keeps its order.
-    static func coalesce(_ changes: [BrokerChange]) -> [BrokerChange] {
-        struct MessageKey: Hashable {
-            var clientId: String
-            var sequence: UInt64
-        }
-        struct PacketKey: Hashable {
-            var clientId: String
-            var packetId: UInt16
-        }
-        var added: [MessageKey: Int] = [:]
-        var received: [PacketKey: Int] = [:]
-        var dropped = Set<Int>()
-        var touching: [MessageKey: [Int]] = [:]
-        for (index, change) in changes.enumerated() {
-            switch change {
-            case .messageAdded(let clientId, let message):
-                added[MessageKey(clientId: clientId, sequence: message.sequence)] = index
-            case .messageSent(let clientId, let sequence, _), .messageReleased(let clientId, let sequence):
-                touching[MessageKey(clientId: clientId, sequence: sequence), default: []].append(index)
-            case .messageRemoved(let clientId, let sequence):
-                let key = MessageKey(clientId: clientId, sequence: sequence)
-                if let first = added.removeValue(forKey: key) {
-                    dropped.insert(first)
-                    dropped.insert(index)
-                    for other in touching[key] ?? [] where other > first { dropped.insert(other) }
-                }
-                touching[key] = nil
-            case .qos2Received(let clientId, let packetId):
-                received[PacketKey(clientId: clientId, packetId: packetId)] = index
-            case .qos2Released(let clientId, let packetId):
-                if let first = received.removeValue(forKey: PacketKey(clientId: clientId, packetId: packetId)) {
-                    dropped.insert(first)
-                    dropped.insert(index)
-                }
-            case .sessionEnded(let clientId):
-                // Rows added before in this batch are deleted by the end anyway; keep the order simple.
-                added = added.filter { $0.key.clientId != clientId }
-                received = received.filter { $0.key.clientId != clientId }
-            default:
-                break
-            }
-        }
-        guard !dropped.isEmpty else { return changes }
-        return changes.enumerated().compactMap { dropped.contains($0.offset) ? nil : $0.element }
     }
 }

@@ -5,7 +5,8 @@ import MQTTServer
 import Metrics
 import ServiceLifecycle
 
-/// Writes the broker's durable changes (`BrokerJournalQueue`) to `DATA/broker.sqlite`: everything pending
+/// Writes the broker's durable changes (`BrokerJournalQueue`) to its store (`DATA/broker.sqlite`, or PostgreSQL in a
+/// cluster): everything pending
 /// in one transaction, then tells the broker host, which releases the acknowledgements those changes held
 /// (group commit: while one batch is written the next gathers). A failed write is reported (the held
 /// acknowledgements are dropped and their connections closed, so that the clients send again) and the
@@ -14,7 +15,7 @@ import ServiceLifecycle
 /// Starts before the MQTT server and stops after it: at shutdown it writes what the broker recorded last,
 /// then closes the file.
 struct BrokerJournalService: Service {
-    let store: SQLiteBrokerStore
+    let store: any BrokerStore
     let journal: BrokerJournalQueue
     let host: BrokerHost
     let logger: Logger
@@ -23,7 +24,7 @@ struct BrokerJournalService: Service {
     private let changes = Counter(label: "iothub_broker_journal_changes_total")
     private let failures = Counter(label: "iothub_broker_journal_failures_total")
 
-    init(store: SQLiteBrokerStore, journal: BrokerJournalQueue, host: BrokerHost, logger: Logger) {
+    init(store: any BrokerStore, journal: BrokerJournalQueue, host: BrokerHost, logger: Logger) {
         self.store = store
         self.journal = journal
         self.host = host

@@ -37,6 +37,7 @@ final class ClusterSessions: Service, Sendable {
     let connection: NATSConnection
     let logger: Logger
     private let hostSlot = Mutex<BrokerHost?>(nil)
+    private let lookupSlot = Mutex<(@Sendable (String) async -> StoredSession?)?>(nil)
     private let state = Mutex(State())
     private let movedIn = Counter(label: "iothub_cluster_sessions_moved_total", dimensions: [("direction", "in")])
     private let movedOut = Counter(label: "iothub_cluster_sessions_moved_total", dimensions: [("direction", "out")])
@@ -75,11 +76,34 @@ final class ClusterSessions: Service, Sendable {
         }
     }
 
-    /// Before a CleanSession 0 client's CONNECT is taken: brings its session here from the node that holds it,
-    /// unless this node holds one. Returns whether a session came.
+    /// Where a session no live node gave is looked for (the shared broker store: the sessions of nodes that stopped
+    /// beating); nil without one.
+    var orphanLookup: (@Sendable (String) async -> StoredSession?)? {
+        get { lookupSlot.withLock { $0 } }
+        set { lookupSlot.withLock { $0 = newValue } }
+    }
+
+    /// Before a CleanSession 0 client's CONNECT is taken: brings its session here from the node that holds it, or
+    /// (none answering) from the shared store if a stopped node held it, unless this node holds one. Returns whether
+    /// a session came.
     @discardableResult
     func bringSession(clientId: String, identity: ClientIdentity) async -> Bool {
         guard !clientId.isEmpty, let host, !host.inspect({ $0.hasSession(clientId: clientId) }) else { return false }
+        if await bringSessionFromPeers(clientId: clientId, identity: identity, host: host) { return true }
+        guard let lookup = orphanLookup, let session = await lookup(clientId) else { return false }
+        host.perform { broker, now in
+            broker.adoptSession(session, now: now)
+            return []
+        }
+        movedIn.increment()
+        logger.info(
+            "session of a stopped node taken from the shared store",
+            metadata: ["hub.client_id": "\(clientId)", "hub.messages": "\(session.messages.count)"]
+        )
+        return true
+    }
+
+    private func bringSessionFromPeers(clientId: String, identity: ClientIdentity, host: BrokerHost) async -> Bool {
         let peers = livePeers
         guard !peers.isEmpty else { return false }
         var request = ByteBufferAllocator().buffer(capacity: 64)

@@ -16,6 +16,7 @@ public import Prometheus
 public import Registry
 import RegistryPostgres
 import RegistrySQLite
+import BrokerPostgres
 import BrokerSQLite
 import Synchronization
 public import ServiceLifecycle
@@ -40,7 +41,7 @@ public final class Hub: Sendable {
     /// Rate limits and bans of source addresses and devices, shared by the MQTT and HTTP listeners.
     public let abuse: AbuseGuard
     /// The broker's durable state (`broker-persistence`), and what it held at start until the broker takes it.
-    let brokerStore: SQLiteBrokerStore?
+    let brokerStore: (any BrokerStore)?
     /// Log entries devices upload over HTTP (the registry file's `device_logs` table).
     let deviceLogs: any DeviceLogStore
     /// Resource management records (the registry file's resource tables).
@@ -67,7 +68,7 @@ public final class Hub: Sendable {
 
     private init(
         configuration: HubConfiguration, registry: RegistryEngine, ca: HubCA, credentials: ManagementCredentials, metrics: PrometheusCollectorRegistry?,
-        webhooks: WebhookService, abuse: AbuseGuard, deviceLogs: any DeviceLogStore, resourceStore: any ResourceStore, operatorStore: any OperatorStore, brokerStore: SQLiteBrokerStore?, brokerState: BrokerState?,
+        webhooks: WebhookService, abuse: AbuseGuard, deviceLogs: any DeviceLogStore, resourceStore: any ResourceStore, operatorStore: any OperatorStore, brokerStore: (any BrokerStore)?, brokerState: BrokerState?,
         clusterConnection: NATSConnection?, clusterPublishes: NATSSubscription?, clusterRetained: [MQTTPublish]?, localStore: SQLiteRegistryStore?,
         logger: Logger
     ) {
@@ -137,9 +138,12 @@ public final class Hub: Sendable {
             logger: logger
         )
         let store: any RegistryStore & OperatorStore & SourceBanStore
+        var postgres: PostgresRegistryStore?
         if let url = configuration.database {
             do {
-                store = try await PostgresRegistryStore.open(configuration: try PostgresRegistryStore.configuration(url: url), logger: logger)
+                let opened = try await PostgresRegistryStore.open(configuration: try PostgresRegistryStore.configuration(url: url), logger: logger)
+                store = opened
+                postgres = opened
             } catch {
                 try? await local.close()
                 await clusterConnection?.close()
@@ -161,14 +165,21 @@ public final class Hub: Sendable {
         let outbox = try await WebhookOutbox.open(path: (directory as NSString).appendingPathComponent("webhooks.sqlite"), logger: logger)
         let webhooks = WebhookService(registry: registry, outbox: outbox, logger: logger, queueBytes: configuration.webhookQueueBytes)
         let abuse = AbuseGuard(limits: configuration.abuse, operatorBans: try await store.loadBans(), store: store)
-        var brokerStore: SQLiteBrokerStore?
+        var brokerStore: (any BrokerStore)?
         var brokerState: BrokerState?
         if configuration.brokerPersistence {
-            let opened = try await SQLiteBrokerStore.open(
-                path: (directory as NSString).appendingPathComponent("broker.sqlite"),
-                durability: configuration.sqliteSynchronous == "normal" ? .normal : .full,
-                logger: logger
-            )
+            // In a cluster the broker's state is in the shared database, where the survivors of a node find its
+            // persistent sessions (PostgresBrokerStore); on one node it is DATA/broker.sqlite.
+            let opened: any BrokerStore
+            if let postgres, let url = configuration.database {
+                opened = try await PostgresBrokerStore.open(configuration: try PostgresRegistryStore.configuration(url: url), node: postgres.node, logger: logger)
+            } else {
+                opened = try await SQLiteBrokerStore.open(
+                    path: (directory as NSString).appendingPathComponent("broker.sqlite"),
+                    durability: configuration.sqliteSynchronous == "normal" ? .normal : .full,
+                    logger: logger
+                )
+            }
             let loaded = try await opened.load()
             brokerStore = opened
             brokerState = BrokerState(retained: loaded.retained, sessions: loaded.sessions)
@@ -266,6 +277,19 @@ public final class Hub: Sendable {
         if let brokerStore, let journal {
             // Before the MQTT server, so that it stops after it and writes what the broker recorded last.
             services.append(BrokerJournalService(store: brokerStore, journal: journal, host: mqtt.host, logger: logger))
+        }
+        if let shared = brokerStore as? PostgresBrokerStore {
+            // The persistent sessions of nodes that stopped come here (and follow their clients from here); a client
+            // connecting here whose session no node gives is looked for among the sessions of silent nodes.
+            services.append(BrokerOrphanService(store: shared, host: mqtt.host, logger: logger))
+            clusterSessions?.orphanLookup = { [shared, logger] clientId in
+                do {
+                    return try await shared.adoptSession(clientId: clientId)
+                } catch {
+                    logger.warning("looking for the session of a stopped node failed", metadata: ["error": "\(String(reflecting: error))"])
+                    return nil
+                }
+            }
         }
         // Before the MQTT server: it stops after it, and passes on what the broker routed last.
         if let clusterConnection, let clusterPublishes {

@@ -16,6 +16,9 @@ public final class PostgresRegistryStore: RegistryStore {
     let timeout: Duration
     /// Tells this store's own change notifications from other processes' (PostgresRegistryStore+Changes).
     let origin = UUID().uuidString
+    /// This node's id in the shared database (its `hub_nodes` heartbeat row; what other stores of the node, such as
+    /// the broker's, key their rows by).
+    public var node: String { origin }
     /// Creations by registration, decided a batch per transaction (PostgresRegistryStore+Shared).
     let registrations = RequestBatcher<SharedCreation, SharedRegistration>(maxBatch: 256)
     /// Reads of devices and of products by key (every registration and batch of logins reads first): those that

@@ -325,11 +325,15 @@ public enum SQLiteStoreError: Error, Sendable, Equatable, CustomStringConvertibl
     case invalidValue(table: String, column: String)
     /// A stored document of an older schema could not be read while migrating (the named table and key).
     case unreadableDocument(table: String, key: String)
+    /// The file's schema is newer than this hub knows (a newer hub migrated it).
+    case newerSchema(found: Int, known: Int)
 
     public var description: String {
         switch self {
         case .invalidValue(let table, let column): "registry.sqlite: invalid value in \(table).\(column)"
         case .unreadableDocument(let table, let key): "registry.sqlite: unreadable \(table) document \(key) while migrating"
+        case .newerSchema(let found, let known):
+            "registry.sqlite has schema version \(found), newer than this hub's \(known): run the hub that wrote it, or restore a backup"
         }
     }
 }

@@ -39,9 +39,12 @@ final class SharedRegistryProcessTests: XCTestCase {
         return url
     }
 
+    /// Runs `sql` with psql on the server's default database, or on `database`.
     @discardableResult
-    static func psql(_ sql: String) async throws -> String {
-        let result = try await ExternalTools.run("/usr/bin/psql", [try serverURL(), "-v", "ON_ERROR_STOP=1", "-tAc", sql])
+    static func psql(_ sql: String, database: String? = nil) async throws -> String {
+        var url = URLComponents(string: try serverURL())!
+        if let database { url.path = "/\(database)" }
+        let result = try await ExternalTools.run("/usr/bin/psql", [url.string!, "-v", "ON_ERROR_STOP=1", "-tAc", sql])
         guard result.status == 0 else { throw HubProcessFailure(description: "psql failed: \(result.stderr)") }
         return result.stdout
     }
@@ -347,6 +350,90 @@ final class SharedRegistryProcessTests: XCTestCase {
         let m5 = try await third.message(timeout: 10)
         XCTAssertEqual(String(buffer: m5.payload), "m5")
         await third.close()
+        await backend.close()
+        await observer.close()
+    }
+
+    /// The persistent sessions of a node killed with `kill -9` are in PostgreSQL: a device that reconnects at once to
+    /// another node finds its session there (no node answered for it), and the sessions of devices that stay away are
+    /// taken over by a survivor once the node is declared stopped, gather messages there, and follow their devices.
+    /// Nothing a publisher was acknowledged (PUBACK) is lost.
+    func testPersistentSessionsOfANodeKilledWithKill9LiveOnInTheOthers() async throws {
+        try await startNodes(3, cluster: true)
+        let product = try await autoCreateProduct(limit: 10)
+        var psks: [String: String] = [:]
+        for (i, name) in ["unit-1", "unit-2"].enumerated() {
+            guard case .success(let psk) = try await Self.register(port: nodes[0].hub.httpPort, productId: product.id, secret: product.secret, name: name, nonce: i + 1)
+            else { return XCTFail("registration refused") }
+            psks[name] = psk
+        }
+        let app = try await nodes[2].api.call("CreateApplication", [("Name", .string("backend")), ("ProductIds", .array([.string(product.id)]))])
+        let appId = try XCTUnwrap(app["AppId"]?.stringValue)
+        let appSecret = try XCTUnwrap(app["AppSecret"]?.stringValue)
+        let (backend, _) = try await TestMQTTClient.plain(port: nodes[2].hub.mqttPort, clientId: "backend-1", username: appId, password: appSecret)
+        let (observer, _) = try await TestMQTTClient.plain(port: nodes[0].hub.mqttPort, clientId: "observer-1", username: appId, password: appSecret)
+        _ = try await observer.subscribe("\(product.id)/+/control", qos: .atMostOnce)
+        for name in ["unit-1", "unit-2"] {
+            let (device, ack) = try await TestMQTTClient.device(port: nodes[0].hub.mqttPort, productId: product.id, deviceName: name, psk: psks[name]!, cleanSession: false)
+            XCTAssertEqual(ack?.returnCode, 0)
+            _ = try await device.subscribe("\(product.id)/\(name)/control", qos: .atLeastOnce)
+            await device.close()
+        }
+        // Acknowledged to the publisher, queued on node 0 for the devices away.
+        func publishAcknowledged(_ name: String, _ text: String, id: UInt16) async throws {
+            try await backend.publish("\(product.id)/\(name)/control", text, qos: .atLeastOnce, id: id)
+            _ = try await backend.next(timeout: 10, where: { if case .puback(let ack) = $0 { ack.packetId == id } else { false } })
+        }
+        try await publishAcknowledged("unit-1", "m1", id: 1)
+        try await publishAcknowledged("unit-2", "n1", id: 2)
+        for _ in 0..<2 { _ = try await observer.message(timeout: 10) }
+        nodes[0].hub.kill9()
+
+        // unit-2 reconnects at once to node 1: no node answers for its session, which is taken from the database once
+        // its holder has been silent for 4.5 s (CONNACK waits for it).
+        let (quick, quickAck) = try await TestMQTTClient.device(
+            port: nodes[1].hub.mqttPort, productId: product.id, deviceName: "unit-2", psk: psks["unit-2"]!, cleanSession: false, connackTimeout: 20
+        )
+        XCTAssertEqual(quickAck?.returnCode, 0)
+        XCTAssertEqual(quickAck?.sessionPresent, true, "the session of the killed node was not found")
+        let n1 = try await quick.message(timeout: 10)
+        XCTAssertEqual(String(buffer: n1.payload), "n1")
+        try await quick.send(.puback(MQTTAck(packetId: try XCTUnwrap(n1.packetId))))
+        await quick.close()
+
+        // unit-1 stays away: once node 0 is declared stopped, a survivor takes its session over (in the database, then
+        // in its broker: counted once it is there).
+        let deadline = Date().addingTimeInterval(40)
+        var adopted = 0
+        while Date() < deadline, adopted == 0 {
+            adopted = 0
+            for node in nodes[1...] {
+                let raw = try await RawHTTP.exchange(port: node.hub.apiPort, request: RawHTTP.request(method: "GET", path: "/metrics", headers: [("Host", "x")], body: []))
+                let text = String(decoding: RawHTTP.parse(raw)?.body ?? [], as: UTF8.self)
+                for line in text.split(separator: "\n") where line.hasPrefix("iothub_cluster_sessions_adopted_total ") {
+                    adopted += Int(Double(line.split(separator: " ").last ?? "") ?? 0)
+                }
+            }
+            if adopted == 0 { try await Task.sleep(for: .milliseconds(250)) }
+        }
+        XCTAssertEqual(adopted, 1, "no survivor took over the session of the killed node (or more than one did)")
+        let clientId = product.id + "unit-1"
+        let holders = try await Self.psql(
+            "SELECT count(*) FROM broker_sessions WHERE client_id = '\(clientId)' AND node IN (SELECT id FROM hub_nodes)", database: database
+        )
+        XCTAssertEqual(holders.trimmingCharacters(in: .whitespacesAndNewlines), "1")
+        // Taken over, it gathers messages again, and follows its device to whichever node it connects to.
+        try await publishAcknowledged("unit-1", "m2", id: 3)
+        let (back, backAck) = try await TestMQTTClient.device(port: nodes[1].hub.mqttPort, productId: product.id, deviceName: "unit-1", psk: psks["unit-1"]!, cleanSession: false)
+        XCTAssertEqual(backAck?.sessionPresent, true)
+        var received: [String] = []
+        while received.count < 2 {
+            let message = try await back.message(timeout: 10)
+            received.append(String(buffer: message.payload))
+            try await back.send(.puback(MQTTAck(packetId: try XCTUnwrap(message.packetId))))
+        }
+        XCTAssertEqual(received, ["m1", "m2"])
+        await back.close()
         await backend.close()
         await observer.close()
     }

@@ -132,6 +132,9 @@ final class SQLiteColumnsMigrationTests: RegistryTestCase {
         XCTAssertEqual(version, SQLiteMigrations.steps.count)
         let tables = try await store.reader.query("SELECT name FROM sqlite_master WHERE type = 'table'", []).compactMap { $0.column("name")?.string }
         XCTAssertFalse(tables.contains { $0.hasSuffix("_documents") }, "\(tables)")
+        // The old tables' pages were given back (VACUUM after the rewrite).
+        let free = try await store.reader.query("PRAGMA freelist_count", []).first?.column("freelist_count")?.integer
+        XCTAssertEqual(free, 0)
         for table in tables {
             let columns = try await store.reader.query("SELECT name FROM pragma_table_info(?)", [.text(table)]).compactMap { $0.column("name")?.string }
             XCTAssertFalse(columns.contains("data"), "\(table) still has a data column")
@@ -189,5 +192,17 @@ final class SQLiteColumnsMigrationTests: RegistryTestCase {
         XCTAssertEqual(snapshot.devices.count, count)
         let missing = Set(devices).subtracting(snapshot.devices)
         XCTAssertTrue(missing.isEmpty, "\(missing.count) devices differ or are missing, e.g. \(String(describing: missing.first))")
+    }
+
+    func testAFileOfANewerSchemaIsRefusedUntouched() async throws {
+        let store = try await openStore()
+        _ = try await store.writer.query("INSERT INTO schema_version (version) VALUES (?)", [.integer(SQLiteMigrations.steps.count + 1)])
+        try await store.close()
+        do {
+            _ = try await openStore()
+            XCTFail("a registry of a newer schema opened")
+        } catch let error as SQLiteStoreError {
+            XCTAssertEqual(error, .newerSchema(found: SQLiteMigrations.steps.count + 1, known: SQLiteMigrations.steps.count))
+        }
     }
 }

@@ -44,7 +44,7 @@ final class TestMQTTClient: @unchecked Sendable {
         self.inbox = inbox
     }
 
-    static func connect(port: Int, _ packet: MQTTConnect) async throws -> (TestMQTTClient, MQTTConnAck?) {
+    static func connect(port: Int, _ packet: MQTTConnect, connackTimeout: Double = 5) async throws -> (TestMQTTClient, MQTTConnAck?) {
         let inbox = Inbox()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
@@ -56,14 +56,15 @@ final class TestMQTTClient: @unchecked Sendable {
             .get()
         let client = TestMQTTClient(channel: channel, inbox: inbox)
         try await client.send(.connect(packet))
-        let connack = try? await client.next { if case .connack = $0 { true } else { false } }
+        let connack = try? await client.next(timeout: connackTimeout) { if case .connack = $0 { true } else { false } }
         if case .connack(let ack)? = connack { return (client, ack) }
         return (client, nil)
     }
 
     /// Connects as a Tencent device with a PSK (HMAC-SHA1 password).
     static func device(
-        port: Int, productId: String, deviceName: String, psk: String, keepAlive: UInt16 = 60, cleanSession: Bool = true
+        port: Int, productId: String, deviceName: String, psk: String, keepAlive: UInt16 = 60, cleanSession: Bool = true,
+        connackTimeout: Double = 5
     ) async throws -> (TestMQTTClient, MQTTConnAck?) {
         let clientId = productId + deviceName
         let username = DeviceUsername.make(productId: productId, deviceName: deviceName, sdkAppId: "21010406", connId: "abcde", expiry: .never)
@@ -71,7 +72,7 @@ final class TestMQTTClient: @unchecked Sendable {
         return try await connect(port: port, MQTTConnect(
             protocolName: "MQTT", protocolLevel: 4, cleanSession: cleanSession, keepAlive: keepAlive, clientId: clientId, will: nil,
             username: username, password: Array(password.utf8), properties: MQTTProperties()
-        ))
+        ), connackTimeout: connackTimeout)
     }
 
     /// Connects with a username and password (applications), or none.
