@@ -363,7 +363,8 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "HubTesting", "HubServer", "HubConsole", "CloudAPI", "JSONCore", "DeviceAuth", "IoTHubDevice", "Registry", "RegistrySQLite", "HubCA", "MQTTCore",
-                "MQTTServer", "BrokerCore", "BrokerSQLite",
+                "MQTTServer", "BrokerCore", "BrokerSQLite", "BrokerPostgres", "RegistryPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

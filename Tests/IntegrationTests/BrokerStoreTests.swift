@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerPostgres
 import BrokerSQLite
 import Foundation
 import Logging
@@ -49,12 +50,35 @@ final class BrokerStoreTests: XCTestCase {
         defer {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         }
+        let store = try await SQLiteBrokerStore.open(path: path, durability: .normal, logger: Logger(label: "test"))
+        _ = try await randomTraffic(into: store)
+        await store.close()
+    }
+
+    /// The same on PostgreSQL (the cluster's broker store), whose rows are the node's: another node id loads the
+    /// cluster's retained messages and none of the sessions.
+    func testThePostgresStoreHoldsWhatTheBrokerKeepsAfterRandomTraffic() async throws {
+        let database = try await PostgresTestDatabase.create()
+        defer { Task { await database.drop() } }
+        let store = try await PostgresBrokerStore.open(configuration: database.configuration, node: "node-a", logger: Logger(label: "test"))
+        let expected = try await randomTraffic(into: store)
+        await store.close()
+        let other = try await PostgresBrokerStore.open(configuration: database.configuration, node: "node-b", logger: Logger(label: "test"))
+        let seen = try await other.load()
+        XCTAssertEqual(Comparable((seen.retained, [])), Comparable((expected.retained, [])))
+        XCTAssertTrue(seen.sessions.isEmpty)
+        await other.close()
+    }
+
+    /// Random traffic through a journaling broker, written to `store` batch by batch; checks the store and a broker
+    /// restored from it against the broker, and returns what the broker kept.
+    @discardableResult
+    func randomTraffic(into store: any BrokerStore) async throws -> (retained: [MQTTPublish], sessions: [StoredSession]) {
         var configuration = BrokerConfiguration()
         configuration.maxInflightMessages = 3
         configuration.maxQueuedMessages = 40
         let broker = Broker(configuration: configuration)
         broker.journaling = true
-        let store = try await SQLiteBrokerStore.open(path: path, durability: .normal, logger: Logger(label: "test"))
 
         var random = SplitMix(state: 20_261_207)
         let clients = ["p0", "p1", "p2", "p3", "clean"]
@@ -168,13 +192,13 @@ final class BrokerStoreTests: XCTestCase {
         XCTAssertGreaterThan(expected.sessions.reduce(0) { $0 + $1.messages.count }, 0, "some messages are kept")
         let loaded = try await store.load()
         XCTAssertEqual(Comparable(loaded), Comparable(expected))
-        await store.close()
 
-        // A broker restored from the file holds the same.
+        // A broker restored from the store holds the same.
         let restored = Broker(configuration: configuration)
         restored.restore(retained: loaded.retained, sessions: loaded.sessions, now: now)
         XCTAssertEqual(Comparable(restored.durableState()), Comparable(expected))
         XCTAssertEqual(restored.retainedCount, expected.retained.count)
+        return expected
     }
 
     /// A batch that adds and removes a message, or receives and releases a QoS 2 id, writes neither.
