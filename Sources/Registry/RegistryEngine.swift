@@ -20,23 +20,16 @@ public actor RegistryEngine {
     let now: Clock
     let issuer: CredentialIssuer
 
-    var products: [String: Product] = [:]
-    var productOrder: [String] = []
-    var productIdByName: [String: String] = [:]
-    var devices: ShardedDictionary<DeviceKey, Device> = [:]
-    /// Each product's devices in creation order, with their list states (`ProductDeviceList`).
-    var deviceOrder: [String: ProductDeviceList] = [:]
-    var autoCreatedCount: [String: Int] = [:]
+    /// Products by id, in creation order, by name.
+    var catalog = ProductCatalog()
+    /// Devices with the indexes kept in step with them (lists, counts, gateways' sub-devices, online counts).
+    var directory = DeviceDirectory()
     var replayWindow = ReplayWindow()
     var applications: [String: Application] = [:]
     /// Firmware, update tasks and their device entries (RegistryEngine+OTA).
     var ota = OTAState()
     /// Floods of refused registrations counted into one audit row per source and reason.
     var auditAggregator = AuditAggregator()
-    /// Gateway → its bound sub-devices (in no particular order; listings sort by bind time).
-    var subDevicesByGateway: [DeviceKey: Set<DeviceKey>] = [:]
-    /// Devices online now, per product (only products with some), kept in step by `insert`/`removeDevice`.
-    var onlineCounts: [String: Int] = [:]
 
     /// Memory was read from the store at least once.
     var loaded = false
@@ -103,16 +96,10 @@ public actor RegistryEngine {
     func reload(keepingPresence: Bool = false) async throws {
         let snapshot = try await store.load(auditSince: now() - ReplayWindow.windowMillis)
         let online: Set<DeviceKey> = keepingPresence ? Set(devices.values.filter { $0.online }.map { $0.key }) : []
-        products = [:]
-        productOrder = []
-        productIdByName = [:]
-        devices = [:]
+        catalog = ProductCatalog()
+        directory = DeviceDirectory()
         pskIndex.removeAll()
         attachments.removeAll()
-        subDevicesByGateway = [:]
-        deviceOrder = [:]
-        autoCreatedCount = [:]
-        onlineCounts = [:]
         replayWindow = ReplayWindow()
         applications = Dictionary(snapshot.applications.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
         for product in snapshot.products.sorted(by: { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }) {
@@ -158,64 +145,48 @@ public actor RegistryEngine {
 
     // MARK: in-memory indexes
 
+    // Read-only views of the catalog and the directory, under the names the engine's extensions use.
+    var products: [String: Product] { catalog.products }
+    var productOrder: [String] { catalog.order }
+    var productIdByName: [String: String] { catalog.idByName }
+    var devices: ShardedDictionary<DeviceKey, Device> { directory.devices }
+    /// Each product's devices in creation order, with their list states (`ProductDeviceList`).
+    var deviceOrder: [String: ProductDeviceList] { directory.lists }
+    var autoCreatedCount: [String: Int] { directory.autoCreatedCount }
+    var subDevicesByGateway: [DeviceKey: Set<DeviceKey>] { directory.subDevicesByGateway }
+    var onlineCounts: [String: Int] { directory.onlineCounts }
+
     func insert(_ product: Product) {
-        if products[product.id] == nil { productOrder.append(product.id) }
-        if let old = products[product.id], old.name != product.name { productIdByName[old.name] = nil }
-        products[product.id] = product
-        productIdByName[product.name] = product.id
+        catalog.insert(product)
     }
 
     func removeProduct(_ id: String) {
-        guard let product = products.removeValue(forKey: id) else { return }
-        productOrder.removeAll { $0 == id }
-        productIdByName[product.name] = nil
-        deviceOrder[id] = nil
-        autoCreatedCount[id] = nil
+        guard catalog.remove(id) != nil else { return }
+        directory.removeProduct(id)
     }
 
+    /// Puts the device in memory, and in the indexes other parts of the hub read without the actor (PSKs for the
+    /// TLS-PSK handshake, gateway attachments for the broker, the cluster's presence).
     func insert(_ device: Device) {
         let key = device.key
-        let secret = device.psk
         // Listed as the cluster sees it on a shared store (online on any node), so that the list's presence filter
         // counts every node's connections.
         let state = ProductDeviceList.state(of: shared == nil ? device : shownWithClusterPresence(device))
-        let old = devices[key]
-        if let old {
-            if old.createdByRegistration { autoCreatedCount[key.productId, default: 0] -= 1 }
-            if old.psk != secret { pskIndex.update(key, secret: secret) }
-            deviceOrder[key.productId]?.setState(key.name, state)
-        } else {
-            deviceOrder[key.productId, default: []].append(key.name, state: state)
-            if secret != nil { pskIndex.update(key, secret: secret) }
-        }
-        if device.createdByRegistration { autoCreatedCount[key.productId, default: 0] += 1 }
-        if let old = old?.binding, old.gateway != device.binding?.gateway { subDevicesByGateway[old.gateway]?.remove(key) }
-        if let binding = device.binding { subDevicesByGateway[binding.gateway, default: []].insert(key) }
+        let old = directory.insert(device, listState: state)
+        let secret = device.psk
+        if old == nil ? secret != nil : old?.psk != secret { pskIndex.update(key, secret: secret) }
         if old?.binding?.attached == true || device.binding?.attached == true {
             attachments.set(key, gateway: device.binding?.attached == true ? device.binding?.gateway : nil)
         }
-        if (old?.online ?? false) != device.online { countOnline(key.productId, device.online ? 1 : -1) }
         // A connection this node holds (the store says so to the other nodes; this node's own offline writes are
         // read back from the store, which knows whether another node holds the device now).
         if shared != nil, device.online { clusterPresence.set(key, online: true) }
-        devices[key] = device
-    }
-
-    private func countOnline(_ productId: String, _ delta: Int) {
-        let count = onlineCounts[productId, default: 0] + delta
-        onlineCounts[productId] = count > 0 ? count : nil
     }
 
     func removeDevice(_ key: DeviceKey) {
-        guard let old = devices.removeValue(forKey: key) else { return }
+        guard let old = directory.remove(key) else { return }
         pskIndex.remove(key)
-        if let binding = old.binding {
-            subDevicesByGateway[binding.gateway]?.remove(key)
-            attachments.set(key, gateway: nil)
-        }
-        deviceOrder[key.productId]?.remove(key.name)
-        if old.createdByRegistration { autoCreatedCount[key.productId, default: 0] -= 1 }
-        if old.online { countOnline(key.productId, -1) }
+        if old.binding != nil { attachments.set(key, gateway: nil) }
     }
 
     /// Devices online now (gateway sub-devices included while their gateway keeps them online), per
