@@ -14,7 +14,7 @@ struct BenchCommand: AsyncParsableCommand {
             `all` measures the HTTP floor (GET /health) and then v2 auto-create registration against the
             same hub and prints them side by side.
             """,
-        subcommands: [Register.self, Floor.self, All.self, Report.self, MQTTRegister.self, MQTTConnectRun.self, MQTTThroughputRun.self, MQTTFloorServer.self, MQTTFixedRateRun.self, Flood.self]
+        subcommands: [Register.self, Floor.self, All.self, Report.self, MQTTRegister.self, MQTTConnectRun.self, MQTTThroughputRun.self, MQTTFloorServer.self, MQTTFixedRateRun.self, Flood.self, ClusterRevokeRun.self]
     )
 }
 
