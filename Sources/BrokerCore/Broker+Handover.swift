@@ -5,7 +5,9 @@ extension Broker {
     /// live connection here if there is one (a takeover, MQTT-3.1.4-2: its will is published), then gives the
     /// session (subscriptions, messages in flight with their packet ids, queued messages, QoS 2 receive state) and
     /// forgets it. Nothing is handed over to another principal, nor a clean session (that one only ends).
-    public func handOverSession(clientId: String, to identity: ClientIdentity) -> (session: StoredSession?, actions: [BrokerAction]) {
+    /// `toNode`: the receiving node's store id; a journaling broker records the move to it (`.sessionMoved`) instead
+    /// of the session's end.
+    public func handOverSession(clientId: String, to identity: ClientIdentity, toNode: String? = nil) -> (session: StoredSession?, actions: [BrokerAction]) {
         guard let session = sessions[clientId], session.identity.isSamePrincipal(as: identity) else { return (nil, []) }
         var actions: [BrokerAction] = []
         endTakenOverConnection(of: session, into: &actions)
@@ -14,6 +16,10 @@ extension Broker {
             return (nil, actions)
         }
         let stored = storedSession(session, includingQoS0: true)
+        if let toNode, session.journaled {
+            session.journaled = false
+            record(.sessionMoved(clientId: clientId, toNode: toNode))
+        }
         discard(session)
         return (stored, actions)
     }
@@ -28,7 +34,7 @@ extension Broker {
         let clientId = stored.session.clientId
         record(.sessionSaved(stored.session))
         for (filter, qos) in stored.subscriptions.sorted(by: { $0.key < $1.key }) { record(.subscribed(clientId: clientId, filter: filter, qos: qos)) }
-        for message in stored.messages where message.publish.qos != .atMostOnce { record(.messageAdded(clientId: clientId, message)) }
+        for message in stored.messages where message.publish.qos != .atMostOnce { record(.messageRestated(clientId: clientId, message)) }
         for packetId in stored.inboundQoS2.sorted() { record(.qos2Received(clientId: clientId, packetId: packetId)) }
     }
 

@@ -35,7 +35,7 @@ extension BrokerChange {
                     dropped.insert(first)
                     dropped.insert(index)
                 }
-            case .sessionEnded(let clientId):
+            case .sessionEnded(let clientId), .sessionMoved(let clientId, _):
                 // Rows added before in this batch are deleted by the end anyway; keep the order simple.
                 added = added.filter { $0.key.clientId != clientId }
                 received = received.filter { $0.key.clientId != clientId }

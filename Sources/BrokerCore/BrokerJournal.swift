@@ -15,10 +15,18 @@ public enum BrokerChange: Sendable, Equatable {
     /// A persistent session ended (expired, replaced by a clean one, taken by another identity): everything
     /// of the client id goes.
     case sessionEnded(clientId: String)
+    /// A persistent session was handed over to another node of a cluster (`toNode`, the id its broker store keys
+    /// rows by): a store the nodes share gives that node the session's rows in one step, so the session is never
+    /// without a durable copy; a node's own store deletes them (as `sessionEnded`).
+    case sessionMoved(clientId: String, toNode: String)
     case subscribed(clientId: String, filter: String, qos: MQTTQoS)
     case unsubscribed(clientId: String, filter: String)
     /// A QoS 1/2 message for the session, queued or sent (then with its packet id).
     case messageAdded(clientId: String, PersistedMessage)
+    /// A message the session already had when this node took it (adopted from another node, whose rows may already
+    /// be this node's): written like `messageAdded`, but never dropped with its acknowledgement in one batch, since
+    /// its row may exist from before the batch.
+    case messageRestated(clientId: String, PersistedMessage)
     /// A queued message was sent with this packet id.
     case messageSent(clientId: String, sequence: UInt64, packetId: UInt16)
     /// A QoS 2 message's PUBREC arrived: PUBREL sent, waiting for PUBCOMP.
@@ -34,8 +42,8 @@ public enum BrokerChange: Sendable, Equatable {
     /// retained, its subscription kept, its QoS 2 message not delivered twice).
     public var gatesAcknowledgement: Bool {
         switch self {
-        case .retained, .subscribed, .unsubscribed, .messageAdded, .qos2Received: true
-        case .sessionSaved, .sessionEnded, .messageSent, .messageReleased, .messageRemoved, .qos2Released: false
+        case .retained, .subscribed, .unsubscribed, .messageAdded, .messageRestated, .qos2Received: true
+        case .sessionSaved, .sessionEnded, .sessionMoved, .messageSent, .messageReleased, .messageRemoved, .qos2Released: false
         }
     }
 }

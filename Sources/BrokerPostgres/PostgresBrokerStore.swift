@@ -181,6 +181,20 @@ public final class PostgresBrokerStore: BrokerStore {
                     q AS (DELETE FROM broker_inbound_qos2 WHERE node = \(node) AND client_id = \(clientId))
                 DELETE FROM broker_sessions WHERE node = \(node) AND client_id = \(clientId)
                 """
+        case .sessionMoved(let clientId, let toNode):
+            // The rows become the receiving node's in one statement, unless that node has written the session
+            // already (it adopted it first): then its rows are the current ones and this node's go.
+            return """
+                WITH has AS (SELECT EXISTS (SELECT 1 FROM broker_sessions WHERE node = \(toNode) AND client_id = \(clientId)) AS v),
+                    ds AS (DELETE FROM broker_subscriptions WHERE node = \(node) AND client_id = \(clientId) AND (SELECT v FROM has)),
+                    dm AS (DELETE FROM broker_messages WHERE node = \(node) AND client_id = \(clientId) AND (SELECT v FROM has)),
+                    dq AS (DELETE FROM broker_inbound_qos2 WHERE node = \(node) AND client_id = \(clientId) AND (SELECT v FROM has)),
+                    dn AS (DELETE FROM broker_sessions WHERE node = \(node) AND client_id = \(clientId) AND (SELECT v FROM has)),
+                    us AS (UPDATE broker_subscriptions SET node = \(toNode) WHERE node = \(node) AND client_id = \(clientId) AND NOT (SELECT v FROM has)),
+                    um AS (UPDATE broker_messages SET node = \(toNode) WHERE node = \(node) AND client_id = \(clientId) AND NOT (SELECT v FROM has)),
+                    uq AS (UPDATE broker_inbound_qos2 SET node = \(toNode) WHERE node = \(node) AND client_id = \(clientId) AND NOT (SELECT v FROM has))
+                UPDATE broker_sessions SET node = \(toNode) WHERE node = \(node) AND client_id = \(clientId) AND NOT (SELECT v FROM has)
+                """
         case .subscribed(let clientId, let filter, let qos):
             return """
                 INSERT INTO broker_subscriptions (node, client_id, filter, qos) VALUES (\(node), \(clientId), \(filter), \(Int16(qos.rawValue)))
@@ -188,7 +202,7 @@ public final class PostgresBrokerStore: BrokerStore {
                 """
         case .unsubscribed(let clientId, let filter):
             return "DELETE FROM broker_subscriptions WHERE node = \(node) AND client_id = \(clientId) AND filter = \(filter)"
-        case .messageAdded(let clientId, let message):
+        case .messageAdded(let clientId, let message), .messageRestated(let clientId, let message):
             let publish = message.publish
             return """
                 INSERT INTO broker_messages (node, client_id, sequence, state, packet_id, topic, qos, retain, payload)

@@ -157,7 +157,8 @@ public final class SQLiteBrokerStore: BrokerStore {
                 """,
                 [.text(session.clientId), .text(session.identity.storageText), .integer(Int(session.version.rawValue)), .integer(Int(session.expiryMillis))]
             )
-        case .sessionEnded(let clientId):
+        case .sessionEnded(let clientId), .sessionMoved(let clientId, _):
+            // This file is the node's own: a session handed to another node leaves it.
             for table in ["sessions", "subscriptions", "messages", "inbound_qos2"] {
                 _ = try await db.query("DELETE FROM \(table) WHERE client_id = ?", [.text(clientId)])
             }
@@ -168,7 +169,7 @@ public final class SQLiteBrokerStore: BrokerStore {
             )
         case .unsubscribed(let clientId, let filter):
             _ = try await db.query("DELETE FROM subscriptions WHERE client_id = ? AND filter = ?", [.text(clientId), .text(filter)])
-        case .messageAdded(let clientId, let message):
+        case .messageAdded(let clientId, let message), .messageRestated(let clientId, let message):
             let publish = message.publish
             _ = try await db.query(
                 "INSERT OR REPLACE INTO messages (client_id, sequence, state, packet_id, topic, qos, retain, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

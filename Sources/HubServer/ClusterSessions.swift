@@ -183,7 +183,9 @@ final class ClusterSessions: Service, Sendable {
         else { return }
         var handed: StoredSession?
         host.perform { broker, _ in
-            let (session, actions) = broker.handOverSession(clientId: clientId, to: identity)
+            // Recorded as moved to the requester (its node id is its broker store's): with the state in PostgreSQL the
+            // session's rows become the requester's in the same step, so no moment is without a durable copy.
+            let (session, actions) = broker.handOverSession(clientId: clientId, to: identity, toNode: requester)
             handed = session
             return actions
         }

@@ -260,8 +260,10 @@ public final class Hub: Sendable {
         services.append(webhooks)
         let deviceServices = HubServices(registry: registry, webhooks: webhooks, resources: resources, logger: logger, queueBytes: configuration.servicesQueueBytes)
         let journal = brokerStore == nil ? nil : BrokerJournalQueue()
-        // One id names this node to the others for the life of the process.
-        let clusterNode = String(UInt64.random(in: 0...UInt64.max), radix: 16) + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        // One id names this node to the others for the life of the process: with the broker state in PostgreSQL, the
+        // id its rows are keyed by (a session handed to a node is recorded as moved to that id).
+        let clusterNode = (brokerStore as? PostgresBrokerStore)?.node
+            ?? String(UInt64.random(in: 0...UInt64.max), radix: 16) + String(UInt64.random(in: 0...UInt64.max), radix: 16)
         let clusterSessions = clusterConnection.map { ClusterSessions(connection: $0, node: clusterNode, logger: logger) }
         let mqtt = try mqttServer(services: deviceServices, journal: journal, clusterSessions: clusterSessions)
         deviceServices.host = mqtt.host

@@ -73,9 +73,23 @@ final class BrokerSessionHandoverTests: XCTestCase {
         let journal = b.takeJournal()
         XCTAssertEqual(journal.first, .sessionSaved(session.session))
         XCTAssertEqual(journal.filter { if case .subscribed = $0 { true } else { false } }.count, 2)
-        XCTAssertEqual(journal.filter { if case .messageAdded = $0 { true } else { false } }.count, 3)
+        XCTAssertEqual(journal.filter { if case .messageRestated = $0 { true } else { false } }.count, 3)
         // What B would restore after a restart is what it adopted.
         XCTAssertEqual(b.durableState().sessions.first?.messages.map(\.publish.text), ["m1", "m2", "m3"])
+    }
+
+    func testAJournalingNodeRecordsTheMoveToTheReceivingNodeInsteadOfTheEnd() throws {
+        // A node that restored the session from its store (so it is journaled).
+        let stored = try XCTUnwrap(nodeA(connected: false).handOverSession(clientId: "PIDd1", to: device).session)
+        let a = Broker()
+        a.restore(retained: [], sessions: [stored], now: 0)
+        XCTAssertNotNil(a.handOverSession(clientId: "PIDd1", to: device, toNode: "node-b").session)
+        XCTAssertEqual(a.takeJournal(), [.sessionMoved(clientId: "PIDd1", toNode: "node-b")])
+        // Without a receiving node, the end is recorded.
+        let b = Broker()
+        b.restore(retained: [], sessions: [stored], now: 0)
+        XCTAssertNotNil(b.handOverSession(clientId: "PIDd1", to: device).session)
+        XCTAssertEqual(b.takeJournal(), [.sessionEnded(clientId: "PIDd1")])
     }
 
     func testNothingIsHandedToAnotherPrincipalNorAnyCleanSession() {

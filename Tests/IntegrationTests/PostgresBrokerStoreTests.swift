@@ -132,4 +132,42 @@ final class PostgresBrokerStoreTests: XCTestCase {
         for session in takenA + takenB { XCTAssertEqual(session.messages.count, 2, session.session.clientId) }
         for store in [dead, first, second] { await store.close() }
     }
+
+    func testASessionHandedOverBecomesTheReceivingNodesRowsInOneStep() async throws {
+        let holder = try await open("holder")
+        let receiver = try await open("receiver")
+        try await holder.apply(sessionChanges("c", payload: "c"))
+        try await holder.apply([.sessionMoved(clientId: "c", toNode: "receiver")])
+        let moved = try await receiver.load()
+        XCTAssertEqual(moved.sessions.map(\.session.clientId), ["c"])
+        XCTAssertEqual(moved.sessions.first?.messages.map { String(buffer: $0.publish.payload) }, ["c-1", "c-2"])
+        XCTAssertEqual(moved.sessions.first?.subscriptions, ["t/c": .atLeastOnce])
+        XCTAssertEqual(moved.sessions.first?.inboundQoS2, [9])
+        let left = try await holder.load()
+        XCTAssertTrue(left.sessions.isEmpty)
+        // The receiver journals the adoption over the moved rows (upserts; its messages restated, as
+        // `Broker.adoptSession` records them) and, in the same batch, an acknowledgement: the row goes.
+        let restated = sessionChanges("c", payload: "c").map { change -> BrokerChange in
+            if case .messageAdded(let clientId, let message) = change { return .messageRestated(clientId: clientId, message) }
+            return change
+        }
+        try await receiver.apply(restated + [.messageRemoved(clientId: "c", sequence: 1)])
+        let afterAck = try await receiver.load()
+        XCTAssertEqual(afterAck.sessions.first?.messages.map(\.sequence), [2])
+
+        // The receiver wrote the session first (it adopted it before the holder's move committed): its rows are the
+        // current ones, the holder's go.
+        try await holder.apply(sessionChanges("d", payload: "old-d"))
+        try await receiver.apply(sessionChanges("d", payload: "new-d") + [.messageRemoved(clientId: "d", sequence: 1)])
+        try await holder.apply([.sessionMoved(clientId: "d", toNode: "receiver")])
+        let current = try await receiver.load()
+        let d = try XCTUnwrap(current.sessions.first { $0.session.clientId == "d" })
+        XCTAssertEqual(d.messages.map { String(buffer: $0.publish.payload) }, ["new-d-2"], "the acknowledged message came back")
+        let holderLeft = try await holder.load()
+        XCTAssertTrue(holderLeft.sessions.isEmpty)
+        let stray = try await database.psql("SELECT count(*) FROM broker_messages WHERE node = 'holder'")
+        XCTAssertEqual(stray.trimmingCharacters(in: .whitespacesAndNewlines), "0")
+        await holder.close()
+        await receiver.close()
+    }
 }
