@@ -24,20 +24,26 @@ struct BrokerOrphanService: Service {
     }
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                let sessions = try await store.adoptOrphanedSessions()
-                if !sessions.isEmpty {
-                    host.perform { broker, now in
-                        for session in sessions { broker.adoptSession(session, now: now) }
-                        return []
-                    }
-                    adopted.increment(by: sessions.count)
-                }
-            } catch {
-                logger.warning("taking over the sessions of stopped nodes failed", metadata: ["error": "\(String(reflecting: error))"])
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await sweep()
+                try await Task.sleep(for: Self.interval)
             }
-            try? await Task.sleep(for: Self.interval)
+        }
+    }
+
+    func sweep() async {
+        do {
+            let sessions = try await store.adoptOrphanedSessions()
+            guard !sessions.isEmpty else { return }
+            host.perform { broker, now in
+                for session in sessions { broker.adoptSession(session, now: now) }
+                return []
+            }
+            adopted.increment(by: sessions.count)
+        } catch {
+            if Task.isCancelled { return }
+            logger.warning("taking over the sessions of stopped nodes failed", metadata: ["error": "\(String(reflecting: error))"])
         }
     }
 }
