@@ -26,8 +26,8 @@ extension SQLiteBatch {
         CREATE TEMP VIEW registration_batch (\(SQLiteRecords.deviceColumns), \(auditViewColumns))
         AS SELECT \(Array(repeating: "NULL", count: SQLiteRecords.deviceColumnCount + 10).joined(separator: ", ")) WHERE 0
         """,
-        // A device row (`created_at` set) replaces the stored one and the tags it had (a device in a registration
-        // batch has none); an audit row (`time_ms` set) is appended.
+        // A device row (`created_at` set) replaces the stored one (a device in this statement has no tags and had
+        // none: `singleStatement`); an audit row (`time_ms` set) is appended.
         """
         CREATE TEMP TRIGGER registration_batch_insert INSTEAD OF INSERT ON registration_batch
         BEGIN
@@ -35,7 +35,6 @@ extension SQLiteBatch {
                 SELECT \(SQLiteRecords.deviceColumns.split(separator: ",").map { "NEW." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", "))
                 WHERE NEW.created_at IS NOT NULL
                 ON CONFLICT(product_id, name) DO UPDATE SET \(SQLiteRecords.deviceUpdate);
-            DELETE FROM device_tags WHERE NEW.created_at IS NOT NULL AND product_id = NEW.product_id AND device_name = NEW.name;
             INSERT INTO registration_audit (time_ms, product_id, device_name, source, endpoint, accepted, reason,
                 detail, nonce, timestamp)
                 SELECT NEW.time_ms, NEW.audit_product_id, NEW.device_name, NEW.source, NEW.endpoint, NEW.accepted,
@@ -50,10 +49,33 @@ extension SQLiteBatch {
     private static let auditParameters = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
     private static let noAudit = "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
 
-    /// The batch as one statement, in its order, if it holds only device upserts without tags and audit entries
-    /// (and not too many of them); `nil` otherwise.
-    static func registrationStatement(for mutations: [RegistryMutation]) -> Statement? {
+    /// The batch as one statement, if it holds only upserts of devices without tags that had none (not in
+    /// `taggedDevices`) and audit entries: devices alone (a batch of logins and logouts) as one multi-row upsert,
+    /// devices and audit entries (registrations) through the view, in their order; `nil` otherwise.
+    static func singleStatement(for mutations: [RegistryMutation], taggedDevices: Set<DeviceKey>) -> Statement? {
         guard !mutations.isEmpty, mutations.count <= registrationBatchRows else { return nil }
+        var audits = false
+        var devices: [Device] = []
+        var positions: [DeviceKey: Int] = [:]
+        for mutation in mutations {
+            switch mutation {
+            case .upsertDevice(let device) where device.tags.isEmpty && !taggedDevices.contains(device.key):
+                if let position = positions[device.key] { devices[position] = device } else {
+                    positions[device.key] = devices.count
+                    devices.append(device)
+                }
+            case .appendAudit(let attempt) where attempt.count == 1: audits = true
+            default: return nil
+            }
+        }
+        // Devices only: each at its last state, one upsert (no tags to write or delete).
+        if !audits { return upsertDevices(devices)[0] }
+        return registrationStatement(for: mutations)
+    }
+
+    /// The batch (device upserts without tags and audit entries, as `singleStatement` checked) as one statement
+    /// through the view, in its order.
+    private static func registrationStatement(for mutations: [RegistryMutation]) -> Statement? {
         for mutation in mutations {
             switch mutation {
             case .upsertDevice(let device) where device.tags.isEmpty: continue

@@ -1,6 +1,7 @@
 public import Logging
 public import Registry
 import SQLiteNIO
+import Synchronization
 
 /// The embedded default registry store: one SQLite file in WAL mode.
 ///
@@ -19,6 +20,9 @@ public final class SQLiteRegistryStore: RegistryStore {
     static let walAutoCheckpointPages = 4_000
 
     let writer: SQLiteConnection
+    /// The devices that have rows in `device_tags` (read at open, kept by `apply`): a batch that writes none of them
+    /// and no tags has no tags to delete, and takes a single statement.
+    let taggedDevices = Mutex<Set<DeviceKey>>([])
     let reader: SQLiteConnection
     let logger: Logger
     public let path: String
@@ -51,7 +55,14 @@ public final class SQLiteRegistryStore: RegistryStore {
         }
         let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         try await reader.exec("PRAGMA busy_timeout=5000")
-        return SQLiteRegistryStore(path: path, writer: writer, reader: reader, logger: logger)
+        let store = SQLiteRegistryStore(path: path, writer: writer, reader: reader, logger: logger)
+        var tagged: Set<DeviceKey> = []
+        for row in try await reader.query("SELECT DISTINCT product_id, device_name FROM device_tags", []) {
+            let columns = Columns(row: row, table: "device_tags")
+            tagged.insert(DeviceKey(productId: try columns.text("product_id"), name: try columns.text("device_name")))
+        }
+        store.taggedDevices.withLock { $0 = tagged }
+        return store
     }
 
     public func load(auditSince: Int64) async throws -> RegistrySnapshot {
@@ -90,11 +101,32 @@ public final class SQLiteRegistryStore: RegistryStore {
 
     public func apply(_ mutations: [RegistryMutation]) async throws {
         guard !mutations.isEmpty else { return }
-        if let statement = SQLiteBatch.registrationStatement(for: mutations) {
+        let tagged = taggedDevices.withLock { $0 }
+        if let statement = SQLiteBatch.singleStatement(for: mutations, taggedDevices: tagged) {
             // Its own transaction: atomic, and durable when it returns (see SQLiteBatch+Registrations.swift).
             _ = try await writer.query(statement.sql, statement.binds)
             return
         }
+        // Devices about to have tags count as tagged before the write (a failed write leaves a superset: an
+        // unneeded delete later); devices whose tags are gone stop counting once it is durable.
+        var gainTags: Set<DeviceKey> = []
+        var loseTags: Set<DeviceKey> = []
+        for mutation in mutations {
+            switch mutation {
+            case .upsertDevice(let device) where !device.tags.isEmpty:
+                gainTags.insert(device.key)
+                loseTags.remove(device.key)
+            case .upsertDevice(let device):
+                loseTags.insert(device.key)
+                gainTags.remove(device.key)
+            case .deleteDevice(let key):
+                loseTags.insert(key)
+                gainTags.remove(key)
+            default:
+                continue
+            }
+        }
+        if !gainTags.isEmpty { taggedDevices.withLock { $0.formUnion(gainTags) } }
         let statements = try SQLiteBatch.statements(for: mutations)
         try await writer.exec("BEGIN IMMEDIATE")
         do {
@@ -106,6 +138,7 @@ public final class SQLiteRegistryStore: RegistryStore {
             try? await writer.exec("ROLLBACK")
             throw error
         }
+        if !loseTags.isEmpty { taggedDevices.withLock { $0.subtract(loseTags) } }
     }
 
     public func queryAudit(_ query: AuditQuery) async throws -> (total: Int, attempts: [RegistrationAttempt]) {

@@ -246,6 +246,47 @@ import Testing
 
     // MARK: restarts and migrations
 
+    /// Tags come and go with the device record, whatever batch carries it: a batch of device writes alone (the
+    /// shape of a batch of logins), before and after the store is reopened, and a device deleted and created again.
+    @Test(arguments: Backend.allCases)
+    func tagsFollowTheirDeviceInEveryBatchShape(_ backend: Backend) async throws {
+        try await withLocation(backend) { location in
+            var tagged = Device(
+                productId: "PRODUCTAAA", name: "t-1", credential: .psk("c2VjcmV0"), createdAt: 1,
+                tags: [DeviceTag(tag: "a", type: 1, value: "1"), DeviceTag(tag: "b", type: 2, value: "x")]
+            )
+            let other = Device(productId: "PRODUCTAAA", name: "t-2", credential: .psk("c2VjcmV0"), createdAt: 2)
+            func tags(_ store: any RegistryStore, _ name: String) async throws -> [DeviceTag]? {
+                try await store.load(auditSince: 0).devices.first { $0.name == name }?.tags
+            }
+            let first = try await location.open()
+            try await first.apply([.upsertProduct(Product(id: "PRODUCTAAA", name: "p", createdAt: 0)), .upsertDevice(tagged), .upsertDevice(other)])
+            #expect(try await tags(first, "t-1") == tagged.tags)
+            // A login-shaped batch (devices only) that drops the tags.
+            tagged.tags = []
+            tagged.online = true
+            try await first.apply([.upsertDevice(tagged), .upsertDevice(other)])
+            #expect(try await tags(first, "t-1") == [])
+            // Tagged again, then reopened: a devices-only batch clearing them still clears them.
+            tagged.tags = [DeviceTag(tag: "c", type: 1, value: "3")]
+            try await first.apply([.upsertDevice(tagged)])
+            try await first.close()
+            let second = try await location.open()
+            #expect(try await tags(second, "t-1") == tagged.tags)
+            tagged.tags = []
+            try await second.apply([.upsertDevice(tagged)])
+            #expect(try await tags(second, "t-1") == [])
+            // Deleted with its tags, created again without: none come back.
+            tagged.tags = [DeviceTag(tag: "d", type: 1, value: "4")]
+            try await second.apply([.upsertDevice(tagged)])
+            try await second.apply([.deleteDevice(tagged.key)])
+            tagged.tags = []
+            try await second.apply([.upsertDevice(tagged), .appendAudit(Sample.auditRows()[0])])
+            #expect(try await tags(second, "t-1") == [])
+            try await second.close()
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func closeAndReopenKeepsEverything(_ backend: Backend) async throws {
         try await withLocation(backend) { location in
