@@ -141,7 +141,10 @@ public final class Hub: Sendable {
         var postgres: PostgresRegistryStore?
         if let url = configuration.database {
             do {
-                let opened = try await PostgresRegistryStore.open(configuration: try PostgresRegistryStore.configuration(url: url), logger: logger)
+                let opened = try await PostgresRegistryStore.open(
+                    configuration: try PostgresRegistryStore.configuration(url: url), node: try NodeIdentity.loadOrCreate(dataDirectory: directory),
+                    logger: logger
+                )
                 store = opened
                 postgres = opened
             } catch {

@@ -61,4 +61,51 @@ extension PostgresRegistryStore {
             }
         }
     }
+
+    /// Marks offline the devices this node id held online (its previous process was killed before its logouts were
+    /// written), with a change notification each.
+    func clearOwnPresence() async throws {
+        let seconds = Int64((Date().timeIntervalSince1970).rounded(.down))
+        let origin = self.origin
+        var cleared = 0
+        for try await _ in try await client.query(
+            """
+            WITH gone AS (
+                UPDATE devices SET online = false, presence_node = NULL, last_offline_time = \(seconds), updated_at = \(seconds)
+                WHERE presence_node = \(origin)
+                RETURNING product_id, name)
+            SELECT pg_notify(\(Self.changeChannel), '*' || chr(9) || 'd' || chr(9) || product_id || chr(9) || name) FROM gone
+            """,
+            logger: logger
+        ) {
+            cleared += 1
+        }
+        if cleared > 0 {
+            logger.notice("devices this node held before its restart marked offline", metadata: ["hub.devices": "\(cleared)"])
+        }
+    }
+
+    /// A node id is one process's: if this id beat within the last heartbeat interval and a half, its heartbeat is
+    /// watched for as long again, and if it beats meanwhile another process runs with this id (a data directory
+    /// copied with its `node-id`) and opening stops with ``PostgresStoreError/nodeIdInUse(_:)``. A restart after a
+    /// crash waits at most that long.
+    func refuseIfAnotherProcessBeatsAsThisNode() async throws {
+        let origin = self.origin
+        func lastBeat() async throws -> Int64? {
+            try await withDeadline("heartbeat read") {
+                var beat: Int64?
+                for try await value in try await self.client.query("SELECT heartbeat_ms FROM hub_nodes WHERE id = \(origin)", logger: self.logger)
+                    .decode(Int64.self)
+                {
+                    beat = value
+                }
+                return beat
+            }
+        }
+        let window = Int64(Self.heartbeatInterval.components.seconds * 1000) * 3 / 2
+        guard let first = try await lastBeat(), Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) - first < window else { return }
+        logger.notice("this node id beat recently; checking that no other process uses it", metadata: ["hub.node": "\(origin)"])
+        try await Task.sleep(for: .milliseconds(window))
+        if let again = try await lastBeat(), again != first { throw PostgresStoreError.nodeIdInUse(origin) }
+    }
 }

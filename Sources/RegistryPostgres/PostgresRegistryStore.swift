@@ -15,7 +15,7 @@ public final class PostgresRegistryStore: RegistryStore {
     /// How long an operation may wait for the server.
     let timeout: Duration
     /// Tells this store's own change notifications from other processes' (PostgresRegistryStore+Changes).
-    let origin = UUID().uuidString
+    let origin: String
     /// This node's id in the shared database (its `hub_nodes` heartbeat row; what other stores of the node, such as
     /// the broker's, key their rows by).
     public var node: String { origin }
@@ -29,7 +29,8 @@ public final class PostgresRegistryStore: RegistryStore {
     let changeFeeds = Mutex<[Task<Void, Never>]>([])
     private let runTask: Task<Void, Never>
 
-    private init(client: PostgresClient, runTask: Task<Void, Never>, timeout: Duration, logger: Logger) {
+    private init(client: PostgresClient, runTask: Task<Void, Never>, node: String, timeout: Duration, logger: Logger) {
+        self.origin = node
         self.client = client
         self.timeout = timeout
         self.runTask = runTask
@@ -39,12 +40,22 @@ public final class PostgresRegistryStore: RegistryStore {
     /// Connects (the pool opens connections as they are needed) and migrates the schema. `timeout` bounds each
     /// operation that waits for the server (the pool waits for a connection without end while the server is down):
     /// beyond it the operation fails with ``PostgresStoreError/timedOut(_:)``, and the store stays usable.
-    public static func open(configuration: PostgresClient.Configuration, timeout: Duration = .seconds(10), logger: Logger) async throws -> PostgresRegistryStore {
+    ///
+    /// `node`: this process's id among the nodes (a fresh one when nil); a hub keeps its id in its data directory, so
+    /// that after a restart it takes up its own rows (the broker's sessions) at once. Devices the id held online
+    /// before (a process killed) are marked offline first: a starting node holds no connection.
+    public static func open(
+        configuration: PostgresClient.Configuration, node: String? = nil, timeout: Duration = .seconds(10), logger: Logger
+    ) async throws -> PostgresRegistryStore {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let runTask = Task { await client.run() }
-        let store = PostgresRegistryStore(client: client, runTask: runTask, timeout: timeout, logger: logger)
+        let store = PostgresRegistryStore(client: client, runTask: runTask, node: node ?? UUID().uuidString, timeout: timeout, logger: logger)
         do {
             _ = try await store.withDeadline("schema migration") { try await PostgresMigrations.migrate(client, logger: logger) }
+            if node != nil {
+                try await store.refuseIfAnotherProcessBeatsAsThisNode()
+                try await store.withDeadline("presence") { try await store.clearOwnPresence() }
+            }
             // This node's first heartbeat before anything it writes can mark a device as held by it.
             try await store.withDeadline("heartbeat") { try await store.beatAndSweep() }
             let presence = Task { await store.runPresence() }
@@ -247,6 +258,8 @@ public enum PostgresStoreError: Error, Sendable, Equatable {
     case invalidValue(column: String)
     /// The server did not answer within the store's timeout (it is down or unreachable): the named operation.
     case timedOut(String)
+    /// Another running process beats with this node's id (a data directory copied with its `node-id`).
+    case nodeIdInUse(String)
     /// A device changed under a registration deciding it (created and deleted by other statements meanwhile): the
     /// registration is not decided, and the device asks again.
     case deviceChanged(String)

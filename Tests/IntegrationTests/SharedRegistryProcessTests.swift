@@ -438,6 +438,72 @@ final class SharedRegistryProcessTests: XCTestCase {
         await observer.close()
     }
 
+    /// A node keeps its id in its data directory (`node-id`): restarted after `kill -9`, it takes up its own
+    /// persistent sessions from PostgreSQL at once, with what was acknowledged for them; the devices it held are
+    /// offline until they reconnect. A second process on a copy of that data directory refuses to start.
+    func testARestartedNodeTakesUpItsOwnSessionsAtOnceAndItsIdIsItsAlone() async throws {
+        try await startNodes(1)
+        let product = try await autoCreateProduct(limit: 10)
+        guard case .success(let psk) = try await Self.register(port: nodes[0].hub.httpPort, productId: product.id, secret: product.secret, name: "unit-1", nonce: 1)
+        else { return XCTFail("registration refused") }
+        let app = try await nodes[0].api.call("CreateApplication", [("Name", .string("backend")), ("ProductIds", .array([.string(product.id)]))])
+        let appId = try XCTUnwrap(app["AppId"]?.stringValue)
+        let appSecret = try XCTUnwrap(app["AppSecret"]?.stringValue)
+        let topic = "\(product.id)/unit-1/control"
+        let (device, _) = try await TestMQTTClient.device(port: nodes[0].hub.mqttPort, productId: product.id, deviceName: "unit-1", psk: psk, cleanSession: false)
+        _ = try await device.subscribe(topic, qos: .atLeastOnce)
+        let (online, _) = try await TestMQTTClient.device(port: nodes[0].hub.mqttPort, productId: product.id, deviceName: "unit-1", psk: psk, cleanSession: false)
+        _ = await device.waitForClose(timeout: 5)
+        let (backend, _) = try await TestMQTTClient.plain(port: nodes[0].hub.mqttPort, clientId: "backend-1", username: appId, password: appSecret)
+        await online.close()
+        try await Task.sleep(for: .milliseconds(300))
+        try await backend.publish(topic, "m1", qos: .atLeastOnce, id: 1)
+        _ = try await backend.next(timeout: 10, where: { if case .puback = $0 { true } else { false } })
+        // Online in the database while it was connected; the kill leaves it so.
+        let (again, _) = try await TestMQTTClient.device(port: nodes[0].hub.mqttPort, productId: product.id, deviceName: "unit-1", psk: psk, cleanSession: false)
+        let m1First = try await again.message(timeout: 10)
+        XCTAssertEqual(String(buffer: m1First.payload), "m1")
+        try await backend.publish(topic, "m2", qos: .atLeastOnce, id: 2)
+        _ = try await backend.next(timeout: 10, where: { if case .puback(let ack) = $0 { ack.packetId == 2 } else { false } })
+        _ = try await again.message(timeout: 10)
+        // m1 and m2 delivered, not acknowledged: in flight when the node dies.
+        nodes[0].hub.kill9()
+
+        let restarted = try HubProcess(dataDirectory: nodes[0].directory, arguments: Array(nodes[0].hub.process.arguments!.suffix(2)))
+        try restarted.start()
+        defer { restarted.kill9() }
+        var api = nodes[0].api
+        api.port = restarted.apiPort
+        let described = try await api.call("DescribeDevice", [("ProductId", .string(product.id)), ("DeviceName", .string("unit-1"))])
+        XCTAssertEqual(described["Online"], .int(0), "the restarted node still showed the device it held as online")
+        let (back, ack) = try await TestMQTTClient.device(port: restarted.mqttPort, productId: product.id, deviceName: "unit-1", psk: psk, cleanSession: false)
+        XCTAssertEqual(ack?.sessionPresent, true, "the restarted node did not take up its own session")
+        var received: [String] = []
+        while received.count < 2 {
+            let message = try await back.message(timeout: 10)
+            XCTAssertTrue(message.dup)
+            received.append(String(buffer: message.payload))
+            try await back.send(.puback(MQTTAck(packetId: try XCTUnwrap(message.packetId))))
+        }
+        XCTAssertEqual(received, ["m1", "m2"])
+        await back.close()
+        await backend.close()
+
+        // A copy of the data directory, node-id included, is a second process with the same id: refused.
+        let copy = NSTemporaryDirectory() + "iothub-copy-\(UUID().uuidString)"
+        try FileManager.default.copyItem(atPath: nodes[0].directory, toPath: copy)
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        for stale in ["registry.sqlite-wal", "registry.sqlite-shm"] { try? FileManager.default.removeItem(atPath: copy + "/" + stale) }
+        let twin = try HubProcess(dataDirectory: copy, arguments: Array(nodes[0].hub.process.arguments!.suffix(2)), mergingStandardError: true)
+        do {
+            try twin.start()
+            twin.kill9()
+            XCTFail("a second process with the same node id started")
+        } catch let failure as HubProcessFailure {
+            XCTAssertTrue(failure.description.contains("nodeIdInUse"), failure.description)
+        }
+    }
+
     /// A node that restarts, or joins, takes the retained messages of the cluster: what was set and deleted while it
     /// was away is as on the others, not as its own journal last had it.
     func testANodeThatRestartsOrJoinsHasTheClustersRetainedMessages() async throws {
