@@ -251,7 +251,7 @@ public final class PostgresRegistryStore: RegistryStore {
     }
 }
 
-public enum PostgresStoreError: Error, Sendable, Equatable {
+public enum PostgresStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The connection URL is not `postgres://USER[:PASSWORD]@HOST[:PORT][/DATABASE]`.
     case invalidURL
     /// A stored value is not one the model knows (the named column).
@@ -263,6 +263,17 @@ public enum PostgresStoreError: Error, Sendable, Equatable {
     /// A device changed under a registration deciding it (created and deleted by other statements meanwhile): the
     /// registration is not decided, and the device asks again.
     case deviceChanged(String)
+
+    public var description: String {
+        switch self {
+        case .invalidURL: "the database URL is not postgres://USER[:PASSWORD]@HOST[:PORT][/DATABASE]"
+        case .invalidValue(let column): "a stored value in column \(column) is not one this hub knows"
+        case .timedOut(let operation): "PostgreSQL did not answer within the store's timeout (\(operation))"
+        case .nodeIdInUse(let id):
+            "another running node uses node id \(id) (nodeIdInUse): is DATA/node-id copied from another node's data directory? Remove it from this one"
+        case .deviceChanged(let key): "device \(key) changed while a registration decided it"
+        }
+    }
 }
 
 /// The first of an operation and its deadline to finish answers the caller; the other is ignored.
