@@ -42,7 +42,20 @@ extension PostgresRegistryStore {
             try await connection.query("DELETE FROM hub_nodes WHERE heartbeat_ms < \(cutoff)", logger: logger)
             // Nonces past the replay window (24 h) are no longer needed by any node.
             try await connection.query("DELETE FROM registration_nonces WHERE time_ms < \(now - Self.nonceWindowMillis)", logger: logger)
-            let swept = try await Self.markOffline(heldBy: nil, at: now / 1000, on: connection, logger: logger)
+            let seconds = now / 1000
+            var swept = 0
+            for try await _ in try await connection.query(
+                """
+                WITH gone AS (
+                    UPDATE devices SET online = false, presence_node = NULL, last_offline_time = \(seconds), updated_at = \(seconds)
+                    WHERE presence_node IS NOT NULL AND presence_node NOT IN (SELECT id FROM hub_nodes)
+                    RETURNING product_id, name)
+                SELECT pg_notify(\(Self.changeChannel), '*' || chr(9) || 'd' || chr(9) || product_id || chr(9) || name) FROM gone
+                """,
+                logger: logger
+            ) {
+                swept += 1
+            }
             if swept > 0 {
                 logger.notice("devices of a stopped hub node marked offline", metadata: ["hub.devices": "\(swept)"])
             }
@@ -52,34 +65,24 @@ extension PostgresRegistryStore {
     /// Marks offline the devices this node id held online (its previous process was killed before its logouts were
     /// written), with a change notification each.
     func clearOwnPresence() async throws {
-        let origin = self.origin
-        let logger = self.logger
         let seconds = Int64((Date().timeIntervalSince1970).rounded(.down))
-        let cleared = try await client.withConnection { connection in
-            try await Self.markOffline(heldBy: origin, at: seconds, on: connection, logger: logger)
+        let origin = self.origin
+        var cleared = 0
+        for try await _ in try await client.query(
+            """
+            WITH gone AS (
+                UPDATE devices SET online = false, presence_node = NULL, last_offline_time = \(seconds), updated_at = \(seconds)
+                WHERE presence_node = \(origin)
+                RETURNING product_id, name)
+            SELECT pg_notify(\(Self.changeChannel), '*' || chr(9) || 'd' || chr(9) || product_id || chr(9) || name) FROM gone
+            """,
+            logger: logger
+        ) {
+            cleared += 1
         }
         if cleared > 0 {
             logger.notice("devices this node held before its restart marked offline", metadata: ["hub.devices": "\(cleared)"])
         }
-    }
-
-    /// Marks offline, with a change notification each (origin `*`: every node reads them again), the devices held by
-    /// nodes no longer in `hub_nodes`, and those held by `node` if one is named. Returns how many.
-    static func markOffline(heldBy node: String?, at seconds: Int64, on connection: PostgresConnection, logger: Logger) async throws -> Int {
-        var count = 0
-        for try await _ in try await connection.query(
-            """
-            WITH gone AS (
-                UPDATE devices SET online = false, presence_node = NULL, last_offline_time = \(seconds), updated_at = \(seconds)
-                WHERE presence_node IS NOT NULL AND (presence_node NOT IN (SELECT id FROM hub_nodes) OR presence_node = \(node))
-                RETURNING product_id, name)
-            SELECT pg_notify(\(changeChannel), '*' || chr(9) || 'd' || chr(9) || product_id || chr(9) || name) FROM gone
-            """,
-            logger: logger
-        ) {
-            count += 1
-        }
-        return count
     }
 
     /// A node id is one process's: if this id beat within the last heartbeat interval and a half, its heartbeat is
