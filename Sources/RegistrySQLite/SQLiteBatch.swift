@@ -143,38 +143,31 @@ enum SQLiteBatch {
 
     // MARK: statements per record kind (also used by the migration to columns)
 
-    /// One multi-row upsert of `records` into `table` (`columns` in order, `columnCount` of them), replacing every
-    /// column but the key on a conflict.
-    private static func upsert<Record>(
-        _ records: [Record], into table: String, columns: String, columnCount: Int, key: String, update: String,
-        _ append: (Record, inout [SQLiteData]) -> Void
-    ) -> Statement {
-        var binds: [SQLiteData] = []
-        binds.reserveCapacity(records.count * columnCount)
-        for record in records { append(record, &binds) }
-        return Statement(
-            sql: "INSERT INTO \(table) (\(columns)) VALUES " + placeholders(rows: records.count, columns: columnCount)
-                + " ON CONFLICT(\(key)) DO UPDATE SET \(update)",
-            binds: binds
-        )
-    }
-
     static func upsertProducts(_ products: [Product]) -> [Statement] {
+        var binds: [SQLiteData] = []
+        for product in products { SQLiteRecords.append(product, to: &binds) }
         // A renamed product may collide with its own old row only; names are unique in the engine.
-        [
-            upsert(
-                products, into: "products", columns: SQLiteRecords.productColumns, columnCount: SQLiteRecords.productColumnCount, key: "id",
-                update: SQLiteRecords.productUpdate, SQLiteRecords.append
+        return [
+            Statement(
+                sql: "INSERT INTO products (\(SQLiteRecords.productColumns)) VALUES "
+                    + placeholders(rows: products.count, columns: SQLiteRecords.productColumnCount)
+                    + " ON CONFLICT(id) DO UPDATE SET \(SQLiteRecords.productUpdate)",
+                binds: binds
             )
         ]
     }
 
     /// The devices (each key once), then their tags: the old ones deleted, the current ones inserted.
     static func upsertDevices(_ devices: [Device]) -> [Statement] {
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(devices.count * SQLiteRecords.deviceColumnCount)
+        for device in devices { SQLiteRecords.append(device, to: &binds) }
         var result = [
-            upsert(
-                devices, into: "devices", columns: SQLiteRecords.deviceColumns, columnCount: SQLiteRecords.deviceColumnCount,
-                key: "product_id, name", update: SQLiteRecords.deviceUpdate, SQLiteRecords.append
+            Statement(
+                sql: "INSERT INTO devices (\(SQLiteRecords.deviceColumns)) VALUES "
+                    + placeholders(rows: devices.count, columns: SQLiteRecords.deviceColumnCount)
+                    + " ON CONFLICT(product_id, name) DO UPDATE SET \(SQLiteRecords.deviceUpdate)",
+                binds: binds
             ),
             deleteTags(of: devices.map(\.key)),
         ]
@@ -210,11 +203,15 @@ enum SQLiteBatch {
 
     /// The applications, then their products: the old ones deleted, the current ones inserted.
     static func upsertApplications(_ applications: [Application]) -> [Statement] {
+        var binds: [SQLiteData] = []
+        for application in applications { SQLiteRecords.append(application, to: &binds) }
         let ids = applications.map { SQLiteData.text($0.id) }
         var result = [
-            upsert(
-                applications, into: "applications", columns: SQLiteRecords.applicationColumns,
-                columnCount: SQLiteRecords.applicationColumnCount, key: "id", update: SQLiteRecords.applicationUpdate, SQLiteRecords.append
+            Statement(
+                sql: "INSERT INTO applications (\(SQLiteRecords.applicationColumns)) VALUES "
+                    + placeholders(rows: applications.count, columns: SQLiteRecords.applicationColumnCount)
+                    + " ON CONFLICT(id) DO UPDATE SET \(SQLiteRecords.applicationUpdate)",
+                binds: binds
             ),
             Statement(sql: "DELETE FROM application_products WHERE application_id IN (" + list(ids.count) + ")", binds: ids),
         ]
@@ -229,23 +226,35 @@ enum SQLiteBatch {
     }
 
     static func upsertFirmwares(_ firmwares: [Firmware]) -> Statement {
-        upsert(
-            firmwares, into: "firmwares", columns: SQLiteRecords.firmwareColumns, columnCount: SQLiteRecords.firmwareColumnCount,
-            key: "product_id, version", update: SQLiteRecords.firmwareUpdate, SQLiteRecords.append
+        var binds: [SQLiteData] = []
+        for firmware in firmwares { SQLiteRecords.append(firmware, to: &binds) }
+        return Statement(
+            sql: "INSERT INTO firmwares (\(SQLiteRecords.firmwareColumns)) VALUES "
+                + placeholders(rows: firmwares.count, columns: SQLiteRecords.firmwareColumnCount)
+                + " ON CONFLICT(product_id, version) DO UPDATE SET \(SQLiteRecords.firmwareUpdate)",
+            binds: binds
         )
     }
 
     static func upsertTasks(_ tasks: [FirmwareTask]) -> Statement {
-        upsert(
-            tasks, into: "firmware_tasks", columns: SQLiteRecords.taskColumns, columnCount: SQLiteRecords.taskColumnCount, key: "id",
-            update: SQLiteRecords.taskUpdate, SQLiteRecords.append
+        var binds: [SQLiteData] = []
+        for task in tasks { SQLiteRecords.append(task, to: &binds) }
+        return Statement(
+            sql: "INSERT INTO firmware_tasks (\(SQLiteRecords.taskColumns)) VALUES "
+                + placeholders(rows: tasks.count, columns: SQLiteRecords.taskColumnCount)
+                + " ON CONFLICT(id) DO UPDATE SET \(SQLiteRecords.taskUpdate)",
+            binds: binds
         )
     }
 
     static func upsertTaskDevices(_ entries: [FirmwareTaskDevice]) -> Statement {
-        upsert(
-            entries, into: "firmware_task_devices", columns: SQLiteRecords.taskDeviceColumns, columnCount: SQLiteRecords.taskDeviceColumnCount,
-            key: "task_id, device_name", update: SQLiteRecords.taskDeviceUpdate, SQLiteRecords.append
+        var binds: [SQLiteData] = []
+        for entry in entries { SQLiteRecords.append(entry, to: &binds) }
+        return Statement(
+            sql: "INSERT INTO firmware_task_devices (\(SQLiteRecords.taskDeviceColumns)) VALUES "
+                + placeholders(rows: entries.count, columns: SQLiteRecords.taskDeviceColumnCount)
+                + " ON CONFLICT(task_id, device_name) DO UPDATE SET \(SQLiteRecords.taskDeviceUpdate)",
+            binds: binds
         )
     }
 
